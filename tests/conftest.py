@@ -1,0 +1,44 @@
+"""Shared fixtures: a real PostgreSQL (QUIZFLOW_DATABASE_URL or the embedded one) per session."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from quizflow.eventstore.admin import create_database, drop_database
+from quizflow.eventstore.migrate import migrate
+
+REPO = Path(__file__).resolve().parent.parent
+REALDATA = REPO.parent / "shared" / "realdata"
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """A URL of the server to test against (its maintenance database)."""
+    from quizflow.database import database_url
+    from quizflow.settings import load_settings
+
+    return database_url(load_settings())
+
+
+@pytest.fixture(scope="session")
+def template_db(server_url: str) -> Iterator[str]:
+    """A migrated database that per-test databases are copied from; dropped at the end."""
+    name = f"quizflow_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = create_database(server_url, name)
+    migrate(url)
+    yield name
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def pg_url(server_url: str, template_db: str) -> Iterator[str]:
+    """A fresh, migrated database for one test; dropped after it."""
+    name = f"{template_db}_{uuid.uuid4().hex[:8]}"
+    url = create_database(server_url, name, template=template_db)
+    yield url
+    drop_database(server_url, name)

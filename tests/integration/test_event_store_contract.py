@@ -1,0 +1,200 @@
+"""One contract every event store passes: the in-memory one and the PostgreSQL one."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from quizflow.eventstore import (
+    ANY,
+    NO_STREAM,
+    START,
+    ConcurrencyError,
+    Cursor,
+    DuplicateEventError,
+    EventStore,
+    InMemoryEventStore,
+    NewEvent,
+)
+from quizflow.eventstore.postgres import PostgresEventStore
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
+    if request.param == "memory":
+        yield InMemoryEventStore()
+        return
+    url = request.getfixturevalue("pg_url")
+    pg = PostgresEventStore(url)
+    yield pg
+    pg.close()
+
+
+def event(type_: str = "test/Happened", **data: object) -> NewEvent:
+    return NewEvent(type=type_, data=data)
+
+
+def test_an_append_to_a_new_stream_numbers_versions_from_one(store: EventStore) -> None:
+    stored = store.append("s", NO_STREAM, [event(n=1), event(n=2)])
+    assert [e.version for e in stored] == [1, 2]
+    assert [e.data for e in stored] == [{"n": 1}, {"n": 2}]
+    assert stored[0].position < stored[1].position
+    assert store.stream_version("s") == 2
+
+
+def test_the_envelope_keeps_metadata_and_the_callers_occurred_at(store: EventStore) -> None:
+    when = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+    new = NewEvent("test/Happened", {"a": 1}, {"command_id": "c-1"}, occurred_at=when)
+    [stored] = store.append("s", ANY, [new])
+    assert stored.event_id == new.event_id
+    assert stored.metadata == {"command_id": "c-1"}
+    assert stored.occurred_at == when
+    assert stored.recorded_at > when
+
+
+def test_occurred_at_defaults_to_the_time_of_the_append(store: EventStore) -> None:
+    before = datetime.now(UTC)
+    [stored] = store.append("s", ANY, [event()])
+    assert abs((stored.occurred_at - before).total_seconds()) < 5
+
+
+def test_a_wrong_expected_version_raises_with_expected_and_actual(store: EventStore) -> None:
+    store.append("s", NO_STREAM, [event(), event()])
+    with pytest.raises(ConcurrencyError) as raised:
+        store.append("s", 1, [event()])
+    assert raised.value.expected == 1
+    assert raised.value.actual == 2
+    assert store.stream_version("s") == 2
+
+
+def test_no_stream_fails_when_the_stream_exists(store: EventStore) -> None:
+    store.append("s", NO_STREAM, [event()])
+    with pytest.raises(ConcurrencyError) as raised:
+        store.append("s", NO_STREAM, [event()])
+    assert raised.value.actual == 1
+
+
+def test_any_appends_whatever_the_version(store: EventStore) -> None:
+    store.append("s", ANY, [event()])
+    stored = store.append("s", ANY, [event()])
+    assert stored[0].version == 2
+
+
+def test_an_exact_expected_version_appends_after_it(store: EventStore) -> None:
+    store.append("s", NO_STREAM, [event()])
+    assert store.append("s", 1, [event()])[0].version == 2
+
+
+def test_retrying_a_stored_append_returns_the_stored_events_and_stores_nothing(
+    store: EventStore,
+) -> None:
+    batch = [event(n=1), event(n=2)]
+    first = store.append("s", NO_STREAM, batch)
+    again = store.append("s", NO_STREAM, batch)
+    assert [(e.event_id, e.position, e.version) for e in again] == [
+        (e.event_id, e.position, e.version) for e in first
+    ]
+    assert len(store.read_stream("s")) == 2
+
+
+def test_reusing_an_event_id_for_a_different_event_is_an_error(store: EventStore) -> None:
+    original = event(n=1)
+    store.append("s", ANY, [original])
+    forged = NewEvent("test/Happened", {"n": 2}, event_id=original.event_id)
+    with pytest.raises(DuplicateEventError):
+        store.append("s", ANY, [forged])
+    with pytest.raises(DuplicateEventError):
+        store.append("other", ANY, [NewEvent("test/Happened", {"n": 1}, event_id=original.event_id)])
+    assert store.stream_version("other") == 0
+
+
+def test_an_invalid_expected_version_is_refused(store: EventStore) -> None:
+    with pytest.raises(ValueError):
+        store.append("s", -3, [event()])
+    with pytest.raises(ValueError):
+        store.append("s", "latest", [event()])  # type: ignore[arg-type]
+
+
+def test_read_stream_from_a_version(store: EventStore) -> None:
+    store.append("s", ANY, [event(n=i) for i in range(5)])
+    store.append("t", ANY, [event(n=99)])
+    assert [e.data["n"] for e in store.read_stream("s", from_version=4)] == [3, 4]
+    assert store.read_stream("missing") == []
+    assert store.stream_version("missing") == 0
+
+
+def test_read_all_pages_through_every_stream_in_global_order(store: EventStore) -> None:
+    for i in range(7):
+        store.append(f"s-{i % 3}", ANY, [event(n=i)])
+    seen, cursor = [], START
+    while page := store.read_all(after=cursor, limit=3):
+        seen.extend(e.data["n"] for e in page)
+        cursor = page[-1].cursor
+    assert seen == list(range(7))
+    assert store.head() == cursor
+
+
+def test_read_all_filters_by_type_and_head_of_an_empty_store_is_the_start(
+    store: EventStore,
+) -> None:
+    assert store.head() == START
+    store.append("s", ANY, [event("a/One"), event("b/Two"), event("a/One")])
+    assert [e.type for e in store.read_all(types=["a/One"])] == ["a/One", "a/One"]
+
+
+def test_cursors_order_and_print_and_parse(store: EventStore) -> None:
+    store.append("s", ANY, [event(), event()])
+    first, second = store.read_all()
+    assert first.cursor < second.cursor
+    assert Cursor.parse(str(second.cursor)) == second.cursor
+    with pytest.raises(ValueError):
+        Cursor.parse("12")
+
+
+def test_subscribe_catches_up_then_delivers_new_events_live(store: EventStore) -> None:
+    store.append("s", ANY, [event(n=0)])
+    received: list[tuple[int, float]] = []
+    stop = threading.Event()
+
+    def follow() -> None:
+        for e in store.subscribe(after=START, stop=stop):
+            received.append((e.data["n"], time.monotonic()))
+
+    follower = threading.Thread(target=follow, daemon=True)
+    follower.start()
+    deadline = time.monotonic() + 5
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # let the subscriber go idle, waiting for a wake-up
+    appended_at = time.monotonic()
+    store.append("s", ANY, [event(n=1)])
+    while len(received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    stop.set()
+    follower.join(timeout=5)
+    assert [n for n, _ in received] == [0, 1]
+    # Live delivery is a wake-up, not the fallback poll (which waits a second).
+    assert received[1][1] - appended_at < 0.5
+
+
+def test_subscribe_ends_after_its_idle_timeout(store: EventStore) -> None:
+    store.append("s", ANY, [event(n=0), event(n=1)])
+    got = [e.data["n"] for e in store.subscribe(after=START, idle_timeout=0.2)]
+    assert got == [0, 1]
+
+
+def test_stored_events_cannot_be_changed_through_the_callers_data(store: EventStore) -> None:
+    data = {"inputs": {"_INPUT_1_": "2"}}
+    store.append("s", ANY, [NewEvent("test/Happened", data)])
+    data["inputs"]["_INPUT_1_"] = "3"
+    assert store.read_stream("s")[0].data == {"inputs": {"_INPUT_1_": "2"}}
+
+
+def test_event_ids_are_uuids(store: EventStore) -> None:
+    [stored] = store.append("s", ANY, [event()])
+    assert isinstance(stored.event_id, uuid.UUID)
