@@ -1,0 +1,85 @@
+"""Reading course files (YAML or JSON) into ``course/CoursePublished`` data.
+
+On top of the quiz's own validation this applies authoring checks that published events
+need not pass: no unknown keys (typos), difficulties in the authoring range, and no listed
+wrong answer that the answer checker would accept (which would mean the content is wrong).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from quizflow.quiz import Course, CourseError, check
+
+DIFFICULTY_RANGE = (-2.0, 2.0)  # logits; the simulator reads it as an item difficulty
+_COURSES = Path(__file__).resolve().parent / "courses"
+
+
+class CourseFileError(ValueError):
+    """A course file that cannot be published; the message names the file and each problem."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{path}: invalid course file:\n{listed}")
+
+
+def sample_course_path() -> Path:
+    return _COURSES / "sample-maths.yaml"
+
+
+def load_course_file(path: str | Path) -> dict[str, Any]:
+    """The ``CoursePublished`` data in a ``.yaml``/``.yml``/``.json`` file, validated.
+
+    Raises ``CourseFileError`` naming the file and every problem found.
+    """
+    path = Path(path)
+    data = _parse(path)
+    try:
+        course = Course.from_data(data, allow_unknown_keys=False)
+    except CourseError as error:
+        raise CourseFileError(path, list(error.problems)) from error
+    problems = authoring_problems(course)
+    if problems:
+        raise CourseFileError(path, problems)
+    return course.to_data()
+
+
+def authoring_problems(course: Course) -> list[str]:
+    """Problems an author must fix that a published course may still have."""
+    problems: list[str] = []
+    low, high = DIFFICULTY_RANGE
+    for chapter in course.chapters:
+        for question in chapter.questions:
+            where = f"question {question.question_id!r}"
+            if question.difficulty is not None and not low <= question.difficulty <= high:
+                problems.append(
+                    f"{where}: difficulty {question.difficulty} is outside {low}..{high}"
+                )
+            for wrong in question.wrong_answers:
+                if check(question, wrong.answer):
+                    problems.append(
+                        f"{where}: wrong answer {dict(wrong.answer)} is accepted as correct"
+                    )
+    return problems
+
+
+def _parse(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CourseFileError(path, [f"cannot read the file: {error.strerror or error}"]) from error
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".yaml", ".yml"):
+            return yaml.safe_load(text)
+        if suffix == ".json":
+            return json.loads(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as error:
+        raise CourseFileError(path, [f"not valid {suffix[1:].upper()}: {error}"]) from error
+    raise CourseFileError(path, [f"unsupported file type {suffix!r} (use .yaml, .yml or .json)"])

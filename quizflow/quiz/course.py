@@ -1,0 +1,279 @@
+"""The course content the quiz reads: courses, chapters, questions (from ``CoursePublished``).
+
+The quiz never edits content; it validates what the content side publishes so that a
+question the quiz cannot grade (no accepted answer for a field, an accepted ``number`` that
+is not a number, two questions with one id) is refused with every problem named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from quizflow.quiz.course_data import DataReader
+from quizflow.quiz.equivalence import EQUIVALENCES, Equivalence, is_equivalence, parses
+
+
+class CourseError(ValueError):
+    """Course data that the quiz cannot use; ``problems`` lists every one found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("invalid course: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A typical wrong answer and the misconception behind it (for content editors)."""
+
+    answer: Mapping[str, str]
+    misconception: str
+
+
+@dataclass(frozen=True)
+class Question:
+    question_id: str
+    text: str
+    fields: tuple[Field, ...]
+    accepted: Mapping[str, tuple[str, ...]]
+    equivalence: Mapping[str, Equivalence]
+    wrong_answers: tuple[WrongAnswer, ...] = ()
+    difficulty: float | None = None
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(field.name for field in self.fields)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    chapter_id: str
+    title: str
+    questions: tuple[Question, ...]
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.question_id == question_id), None)
+
+
+@dataclass(frozen=True)
+class Course:
+    course_id: str
+    title: str
+    version: int
+    chapters: tuple[Chapter, ...]
+
+    def chapter(self, chapter_id: str) -> Chapter | None:
+        return next((c for c in self.chapters if c.chapter_id == chapter_id), None)
+
+    @classmethod
+    def from_data(cls, data: object, *, allow_unknown_keys: bool = True) -> Course:
+        """The course in ``CoursePublished`` data; raises ``CourseError`` naming every problem.
+
+        Unknown keys are allowed by default because events may gain fields; authoring tools
+        pass ``allow_unknown_keys=False`` to catch typos such as ``acepted``.
+        """
+        reader = DataReader(allow_unknown_keys=allow_unknown_keys)
+        course = _read_course(reader, data)
+        if reader.problems or course is None:
+            raise CourseError(reader.problems)
+        return course
+
+    def to_data(self) -> dict[str, Any]:
+        """The JSON-ready ``CoursePublished`` data (``from_data(to_data())`` round-trips)."""
+        return {
+            "course_id": self.course_id,
+            "title": self.title,
+            "version": self.version,
+            "chapters": [_chapter_data(chapter) for chapter in self.chapters],
+        }
+
+
+def _chapter_data(chapter: Chapter) -> dict[str, Any]:
+    return {
+        "chapter_id": chapter.chapter_id,
+        "title": chapter.title,
+        "questions": [_question_data(question) for question in chapter.questions],
+    }
+
+
+def _question_data(question: Question) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "question_id": question.question_id,
+        "text": question.text,
+        "fields": [{"name": f.name, "label": f.label} for f in question.fields],
+        "accepted": {name: list(values) for name, values in question.accepted.items()},
+        "equivalence": dict(question.equivalence),
+        "wrong_answers": [
+            {"answer": dict(wrong.answer), "misconception": wrong.misconception}
+            for wrong in question.wrong_answers
+        ],
+    }
+    if question.difficulty is not None:
+        data["difficulty"] = question.difficulty
+    return data
+
+
+_COURSE_KEYS = {"course_id", "title", "version", "chapters"}
+_CHAPTER_KEYS = {"chapter_id", "title", "questions"}
+_QUESTION_KEYS = {
+    "question_id", "text", "fields", "accepted", "equivalence", "wrong_answers", "difficulty",
+}  # fmt: skip
+
+
+def _read_course(reader: DataReader, data: object) -> Course | None:
+    record = reader.record(data, "course", _COURSE_KEYS)
+    if record is None:
+        return None
+    course_id = reader.identifier(record, "course_id", "course")
+    title = reader.text(record, "title", "course")
+    version = reader.positive_int(record, "version", "course")
+    chapters: list[Chapter] = []
+    for where, item in reader.items(record, "chapters", "course"):
+        chapter = _read_chapter(reader, item, where)
+        if chapter is not None:
+            chapters.append(chapter)
+    reader.unique([c.chapter_id for c in chapters], "chapter_id")
+    reader.unique([q.question_id for c in chapters for q in c.questions], "question_id")
+    if course_id is None or title is None or version is None:
+        return None
+    return Course(course_id, title, version, tuple(chapters))
+
+
+def _read_chapter(reader: DataReader, data: object, where: str) -> Chapter | None:
+    record = reader.record(data, where, _CHAPTER_KEYS)
+    if record is None:
+        return None
+    chapter_id = reader.identifier(record, "chapter_id", where)
+    where = f"chapter {chapter_id!r}" if chapter_id else where
+    title = reader.text(record, "title", where)
+    questions: list[Question] = []
+    for item_where, item in reader.items(record, "questions", where):
+        question = _read_question(reader, item, f"{where}, {item_where}")
+        if question is not None:
+            questions.append(question)
+    if chapter_id is None or title is None:
+        return None
+    return Chapter(chapter_id, title, tuple(questions))
+
+
+def _read_question(reader: DataReader, data: object, where: str) -> Question | None:
+    record = reader.record(data, where, _QUESTION_KEYS)
+    if record is None:
+        return None
+    question_id = reader.identifier(record, "question_id", where)
+    where = f"question {question_id!r}" if question_id else where
+    text = reader.text(record, "text", where)
+    fields = _read_fields(reader, record, where)
+    names = [field.name for field in fields]
+    equivalence = _read_equivalence(reader, record.get("equivalence"), names, where)
+    accepted = _read_accepted(reader, record.get("accepted"), names, equivalence, where)
+    wrong_answers = _read_wrong_answers(reader, record.get("wrong_answers", []), names, where)
+    difficulty = record.get("difficulty")
+    if difficulty is not None and (
+        isinstance(difficulty, bool)
+        or not isinstance(difficulty, int | float)
+        or not math.isfinite(difficulty)
+    ):
+        reader.problem(f"{where}: difficulty must be a finite number, got {difficulty!r}")
+        difficulty = None
+    if question_id is None or text is None or not fields or accepted is None:
+        return None
+    return Question(
+        question_id=question_id,
+        text=text,
+        fields=tuple(fields),
+        accepted=accepted,
+        equivalence=equivalence,
+        wrong_answers=tuple(wrong_answers),
+        difficulty=None if difficulty is None else float(difficulty),
+    )
+
+
+def _read_fields(reader: DataReader, record: Mapping[str, Any], where: str) -> list[Field]:
+    fields: list[Field] = []
+    for item_where, item in reader.items(record, "fields", where):
+        field = reader.record(item, f"{where}, {item_where}", {"name", "label"})
+        if field is None:
+            continue
+        name = reader.identifier(field, "name", f"{where}, {item_where}")
+        label = field.get("label", "")
+        if not isinstance(label, str):
+            reader.problem(f"{where}, {item_where}: label must be text, got {label!r}")
+            label = ""
+        if name is not None:
+            fields.append(Field(name, label))
+    reader.unique([field.name for field in fields], f"field name in {where}")
+    return fields
+
+
+def _read_equivalence(
+    reader: DataReader, data: object, names: list[str], where: str
+) -> dict[str, Equivalence]:
+    record = reader.keyed_by_fields(data, names, f"{where}: equivalence")
+    equivalence: dict[str, Equivalence] = {}
+    for name, value in record.items():
+        if is_equivalence(value):
+            equivalence[name] = value
+        else:
+            reader.problem(
+                f"{where}: equivalence of {name!r} must be one of {', '.join(EQUIVALENCES)}, "
+                f"got {value!r}"
+            )
+    return equivalence
+
+
+def _read_accepted(
+    reader: DataReader,
+    data: object,
+    names: list[str],
+    equivalence: Mapping[str, Equivalence],
+    where: str,
+) -> dict[str, tuple[str, ...]] | None:
+    """Accepted answers per field; None unless every field has them and an equivalence."""
+    record = reader.keyed_by_fields(data, names, f"{where}: accepted")
+    accepted: dict[str, tuple[str, ...]] = {}
+    for name, values in record.items():
+        answers = reader.strings(values, f"{where}: accepted answers for {name!r}")
+        if not answers:
+            reader.problem(f"{where}: field {name!r} has no accepted answers")
+            continue
+        kind = equivalence.get(name)
+        for answer in answers:
+            if kind is not None and not parses(kind, answer):
+                reader.problem(
+                    f"{where}: accepted answer {answer!r} for {name!r} is not a valid {kind}"
+                )
+        accepted[name] = tuple(answers)
+    if set(accepted) != set(names) or set(equivalence) != set(names):
+        return None
+    return accepted
+
+
+def _read_wrong_answers(
+    reader: DataReader, data: object, names: list[str], where: str
+) -> list[WrongAnswer]:
+    if not isinstance(data, list):
+        reader.problem(f"{where}: wrong_answers must be a list, got {type(data).__name__}")
+        return []
+    wrong_answers: list[WrongAnswer] = []
+    for index, item in enumerate(data, start=1):
+        item_where = f"{where}, wrong answer {index}"
+        record = reader.record(item, item_where, {"answer", "misconception"})
+        if record is None:
+            continue
+        answer = reader.keyed_by_fields(record.get("answer"), names, f"{item_where}: answer")
+        typed = {name: value for name, value in answer.items() if isinstance(value, str)}
+        if len(typed) != len(answer):
+            reader.problem(f"{item_where}: answer values must be text (quote them in YAML)")
+        misconception = reader.text(record, "misconception", item_where)
+        if misconception is not None and len(typed) == len(names):
+            wrong_answers.append(WrongAnswer(typed, misconception))
+    return wrong_answers

@@ -1,0 +1,164 @@
+"""The domain events, as plain frozen data (type names and fields: docs/events.md).
+
+Events carry no ids or timestamps: the store's envelope adds those, so events compare
+equal by their content and given/when/then tests can write them down literally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from quizflow.quiz.course import Course
+
+
+@dataclass(frozen=True)
+class QuizStarted:
+    student_id: str
+    course_id: str
+    chapter_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class QuestionAssigned:
+    student_id: str
+    course_id: str
+    chapter_id: str
+    attempt: int
+    question_id: str
+
+
+@dataclass(frozen=True)
+class QuestionAnsweredCorrectly:
+    student_id: str
+    course_id: str
+    chapter_id: str
+    attempt: int
+    question_id: str
+    inputs: Mapping[str, str]
+    streak: int  # correct answers in a row, this one included
+
+    def __post_init__(self) -> None:
+        # A copy, so that the caller mutating its dict cannot change a recorded fact.
+        object.__setattr__(self, "inputs", dict(self.inputs))
+
+
+@dataclass(frozen=True)
+class QuestionAnsweredIncorrectly:
+    student_id: str
+    course_id: str
+    chapter_id: str
+    attempt: int
+    question_id: str
+    inputs: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", dict(self.inputs))
+
+
+@dataclass(frozen=True)
+class QuizStartedOver:
+    student_id: str
+    course_id: str
+    chapter_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class QuizPassed:
+    student_id: str
+    course_id: str
+    chapter_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class CoursePublished:
+    """The whole course; the latest published version wins."""
+
+    course: Course
+
+    @property
+    def course_id(self) -> str:
+        return self.course.course_id
+
+
+@dataclass(frozen=True)
+class SchoolRegistered:
+    school_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ClassRegistered:
+    school_id: str
+    class_id: str
+    name: str
+    teacher_id: str
+    teacher_name: str
+
+
+@dataclass(frozen=True)
+class StudentEnrolled:
+    school_id: str
+    class_id: str
+    student_id: str
+    name: str
+
+
+QuizEvent = (
+    QuizStarted
+    | QuestionAssigned
+    | QuestionAnsweredCorrectly
+    | QuestionAnsweredIncorrectly
+    | QuizStartedOver
+    | QuizPassed
+)
+RosterEvent = SchoolRegistered | ClassRegistered | StudentEnrolled
+Event = QuizEvent | CoursePublished | RosterEvent
+
+QUIZ_EVENT_CLASSES: Final = (
+    QuizStarted,
+    QuestionAssigned,
+    QuestionAnsweredCorrectly,
+    QuestionAnsweredIncorrectly,
+    QuizStartedOver,
+    QuizPassed,
+)
+
+EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
+    "chapter-quiz/QuizStarted": QuizStarted,
+    "chapter-quiz/QuestionAssigned": QuestionAssigned,
+    "chapter-quiz/QuestionAnsweredCorrectly": QuestionAnsweredCorrectly,
+    "chapter-quiz/QuestionAnsweredIncorrectly": QuestionAnsweredIncorrectly,
+    "chapter-quiz/QuizStartedOver": QuizStartedOver,
+    "chapter-quiz/QuizPassed": QuizPassed,
+    "course/CoursePublished": CoursePublished,
+    "roster/SchoolRegistered": SchoolRegistered,
+    "roster/ClassRegistered": ClassRegistered,
+    "roster/StudentEnrolled": StudentEnrolled,
+}
+TYPE_NAMES: Final[Mapping[type[Event], str]] = {cls: name for name, cls in EVENT_TYPES.items()}
+
+
+def quiz_stream_id(student_id: str, course_id: str, chapter_id: str) -> str:
+    return f"chapter-quiz-{student_id}-{course_id}-{chapter_id}"
+
+
+def course_stream_id(course_id: str) -> str:
+    return f"course-{course_id}"
+
+
+def roster_stream_id(school_id: str) -> str:
+    return f"roster-{school_id}"
+
+
+def stream_id(event: Event) -> str:
+    """The stream an event belongs in (docs/events.md)."""
+    if isinstance(event, CoursePublished):
+        return course_stream_id(event.course_id)
+    if isinstance(event, SchoolRegistered | ClassRegistered | StudentEnrolled):
+        return roster_stream_id(event.school_id)
+    return quiz_stream_id(event.student_id, event.course_id, event.chapter_id)

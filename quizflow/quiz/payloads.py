@@ -1,0 +1,82 @@
+"""Events to and from the ``(type, data)`` pairs the event store keeps as JSON.
+
+``from_payload`` is strict about what it needs and lenient about the rest: a missing or
+mistyped field is an error naming the type and the field, while extra fields are ignored so
+that events may gain fields (docs/events.md) without breaking older readers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from quizflow.quiz.course import Course, CourseError
+from quizflow.quiz.events import EVENT_TYPES, TYPE_NAMES, CoursePublished, Event
+
+
+class PayloadError(ValueError):
+    """Stored data that is not a valid event of its type."""
+
+
+class UnknownEventType(PayloadError):
+    pass
+
+
+_COUNTS = frozenset({"attempt", "streak"})
+_FREE_TEXT = frozenset({"name", "teacher_name"})
+
+
+def to_payload(event: Event) -> tuple[str, dict[str, Any]]:
+    """The event's type name and JSON-ready data."""
+    type_name = TYPE_NAMES.get(type(event))
+    if type_name is None:
+        raise TypeError(f"not a Quizflow event: {event!r}")
+    if isinstance(event, CoursePublished):
+        return type_name, event.course.to_data()
+    data = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    if "inputs" in data:
+        data["inputs"] = dict(data["inputs"])
+    return type_name, data
+
+
+def from_payload(type_name: str, data: Mapping[str, Any]) -> Event:
+    """The event stored as ``(type_name, data)``; raises ``PayloadError`` if it is not one."""
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        raise UnknownEventType(
+            f"unknown event type {type_name!r} (known: {', '.join(sorted(EVENT_TYPES))})"
+        )
+    if not isinstance(data, Mapping):
+        raise PayloadError(f"{type_name}: data must be a JSON object, got {type(data).__name__}")
+    if cls is CoursePublished:
+        try:
+            return CoursePublished(Course.from_data(data))
+        except CourseError as error:
+            raise PayloadError(f"{type_name}: {error}") from error
+    problems: list[str] = []
+    values = {f.name: _field_value(f.name, data, problems) for f in dataclasses.fields(cls)}
+    if problems:
+        raise PayloadError(f"{type_name}: {'; '.join(problems)}")
+    return cls(**values)
+
+
+def _field_value(name: str, data: Mapping[str, Any], problems: list[str]) -> Any:
+    if name not in data:
+        problems.append(f"missing field {name!r}")
+        return None
+    value = data[name]
+    if name in _COUNTS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            problems.append(f"{name} must be a whole number >= 1, got {value!r}")
+    elif name == "inputs":
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            problems.append(f"inputs must map field names to texts, got {value!r}")
+    elif name in _FREE_TEXT:
+        if not isinstance(value, str):
+            problems.append(f"{name} must be text, got {value!r}")
+    elif not isinstance(value, str) or not value:
+        problems.append(f"{name} must be a non-empty id, got {value!r}")
+    return value

@@ -1,0 +1,94 @@
+"""Loading course files: clear errors that name the file and the problem."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from quizflow.content import CourseFileError, load_course_file, sample_course_path
+from quizflow.quiz import Course
+from quizflow.quiz.testing import tiny_course
+
+
+def test_the_sample_course_loads_as_course_published_data() -> None:
+    data = load_course_file(sample_course_path())
+    assert data["course_id"] == "sample-maths"
+    assert Course.from_data(data).to_data() == data
+
+
+def test_a_json_course_file_loads_too(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(tiny_course().to_data()))
+    assert load_course_file(path) == tiny_course().to_data()
+
+
+def test_errors_name_the_file_and_each_problem(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    data["chapters"][0]["questions"][0]["accepted"] = {}
+    data["chapters"][1]["chapter_id"] = "basics"
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError) as error:
+        load_course_file(path)
+    message = str(error.value)
+    assert str(path) in message
+    assert "missing field '_INPUT_1_'" in message and "duplicate chapter_id" in message
+
+
+def test_an_unquoted_number_answer_is_caught(tmp_path: Path) -> None:
+    text = yaml.safe_dump(tiny_course().to_data()).replace("- '6'", "- 6")
+    path = tmp_path / "unquoted.yaml"
+    path.write_text(text)
+    with pytest.raises(CourseFileError, match="quote numbers in YAML"):
+        load_course_file(path)
+
+
+def test_a_typo_in_a_key_is_caught(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    data["chapters"][0]["titel"] = "Basics"
+    path = tmp_path / "typo.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError, match="unknown keys 'titel'"):
+        load_course_file(path)
+
+
+def test_a_wrong_answer_that_would_be_accepted_is_caught(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    data["chapters"][0]["questions"][0]["wrong_answers"] = [
+        {"answer": {"_INPUT_1_": "6/8"}, "misconception": "does not simplify"}
+    ]
+    path = tmp_path / "lenient.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError, match=r"question 'q1': wrong answer .* is accepted"):
+        load_course_file(path)
+
+
+def test_a_difficulty_outside_the_authoring_range_is_caught(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    data["chapters"][0]["questions"][0]["difficulty"] = 5
+    path = tmp_path / "hard.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError, match=r"difficulty 5\.0 is outside"):
+        load_course_file(path)
+
+
+def test_invalid_yaml_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("course_id: [unclosed\n")
+    with pytest.raises(CourseFileError, match="not valid YAML"):
+        load_course_file(path)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CourseFileError, match="cannot read the file"):
+        load_course_file(tmp_path / "nope.yaml")
+
+
+def test_other_file_types_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "course.toml"
+    path.write_text("")
+    with pytest.raises(CourseFileError, match=r"unsupported file type '\.toml'"):
+        load_course_file(path)
