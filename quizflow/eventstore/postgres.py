@@ -77,6 +77,56 @@ def _event_json(event: NewEvent) -> dict[str, Any]:
     }
 
 
+class _Notifier:
+    """Sends the subscribers' wake-up after commits, off the append path, coalesced.
+
+    Appends only set a flag; one thread sends a NOTIFY whenever the flag is up. While a NOTIFY
+    is in flight, any number of appends fold into the next one, so a busy process sends a few
+    hundred NOTIFYs a second at most and no append ever waits for the notification lock. A
+    process that dies between its commit and its NOTIFY delays subscribers until their
+    fallback poll, never loses an event: the wake-up is a hint, the read is the truth.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._pending = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def poke(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="quizflow-notifier", daemon=True
+                    )
+                    self._thread.start()
+        self._pending.set()
+
+    def _run(self) -> None:
+        conn: psycopg.Connection[Any] | None = None
+        while True:
+            self._pending.wait()
+            if self._closed:
+                break
+            self._pending.clear()
+            try:
+                if conn is None or conn.closed:
+                    conn = psycopg.connect(self._url, autocommit=True)
+                conn.execute("select pg_notify(%s, '')", (CHANNEL,))
+            except psycopg.Error:
+                conn = None  # subscribers fall back to polling; the next append retries
+        if conn is not None:
+            conn.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._pending.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+
 class PostgresEventStore:
     """An EventStore on PostgreSQL. ``role`` is SET on every connection (None: as connected)."""
 
@@ -99,6 +149,7 @@ class PostgresEventStore:
             open=True,
             name="quizflow-eventstore",
         )
+        self._notifier = _Notifier(url)
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:
         if self.role:
@@ -124,6 +175,7 @@ class PostgresEventStore:
             try:
                 with self._pool.connection() as conn:
                     rows = conn.execute(query("append"), params).fetchall()
+                self._notifier.poke()
                 return [_row_to_event(row) for row in rows]
             except psycopg.Error as error:
                 state = error.sqlstate
@@ -227,6 +279,7 @@ class PostgresEventStore:
         return bool(row and row[0])
 
     def close(self) -> None:
+        self._notifier.close()
         self._pool.close()
 
     def __enter__(self) -> PostgresEventStore:

@@ -79,6 +79,10 @@ class ConcurrencyError(EventStoreError):
         self.expected = expected
         self.actual = actual
 
+    def __reduce__(self) -> tuple[type, tuple[str, ExpectedVersion, int]]:
+        # Errors cross process boundaries (worker pools); keep them picklable.
+        return (ConcurrencyError, (self.stream_id, self.expected, self.actual))
+
 
 class DuplicateEventError(EventStoreError):
     """An event id was reused for a different event (idempotency keys must name one event)."""

@@ -1,0 +1,1 @@
+"""Benchmarks behind `quizflow bench ...`; each prints one JSON document with its baselines."""

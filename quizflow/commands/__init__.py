@@ -1,0 +1,1 @@
+"""The `quizflow` command groups, one module each; cli.py wires them into one app."""
