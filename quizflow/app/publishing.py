@@ -1,0 +1,65 @@
+"""Publishing course content and roster facts: the events the quiz reads but never writes.
+
+Both are idempotent: event ids derive from the natural keys and the content, so running the
+demo or the simulator twice appends nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from quizflow.eventstore import ANY, EventStore, NewEvent, RecordedEvent
+from quizflow.quiz import (
+    ClassRegistered,
+    Course,
+    CoursePublished,
+    Event,
+    SchoolRegistered,
+    StudentEnrolled,
+    course_stream_id,
+    roster_stream_id,
+    to_payload,
+)
+
+_NAMESPACE = uuid.UUID("6f1b7a3e-2a7c-4f39-9a39-5d3c1a0e7b11")
+
+
+def _content_id(kind: str, payload: Mapping[str, Any]) -> uuid.UUID:
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return uuid.uuid5(_NAMESPACE, f"{kind}:{digest}")
+
+
+def publish_course(store: EventStore, data: Mapping[str, Any], *, user_id: str = "content-editor",
+                   occurred_at: datetime | None = None) -> list[RecordedEvent]:
+    """Publish a course (the CoursePublished data); republishing identical content is a no-op."""
+    course = Course.from_data(data)
+    type_name, payload = to_payload(CoursePublished(course))
+    event = NewEvent(type_name, payload, {"user_id": user_id},
+                     _content_id(type_name, payload), occurred_at)
+    return store.append(course_stream_id(course.course_id), ANY, [event])
+
+
+def register(store: EventStore, facts: list[Event], *, user_id: str = "admin",
+             occurred_at: datetime | None = None) -> list[RecordedEvent]:
+    """Append roster facts (school, classes, students) of one school, each stored once."""
+    stored: list[RecordedEvent] = []
+    by_school: dict[str, list[NewEvent]] = {}
+    for fact in facts:
+        if not isinstance(fact, SchoolRegistered | ClassRegistered | StudentEnrolled):
+            raise TypeError(f"not a roster fact: {fact!r}")
+        type_name, payload = to_payload(fact)
+        by_school.setdefault(fact.school_id, []).append(
+            NewEvent(type_name, payload, {"user_id": user_id},
+                     _content_id(type_name, payload), occurred_at))
+    for school_id, events in by_school.items():
+        stream = roster_stream_id(school_id)
+        known = {e.event_id for e in store.read_stream(stream)}
+        fresh = [e for e in events if e.event_id not in known]
+        if fresh:
+            stored += store.append(stream, ANY, fresh)
+    return stored

@@ -1,0 +1,139 @@
+"""The command handler against both stores: results, idempotency, conflicts, metadata."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from quizflow.app.handler import CommandHandler
+from quizflow.app.publishing import publish_course, register
+from quizflow.content import load_course_file, sample_course_path
+from quizflow.eventstore import EventStore, InMemoryEventStore
+from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.quiz import (
+    NextQuestion,
+    SchoolRegistered,
+    StartOver,
+    StartQuiz,
+    SubmitAnswer,
+    quiz_stream_id,
+)
+
+COURSE = load_course_file(sample_course_path())
+COURSE_ID = COURSE["course_id"]
+CHAPTER = COURSE["chapters"][0]
+QUESTIONS = {q["question_id"]: q for q in CHAPTER["questions"]}
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
+    if request.param == "memory":
+        s: EventStore = InMemoryEventStore()
+    else:
+        s = PostgresEventStore(request.getfixturevalue("pg_url"))
+    publish_course(s, COURSE)
+    yield s
+    s.close()
+
+
+def right(question_id: str) -> dict[str, str]:
+    accepted = QUESTIONS[question_id]["accepted"]
+    return {name: values[0] for name, values in accepted.items()}
+
+
+def wrong(question_id: str) -> dict[str, str]:
+    return dict(QUESTIONS[question_id]["wrong_answers"][0]["answer"])
+
+
+def start(handler: CommandHandler, student: str = "s1") -> str:
+    result = handler.handle(StartQuiz(student, COURSE_ID, CHAPTER["chapter_id"]))
+    assert result.status == "ok"
+    assert result.state.question_id
+    return result.state.question_id
+
+
+def test_a_student_passes_after_three_correct_answers_in_a_row(store: EventStore) -> None:
+    handler = CommandHandler(store)
+    ids = ("s1", COURSE_ID, CHAPTER["chapter_id"])
+    question = start(handler)
+    for n in range(3):
+        result = handler.handle(SubmitAnswer(*ids, question, right(question)))
+        assert result.status == "ok"
+        if n < 2:
+            result = handler.handle(NextQuestion(*ids))
+            question = result.state.question_id or ""
+    assert result.events[-1].type == "chapter-quiz/QuizPassed"
+    assert result.state.status == "passed"
+
+
+def test_a_wrong_answer_then_start_over_assigns_a_new_question(store: EventStore) -> None:
+    handler = CommandHandler(store)
+    ids = ("s1", COURSE_ID, CHAPTER["chapter_id"])
+    question = start(handler)
+    answered = handler.handle(SubmitAnswer(*ids, question, wrong(question)))
+    assert [e.type for e in answered.events] == ["chapter-quiz/QuestionAnsweredIncorrectly"]
+    assert answered.events[0].data["inputs"] == wrong(question)
+    again = handler.handle(StartOver(*ids))
+    assert [e.type for e in again.events] == [
+        "chapter-quiz/QuizStartedOver", "chapter-quiz/QuestionAssigned"]
+    assert again.state.question_id != question
+
+
+def test_a_rejected_command_appends_nothing_and_says_why(store: EventStore) -> None:
+    handler = CommandHandler(store)
+    stream = quiz_stream_id("s1", COURSE_ID, CHAPTER["chapter_id"])
+    result = handler.handle(SubmitAnswer("s1", COURSE_ID, CHAPTER["chapter_id"], "q", {}))
+    assert (result.status, result.code) == ("rejected", "quiz-not-started")
+    assert result.reason
+    assert store.read_stream(stream) == []
+    unknown = handler.handle(StartQuiz("s1", "no-such-course", "x"))
+    assert unknown.code == "unknown-course"
+
+
+def test_retrying_a_command_returns_its_events_and_answers_only_once(store: EventStore) -> None:
+    handler = CommandHandler(store)
+    ids = ("s1", COURSE_ID, CHAPTER["chapter_id"])
+    question = start(handler)
+    command_id = uuid.uuid4()
+    first = handler.handle(SubmitAnswer(*ids, question, right(question)), command_id=command_id)
+    retry = handler.handle(SubmitAnswer(*ids, question, right(question)), command_id=command_id)
+    assert retry.replayed
+    assert [e.event_id for e in retry.events] == [e.event_id for e in first.events]
+    assert len(store.read_stream(first.stream_id)) == 3
+
+
+def test_racing_copies_of_one_command_store_one_answer(store: EventStore) -> None:
+    handler = CommandHandler(store)
+    ids = ("s1", COURSE_ID, CHAPTER["chapter_id"])
+    question = start(handler)
+    command_id = uuid.uuid4()
+    command = SubmitAnswer(*ids, question, right(question))
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: handler.handle(command, command_id=command_id), range(4)))
+    assert {r.status for r in results} == {"ok"}
+    answers = [e for e in store.read_stream(results[0].stream_id)
+               if e.type == "chapter-quiz/QuestionAnsweredCorrectly"]
+    assert len(answers) == 1
+
+
+def test_every_event_carries_command_correlation_causation_and_user(store: EventStore) -> None:
+    handler = CommandHandler(store)
+    command_id, correlation = uuid.uuid4(), uuid.uuid4()
+    result = handler.handle(StartQuiz("s1", COURSE_ID, CHAPTER["chapter_id"]),
+                            command_id=command_id, correlation_id=correlation, user_id="s1")
+    for event in result.events:
+        assert event.metadata["command_id"] == str(command_id)
+        assert event.metadata["correlation_id"] == str(correlation)
+        assert event.metadata["causation_id"] == str(command_id)
+        assert event.metadata["user_id"] == "s1"
+
+
+def test_publishing_the_same_course_and_roster_twice_appends_nothing(store: EventStore) -> None:
+    before = len(store.read_all(limit=10_000))
+    publish_course(store, COURSE)
+    register(store, [SchoolRegistered("school-1", "De Linde")])
+    register(store, [SchoolRegistered("school-1", "De Linde")])
+    assert len(store.read_all(limit=10_000)) == before + 1
