@@ -80,8 +80,9 @@ def event_id_for(command_id: uuid.UUID, index: int) -> uuid.UUID:
 
 
 class CommandHandler:
-    def __init__(self, store: EventStore, catalog: CourseCatalog | None = None,
-                 max_attempts: int = 3) -> None:
+    def __init__(
+        self, store: EventStore, catalog: CourseCatalog | None = None, max_attempts: int = 3
+    ) -> None:
         self.store = store
         self.catalog = catalog or CourseCatalog(store)
         self.max_attempts = max_attempts
@@ -117,18 +118,33 @@ class CommandHandler:
             # command decides the same events and the store keeps one copy.
             decision = decide(state, command, course, random.Random(command_id.int))
             if isinstance(decision, Rejected):
-                return CommandResult("rejected", stream_id, state.version, state,
-                                     code=str(decision.code), reason=decision.reason)
+                return CommandResult(
+                    "rejected",
+                    stream_id,
+                    state.version,
+                    state,
+                    code=str(decision.code),
+                    reason=decision.reason,
+                )
             new_events = []
             for index, event in enumerate(decision):
                 type_name, data = to_payload(event)
-                new_events.append(NewEvent(type_name, data, metadata,
-                                           event_id_for(command_id, index), occurred_at))
+                new_events.append(
+                    NewEvent(
+                        type_name, data, metadata, event_id_for(command_id, index), occurred_at
+                    )
+                )
             try:
                 appended = self.store.append(stream_id, state.version, new_events)
             except (ConcurrencyError, DuplicateEventError):
                 continue  # someone else appended first: decide again on the new state
             new_state = fold((from_payload(e.type, e.data) for e in appended), state)
             return CommandResult("ok", stream_id, appended[-1].version, new_state, appended)
-        return CommandResult("conflict", stream_id, state.version, state, code="conflict",
-                             reason=f"the quiz kept changing; gave up after {self.max_attempts} tries")
+        return CommandResult(
+            "conflict",
+            stream_id,
+            state.version,
+            state,
+            code="conflict",
+            reason=f"the quiz kept changing; gave up after {self.max_attempts} tries",
+        )

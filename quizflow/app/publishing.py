@@ -34,18 +34,29 @@ def _content_id(kind: str, payload: Mapping[str, Any]) -> uuid.UUID:
     return uuid.uuid5(_NAMESPACE, f"{kind}:{digest}")
 
 
-def publish_course(store: EventStore, data: Mapping[str, Any], *, user_id: str = "content-editor",
-                   occurred_at: datetime | None = None) -> list[RecordedEvent]:
+def publish_course(
+    store: EventStore,
+    data: Mapping[str, Any],
+    *,
+    user_id: str = "content-editor",
+    occurred_at: datetime | None = None,
+) -> list[RecordedEvent]:
     """Publish a course (the CoursePublished data); republishing identical content is a no-op."""
     course = Course.from_data(data)
     type_name, payload = to_payload(CoursePublished(course))
-    event = NewEvent(type_name, payload, {"user_id": user_id},
-                     _content_id(type_name, payload), occurred_at)
+    event = NewEvent(
+        type_name, payload, {"user_id": user_id}, _content_id(type_name, payload), occurred_at
+    )
     return store.append(course_stream_id(course.course_id), ANY, [event])
 
 
-def register(store: EventStore, facts: list[Event], *, user_id: str = "admin",
-             occurred_at: datetime | None = None) -> list[RecordedEvent]:
+def register(
+    store: EventStore,
+    facts: list[Event],
+    *,
+    user_id: str = "admin",
+    occurred_at: datetime | None = None,
+) -> list[RecordedEvent]:
     """Append roster facts (school, classes, students) of one school, each stored once."""
     stored: list[RecordedEvent] = []
     by_school: dict[str, list[NewEvent]] = {}
@@ -54,8 +65,14 @@ def register(store: EventStore, facts: list[Event], *, user_id: str = "admin",
             raise TypeError(f"not a roster fact: {fact!r}")
         type_name, payload = to_payload(fact)
         by_school.setdefault(fact.school_id, []).append(
-            NewEvent(type_name, payload, {"user_id": user_id},
-                     _content_id(type_name, payload), occurred_at))
+            NewEvent(
+                type_name,
+                payload,
+                {"user_id": user_id},
+                _content_id(type_name, payload),
+                occurred_at,
+            )
+        )
     for school_id, events in by_school.items():
         stream = roster_stream_id(school_id)
         known = {e.event_id for e in store.read_stream(stream)}

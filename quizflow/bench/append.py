@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 
 from quizflow.bench.writers import WriterResult, eventsourcing_datastore, run_writer
-from quizflow.eventstore import ANY, START, NewEvent
+from quizflow.eventstore import ANY, NewEvent
 from quizflow.eventstore.admin import create_database, drop_database
 from quizflow.eventstore.migrate import migrate
 from quizflow.eventstore.postgres import PostgresEventStore
@@ -38,7 +38,7 @@ def _percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 class _Tail:
@@ -48,8 +48,12 @@ class _Tail:
     cluster can hold the horizon back for a while (lag), which must not count as a skip.
     """
 
-    def __init__(self, read_page: Callable[[Any], tuple[list[str], Any]],
-                 more_exists: Callable[[Any], bool], cursor: Any) -> None:
+    def __init__(
+        self,
+        read_page: Callable[[Any], tuple[list[str], Any]],
+        more_exists: Callable[[Any], bool],
+        cursor: Any,
+    ) -> None:
         self.read_page, self.more_exists, self.cursor = read_page, more_exists, cursor
         self.seen: list[str] = []
         self.finish = threading.Event()
@@ -111,7 +115,9 @@ def _tail_for(kind: str, url: str) -> _Tail | None:
     return None
 
 
-def _measure(pool: Any, kind: str, url: str, writers: int, batch: int, seconds: float) -> dict[str, Any]:
+def _measure(
+    pool: Any, kind: str, url: str, writers: int, batch: int, seconds: float
+) -> dict[str, Any]:
     tail = _tail_for(kind, url)
     start_at = time.time() + 1.0
     results: list[WriterResult] = pool.starmap(
@@ -165,8 +171,13 @@ def _subscription_delay(url: str, samples: int = 20) -> dict[str, float]:
     return {"p50_ms": round(_percentile(delays, 0.5), 2), "max_ms": round(max(delays), 2)}
 
 
-def run(server_url: str, seconds: float = 4.0, writer_counts: tuple[int, ...] = (1, 16),
-        batches: tuple[int, ...] = (1, 3), progress: Callable[[str], None] = print) -> dict[str, Any]:
+def run(
+    server_url: str,
+    seconds: float = 4.0,
+    writer_counts: tuple[int, ...] = (1, 16),
+    batches: tuple[int, ...] = (1, 3),
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
     name = f"quizflow_bench_{uuid.uuid4().hex[:8]}"
     url = create_database(server_url, name)
     try:
@@ -198,8 +209,9 @@ def run(server_url: str, seconds: float = 4.0, writer_counts: tuple[int, ...] = 
     return _report(results, delay, seconds)
 
 
-def _report(results: dict[str, dict[int, dict[int, Any]]], delay: dict[str, float],
-            seconds: float) -> dict[str, Any]:
+def _report(
+    results: dict[str, dict[int, dict[int, Any]]], delay: dict[str, float], seconds: float
+) -> dict[str, Any]:
     ours = results["quizflow"]
     report: dict[str, Any] = {"seconds_per_run": seconds}
     for writers, by_batch in ours.items():
@@ -218,8 +230,12 @@ def _report(results: dict[str, dict[int, dict[int, Any]]], delay: dict[str, floa
     top = max(ours)
     mine = ours[top][1]["appends_per_s"]
     report["ratios"] = {
-        f"writers_{top}_vs_eventsourcing": round(mine / results["eventsourcing"][top][1]["appends_per_s"], 2),
-        f"writers_{top}_vs_raw_insert": round(mine / results["raw_insert"][top][1]["appends_per_s"], 2),
+        f"writers_{top}_vs_eventsourcing": round(
+            mine / results["eventsourcing"][top][1]["appends_per_s"], 2
+        ),
+        f"writers_{top}_vs_raw_insert": round(
+            mine / results["raw_insert"][top][1]["appends_per_s"], 2
+        ),
     }
     report["subscription_idle_delivery"] = delay
     return report

@@ -40,12 +40,18 @@ def sample_data(writer: int, n: int) -> dict[str, Any]:
     }
 
 
-def run_writer(kind: str, url: str, writer: int, batch: int, start_at: float, seconds: float) -> WriterResult:
-    append = {"quizflow": _quizflow, "raw_insert": _raw_insert, "eventsourcing": _eventsourcing}[kind]
+def run_writer(
+    kind: str, url: str, writer: int, batch: int, start_at: float, seconds: float
+) -> WriterResult:
+    append = {"quizflow": _quizflow, "raw_insert": _raw_insert, "eventsourcing": _eventsourcing}[
+        kind
+    ]
     return append(url, writer, batch, start_at, seconds)
 
 
-def _loop(writer: int, batch: int, start_at: float, seconds: float, append_one: Any) -> WriterResult:
+def _loop(
+    writer: int, batch: int, start_at: float, seconds: float, append_one: Any
+) -> WriterResult:
     result = WriterResult()
     versions = [0] * STREAMS_PER_WRITER
     n = 0
@@ -101,8 +107,15 @@ def _raw_insert(url: str, writer: int, batch: int, start_at: float, seconds: flo
         data = json.dumps(sample_data(writer, n))
         now = datetime.now(UTC)
         for offset, event_id in enumerate(ids, start=1):
-            params += [event_id, f"bench-{writer}-{stream}", version + offset, "bench/Answered",
-                       data, "{}", now]
+            params += [
+                event_id,
+                f"bench-{writer}-{stream}",
+                version + offset,
+                "bench/Answered",
+                data,
+                "{}",
+                now,
+            ]
         conn.execute(statement, params)
 
     try:
@@ -127,7 +140,9 @@ def eventsourcing_datastore(url: str, pool_size: int = 1) -> Any:
     )
 
 
-def _eventsourcing(url: str, writer: int, batch: int, start_at: float, seconds: float) -> WriterResult:
+def _eventsourcing(
+    url: str, writer: int, batch: int, start_at: float, seconds: float
+) -> WriterResult:
     from eventsourcing.persistence import StoredEvent
     from eventsourcing.postgres import PostgresApplicationRecorder
 

@@ -6,7 +6,9 @@ import typer
 
 from quizflow.commands.output import err, print_json
 
-app = typer.Typer(help="Benchmarks; each prints one JSON document with baselines from the same run.")
+app = typer.Typer(
+    help="Benchmarks; each prints one JSON document with baselines from the same run."
+)
 
 
 @app.command("append")
@@ -18,6 +20,10 @@ def append(
     from quizflow.bench.append import run
     from quizflow.database import database_url
 
-    report = run(database_url(), seconds=seconds, writer_counts=tuple(writers),
-                 progress=lambda m: err.print(f"[dim]bench append:[/] {m}"))
+    report = run(
+        database_url(),
+        seconds=seconds,
+        writer_counts=tuple(writers),
+        progress=lambda m: err.print(f"[dim]bench append:[/] {m}"),
+    )
     print_json(report)

@@ -18,5 +18,7 @@ def command() -> None:
     err.print(f"schema: {'applied ' + ', '.join(applied) if applied else 'up to date'}")
     with PostgresEventStore(url) as store:
         stored = store.append("demo-hello", ANY, [NewEvent("demo/Greeted", {"who": "world"})])
-        err.print(f"appended {stored[0].type} at version {stored[0].version}, cursor {stored[0].cursor}")
+        err.print(
+            f"appended {stored[0].type} at version {stored[0].version}, cursor {stored[0].cursor}"
+        )
         err.print(f"the stream now holds {len(store.read_stream('demo-hello'))} events")

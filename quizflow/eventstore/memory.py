@@ -6,8 +6,9 @@ import copy
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from quizflow.eventstore.types import (
     START,
@@ -39,7 +40,9 @@ class InMemoryEventStore:
             stored = [self._by_id.get(str(e.event_id)) for e in events]
             if any(stored):
                 if all(
-                    s is not None and s.stream_id == stream_id and s.type == e.type
+                    s is not None
+                    and s.stream_id == stream_id
+                    and s.type == e.type
                     and s.data == _plain(e.data)
                     for s, e in zip(stored, events, strict=True)
                 ):
@@ -134,6 +137,6 @@ class InMemoryEventStore:
         pass
 
 
-def _plain(value: object) -> dict:  # type: ignore[type-arg]
+def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy, so callers cannot change a stored event through their own reference."""
-    return copy.deepcopy(dict(value))  # type: ignore[call-overload]
+    return copy.deepcopy(dict(value))

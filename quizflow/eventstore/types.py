@@ -96,4 +96,6 @@ def expected_as_int(expected: ExpectedVersion) -> int | None:
         return 0
     if isinstance(expected, int) and not isinstance(expected, bool) and expected >= 0:
         return expected
-    raise ValueError(f"expected_version must be an int >= 0, 'no-stream' or 'any', not {expected!r}")
+    raise ValueError(
+        f"expected_version must be an int >= 0, 'no-stream' or 'any', not {expected!r}"
+    )

@@ -78,7 +78,9 @@ def test_a_wrong_answer_then_start_over_assigns_a_new_question(store: EventStore
     assert answered.events[0].data["inputs"] == wrong(question)
     again = handler.handle(StartOver(*ids))
     assert [e.type for e in again.events] == [
-        "chapter-quiz/QuizStartedOver", "chapter-quiz/QuestionAssigned"]
+        "chapter-quiz/QuizStartedOver",
+        "chapter-quiz/QuestionAssigned",
+    ]
     assert again.state.question_id != question
 
 
@@ -114,16 +116,23 @@ def test_racing_copies_of_one_command_store_one_answer(store: EventStore) -> Non
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: handler.handle(command, command_id=command_id), range(4)))
     assert {r.status for r in results} == {"ok"}
-    answers = [e for e in store.read_stream(results[0].stream_id)
-               if e.type == "chapter-quiz/QuestionAnsweredCorrectly"]
+    answers = [
+        e
+        for e in store.read_stream(results[0].stream_id)
+        if e.type == "chapter-quiz/QuestionAnsweredCorrectly"
+    ]
     assert len(answers) == 1
 
 
 def test_every_event_carries_command_correlation_causation_and_user(store: EventStore) -> None:
     handler = CommandHandler(store)
     command_id, correlation = uuid.uuid4(), uuid.uuid4()
-    result = handler.handle(StartQuiz("s1", COURSE_ID, CHAPTER["chapter_id"]),
-                            command_id=command_id, correlation_id=correlation, user_id="s1")
+    result = handler.handle(
+        StartQuiz("s1", COURSE_ID, CHAPTER["chapter_id"]),
+        command_id=command_id,
+        correlation_id=correlation,
+        user_id="s1",
+    )
     for event in result.events:
         assert event.metadata["command_id"] == str(command_id)
         assert event.metadata["correlation_id"] == str(correlation)

@@ -109,7 +109,9 @@ def test_reusing_an_event_id_for_a_different_event_is_an_error(store: EventStore
     with pytest.raises(DuplicateEventError):
         store.append("s", ANY, [forged])
     with pytest.raises(DuplicateEventError):
-        store.append("other", ANY, [NewEvent("test/Happened", {"n": 1}, event_id=original.event_id)])
+        store.append(
+            "other", ANY, [NewEvent("test/Happened", {"n": 1}, event_id=original.event_id)]
+        )
     assert store.stream_version("other") == 0
 
 
