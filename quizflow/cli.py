@@ -19,6 +19,7 @@ _COMMANDS: list[tuple[str, str, bool]] = [
     ("quizflow.commands.db", "db", True),
     ("quizflow.commands.bench", "bench", True),
     ("quizflow.commands.pipeline", "pipeline", True),
+    ("quizflow.commands.pipeline", "pipeline", True),
 ]
 
 

@@ -91,6 +91,7 @@ def run(
 def status() -> None:
     """Where the published snapshot stands (as JSON)."""
     from quizflow.warehouse import open_published
+    from quizflow.warehouse.duck import first_row
     from quizflow.warehouse.sqlfiles import sql
 
     settings = load_settings()
@@ -100,7 +101,7 @@ def status() -> None:
         err.print(str(error))
         raise typer.Exit(1) from None
     try:
-        row = con.execute(sql("duck/read_cursor")).fetchone()
+        row = first_row(con, sql("duck/read_cursor"))
         tables = dict(
             con.execute(
                 "select table_name, estimated_size from duckdb_tables() order by table_name"

@@ -22,7 +22,7 @@ _BUFFER_BYTES = 1 << 20
 Row = str
 
 
-def copy_rows(url: str, rows: Iterable[Row], rows_per_transaction: int = 100_000) -> int:
+def copy_rows(url: str, rows: Iterable[Row], rows_per_transaction: int = 20_000) -> int:
     """COPY pre-formatted rows into quizflow.events; return how many were loaded."""
     loaded = 0
     pending: list[str] = []
@@ -59,23 +59,20 @@ def synthetic_quiz_rows(
     rng = random.Random(seed)
     made = 0
     base = start.timestamp()
-    students = max(1, events // 400)
-    chapters = [f"ch-{n}" for n in range(1, 9)]
     stream_no = 0
     while made < events:
-        student = f"s{rng.randrange(students)}"
-        chapter = rng.choice(chapters)
+        # Each stream is one student's quiz at one chapter: eight chapters per student.
+        student, chapter = f"s{stream_no // 8}", f"ch-{stream_no % 8 + 1}"
         stream_no += 1
-        stream = f"chapter-quiz-{student}-math-{stream_no}-{chapter}"
-        ids = f'"student_id": "{student}", "course_id": "math-{stream_no}", "chapter_id": "{chapter}"'
-        meta = f'"user_id": "{student}", "correlation_id": "{seed:08x}-0000-4000-8000-{stream_no:012x}"'
+        stream = f"chapter-quiz-{student}-math-1-{chapter}"
+        ids = f'"student_id": "{student}", "course_id": "math-1", "chapter_id": "{chapter}"'
+        correlation = f"{seed:08x}-0000-4000-8000-{stream_no:012x}"
+        meta = f'"user_id": "{student}", "correlation_id": "{correlation}"'
         clock = base + rng.uniform(0, 180 * 86400)
-        version = 0
         streak = 0
-        for type_, extra in _one_attempt(rng):
+        for version, (type_, extra) in enumerate(_one_attempt(rng), start=1):
             if made >= events:
                 return
-            version += 1
             made += 1
             clock += rng.uniform(1, 60)
             if type_ == "chapter-quiz/QuestionAnsweredCorrectly":

@@ -1,0 +1,21 @@
+"""The Dagster code location (workspace.yaml): every pipeline module's definitions, merged.
+
+To add assets (item statistics, reports), write a module in pipelines/ that exposes
+``defs = dg.Definitions(...)`` and list it in MODULES. Assets can depend on the projection
+tables by name (e.g. ``deps=["answers"]``) or on ``published_snapshot``; they get the
+``warehouse`` resource by naming a parameter ``warehouse: WarehouseResource``.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import warehouse
+from pipelines.resources import WarehouseResource
+
+MODULES = [warehouse]
+
+defs = dg.Definitions.merge(
+    *(module.defs for module in MODULES),
+    dg.Definitions(resources={"warehouse": WarehouseResource()}),
+)

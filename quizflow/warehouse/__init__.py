@@ -1,0 +1,22 @@
+"""The analytics warehouse: incremental ingest into DuckDB, projections, published snapshots."""
+
+from quizflow.warehouse.config import PipelineConfig
+from quizflow.warehouse.duck import open_published, open_warehouse
+from quizflow.warehouse.ingest import IngestResult, SourceUnavailableError, ingest
+from quizflow.warehouse.projections import apply_projections, load_projections
+from quizflow.warehouse.publish import publish
+from quizflow.warehouse.run import RunSummary, run_pipeline
+
+__all__ = [
+    "IngestResult",
+    "PipelineConfig",
+    "RunSummary",
+    "SourceUnavailableError",
+    "apply_projections",
+    "ingest",
+    "load_projections",
+    "open_published",
+    "open_warehouse",
+    "publish",
+    "run_pipeline",
+]

@@ -1,0 +1,164 @@
+"""Data-quality checks, run after every pipeline run and as Dagster asset checks.
+
+Each check returns a ``CheckResult``; ``severity`` "error" means the data cannot be trusted
+(the run reports failure), "warn" means someone should look (the run still succeeds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import psycopg
+
+from quizflow.eventstore.postgres import READER_ROLE, PostgresEventStore
+from quizflow.warehouse.config import PipelineConfig
+from quizflow.warehouse.duck import first_row
+from quizflow.warehouse.ingest import read_cursor
+from quizflow.warehouse.sqlfiles import sql
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    asset: str  # the table it is about (the Dagster asset it is attached to)
+    passed: bool
+    severity: str  # "error" or "warn"
+    description: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection, url: str, config: PipelineConfig
+) -> list[CheckResult]:
+    return [
+        reconciliation(con, url),
+        event_ids_unique(con),
+        answer_keys_unique(con),
+        quarantine_reviewed(con),
+        runaway_streams(con, config.runaway_events_per_minute),
+        freshness(con, url, config.max_lag_seconds),
+    ]
+
+
+def reconciliation(con: duckdb.DuckDBPyConnection, url: str) -> CheckResult:
+    cursor = read_cursor(con)
+    mine = dict(con.execute(sql("checks/counts_by_type")).fetchall())
+    try:
+        with PostgresEventStore(url, role=READER_ROLE, min_size=1, max_size=1) as store:
+            theirs = store.count_by_type(cursor)
+    except Exception as error:
+        return CheckResult(
+            "reconciliation", "events", False, "error", f"PostgreSQL unreadable: {error}"
+        )
+    differences = {
+        t: {"warehouse": mine.get(t, 0), "postgres": theirs.get(t, 0)}
+        for t in sorted(set(mine) | set(theirs))
+        if mine.get(t, 0) != theirs.get(t, 0)
+    }
+    total = sum(mine.values())
+    if differences:
+        text = f"event counts differ from PostgreSQL up to {cursor}: {differences}"
+    else:
+        text = f"{total:,} events in {len(mine)} types match PostgreSQL up to {cursor}"
+    return CheckResult(
+        "reconciliation",
+        "events",
+        not differences,
+        "error",
+        text,
+        {"cursor": str(cursor), "events": total, "differences": differences},
+    )
+
+
+def _duplicates(
+    con: duckdb.DuckDBPyConnection, name: str, asset: str, query: str, what: str
+) -> CheckResult:
+    rows = con.execute(sql(query)).fetchall()
+    examples = {event_id: copies for event_id, copies in rows}
+    text = f"{what} duplicated: {examples}" if rows else f"every {what} is unique"
+    return CheckResult(name, asset, not rows, "error", text, {"duplicates": examples})
+
+
+def event_ids_unique(con: duckdb.DuckDBPyConnection) -> CheckResult:
+    return _duplicates(
+        con, "event_ids_unique", "events", "checks/duplicate_event_ids", "raw event_id"
+    )
+
+
+def answer_keys_unique(con: duckdb.DuckDBPyConnection) -> CheckResult:
+    return _duplicates(
+        con, "answer_keys_unique", "answers", "checks/duplicate_answer_keys", "answer event_id"
+    )
+
+
+def quarantine_reviewed(con: duckdb.DuckDBPyConnection) -> CheckResult:
+    rows = con.execute(sql("checks/quarantine_unreviewed")).fetchall()
+    reasons = {reason: {"events": n, "examples": examples} for reason, n, examples in rows}
+    count = sum(n for _, n, _ in rows)
+    if count:
+        listed = "; ".join(f"{n} x {reason} (e.g. {ex[0]})" for reason, n, ex in rows)
+        text = f"{count} quarantined events need review: {listed}"
+    else:
+        text = "no unreviewed events in quarantine"
+    return CheckResult(
+        "quarantine_reviewed", "quarantine", not count, "error", text, {"reasons": reasons}
+    )
+
+
+def runaway_streams(con: duckdb.DuckDBPyConnection, per_minute: int) -> CheckResult:
+    rows = con.execute(sql("checks/runaway_streams"), {"per_minute": per_minute}).fetchall()
+    streams = {stream: {"minute": minute, "events": n} for stream, minute, n in rows}
+    text = (
+        f"{len(rows)} streams wrote over {per_minute} events in a minute: {streams}"
+        if rows
+        else f"no stream wrote over {per_minute} events in any minute"
+    )
+    return CheckResult(
+        "runaway_streams",
+        "events",
+        not rows,
+        "warn",
+        text,
+        {"threshold_per_minute": per_minute, "streams": streams},
+    )
+
+
+def freshness(con: duckdb.DuckDBPyConnection, url: str, max_lag_s: float) -> CheckResult:
+    cursor = read_cursor(con)
+    try:
+        with psycopg.connect(url, autocommit=True) as pg:
+            pg.execute(f"set role {READER_ROLE}")  # our constant, not a value
+            row = pg.execute(
+                sql("pg/oldest_pending"), {"tx": cursor.tx, "position": cursor.position}
+            ).fetchone()
+    except Exception as error:
+        return CheckResult("freshness", "events", False, "warn", f"PostgreSQL unreadable: {error}")
+    oldest: datetime | None = row[0] if row else None
+    lag = (row[1] - oldest).total_seconds() if row and oldest else 0.0
+    ok = lag <= max_lag_s
+    text = (
+        f"the warehouse is {lag:.0f}s behind the store (limit {max_lag_s:.0f}s)"
+        if oldest
+        else "the warehouse holds every event in the store"
+    )
+    return CheckResult(
+        "freshness", "events", ok, "warn", text, {"lag_seconds": lag, "limit_seconds": max_lag_s}
+    )
+
+
+def review_quarantine(con: duckdb.DuckDBPyConnection, event_ids: list[str], note: str) -> int:
+    """Mark quarantined events as reviewed; return how many of them were in quarantine."""
+    now = datetime.now(UTC)
+    done = 0
+    for event_id in event_ids:
+        row = first_row(
+            con, sql("duck/review_quarantine"), {"now": now, "note": note, "event_id": event_id}
+        )
+        done += int(row[0]) if row else 0
+    return done

@@ -1,0 +1,174 @@
+"""Each projection's SQL over given raw events in an in-memory DuckDB (no PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+import pytest
+
+from quizflow.warehouse.projections import apply_projections, load_projections
+from quizflow.warehouse.sqlfiles import schema_statements
+
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+QUIZ = {"student_id": "s1", "course_id": "c1", "chapter_id": "ch1", "attempt": "1"}
+
+
+def warehouse(events: list[tuple[str, str, dict[str, Any], float]]) -> duckdb.DuckDBPyConnection:
+    """A warehouse holding (stream, type, data, seconds after T0) events, projected."""
+    con = duckdb.connect()
+    for statement in schema_statements():
+        con.execute(statement)
+    versions: dict[str, int] = {}
+    for position, (stream, type_, data, seconds) in enumerate(events, start=1):
+        versions[stream] = versions.get(stream, 0) + 1
+        at = T0 + timedelta(seconds=seconds)
+        con.execute(
+            "insert into events values (?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?)",
+            [
+                position,
+                position,
+                str(uuid.uuid4()),
+                stream,
+                versions[stream],
+                type_,
+                json.dumps(data),
+                at,
+                at,
+                data.get("student_id"),
+                data.get("course_id"),
+                data.get("chapter_id"),
+                data.get("question_id"),
+                None if data.get("attempt") is None else str(data.get("attempt")),
+            ],
+        )
+    con.execute(
+        "insert into ingest_checkpoint values (1, ?, ?, ?, now())",
+        [len(events), len(events), len(events)],
+    )
+    apply_projections(con, load_projections())
+    return con
+
+
+def rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple[Any, ...]]:
+    return con.execute(query).fetchall()
+
+
+def quiz(type_: str, seconds: float, **extra: Any) -> tuple[str, str, dict[str, Any], float]:
+    return ("chapter-quiz-s1-c1-ch1", f"chapter-quiz/{type_}", {**QUIZ, **extra}, seconds)
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    answer = {"question_id": "q1", "inputs": {"_INPUT_1_": "2"}}
+    return warehouse(
+        [
+            (
+                "course-c1",
+                "course/CoursePublished",
+                {
+                    "course_id": "c1",
+                    "version": 1,
+                    "chapters": [
+                        {"chapter_id": "ch1", "title": "One", "questions": [{"question_id": "old"}]}
+                    ],
+                },
+                0,
+            ),
+            (
+                "course-c1",
+                "course/CoursePublished",
+                {
+                    "course_id": "c1",
+                    "version": 2,
+                    "chapters": [
+                        {
+                            "chapter_id": "ch1",
+                            "title": "One",
+                            "questions": [
+                                {"question_id": "q1", "text": "1+1?", "difficulty": 0.5},
+                                {"question_id": "q2", "text": "2+2?"},
+                            ],
+                        }
+                    ],
+                },
+                1,
+            ),
+            ("roster-sc", "roster/SchoolRegistered", {"school_id": "sc", "name": "School"}, 0),
+            (
+                "roster-sc",
+                "roster/ClassRegistered",
+                {
+                    "school_id": "sc",
+                    "class_id": "k",
+                    "name": "K",
+                    "teacher_id": "t",
+                    "teacher_name": "T",
+                },
+                0,
+            ),
+            (
+                "roster-sc",
+                "roster/StudentEnrolled",
+                {"school_id": "sc", "class_id": "k", "student_id": "s1", "name": "S"},
+                0,
+            ),
+            quiz("QuizStarted", 10),
+            quiz("QuestionAssigned", 10, question_id="q1"),
+            quiz("QuestionAnsweredCorrectly", 20, streak=1, **answer),
+            quiz("QuestionAssigned", 21, question_id="q1"),
+            quiz("QuestionAnsweredIncorrectly", 30, question_id="q1", inputs={"_INPUT_1_": "3"}),
+            quiz("QuizStartedOver", 30),
+            quiz("QuestionAssigned", 31, question_id="q1"),
+            *[quiz("QuestionAnsweredCorrectly", 40 + n, streak=n, **answer) for n in (1, 2, 3)],
+            quiz("QuizPassed", 43),
+            quiz("QuestionAnsweredCorrectly", 44, streak="three", **answer),  # malformed
+        ]
+    )
+
+
+def test_answers_time_each_answer_from_its_assignment(con: duckdb.DuckDBPyConnection) -> None:
+    got = rows(con, "select correct, answer, response_ms from answers order by position")
+    assert got == [
+        (True, "2", 10_000),
+        (False, "3", 9_000),
+        (True, "2", 10_000),
+        (True, "2", 11_000),  # no new assignment: timed from the same one
+        (True, "2", 12_000),
+    ]
+
+
+def test_attempts_count_answers_restarts_and_the_outcome(con: duckdb.DuckDBPyConnection) -> None:
+    got = rows(
+        con,
+        "select questions_answered, correct_answers, wrong_answers, restarts,"
+        " best_streak, streak, outcome from attempts",
+    )
+    assert got == [(5, 4, 1, 1, 3, 3, "passed")]
+
+
+def test_questions_hold_only_the_latest_course_version(con: duckdb.DuckDBPyConnection) -> None:
+    got = rows(
+        con,
+        "select question_id, chapter_id, text, difficulty, course_version"
+        " from questions order by question_id",
+    )
+    assert got == [("q1", "ch1", "1+1?", 0.5, 2), ("q2", "ch1", "2+2?", None, 2)]
+
+
+def test_roster_joins_school_class_and_student(con: duckdb.DuckDBPyConnection) -> None:
+    got = rows(con, "select school_name, class_name, teacher_name, student_id from roster")
+    assert got == [("School", "K", "T", "s1")]
+
+
+def test_student_days_add_capped_gaps_between_events(con: duckdb.DuckDBPyConnection) -> None:
+    got = rows(con, "select answers, mistakes, quizzes_passed, time_on_task_ms from student_days")
+    assert got == [(5, 1, 1, 33_000)]
+
+
+def test_a_malformed_event_is_quarantined_and_left_out(con: duckdb.DuckDBPyConnection) -> None:
+    assert rows(con, "select reason from quarantine") == [("streak is missing or not an integer",)]
+    assert rows(con, "select count(*) from answers") == [(5,)]
