@@ -35,6 +35,7 @@ def test_two_processes_starting_at_once_share_one_embedded_server(home: Path) ->
     assert second.returncode == 0, second.stderr
     assert first.stdout.strip() == second.stdout.strip()
     url = first.stdout.strip()
+    assert url.startswith("postgresql://"), first.stdout
     with psycopg.connect(url) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
     status = json.loads(quizflow(home, "db", "status").stdout)
