@@ -19,7 +19,8 @@ _COMMANDS: list[tuple[str, str, bool]] = [
     ("quizflow.commands.db", "db", True),
     ("quizflow.commands.bench", "bench", True),
     ("quizflow.commands.pipeline", "pipeline", True),
-    ("quizflow.commands.pipeline", "pipeline", True),
+    ("quizflow.commands.course", "course", True),
+    ("quizflow.commands.simulate", "simulate", False),
 ]
 
 

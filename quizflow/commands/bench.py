@@ -27,3 +27,30 @@ def append(
         progress=lambda m: err.print(f"[dim]bench append:[/] {m}"),
     )
     print_json(report)
+
+
+@app.command("http")
+def http(
+    students: int = typer.Option(100, help="Concurrent students for the headline figures."),
+    seconds: float = typer.Option(15.0, help="Measured seconds per step."),
+    steps: list[int] = typer.Option([150, 200, 250, 300, 400, 500],
+                                    help="Student counts tried for the capacity."),
+    pool_size: int = typer.Option(10, help="The server's PostgreSQL connections."),
+) -> None:
+    """The web app under simulated students: latency at 100 students, and the capacity."""
+    from quizflow.bench.http import run
+    from quizflow.database import database_url
+
+    report = run(database_url(), students=students, seconds=seconds, steps=tuple(steps),
+                 pool_size=pool_size, progress=lambda m: err.print(f"[dim]bench http:[/] {m}"))
+    print_json(report)
+
+
+@app.command("ingest")
+def ingest(
+    events: int = typer.Option(1_000_000, help="Events to bulk-load into the store first."),
+) -> None:
+    """Warehouse ingest and full projection rebuild vs a plain ADBC transfer of the same rows."""
+    from quizflow.commands.bench_ingest import ingest_bench
+
+    print_json(ingest_bench(events, progress=lambda m: err.print(f"[dim]bench ingest:[/] {m}")))

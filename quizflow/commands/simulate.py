@@ -1,0 +1,150 @@
+"""`quizflow simulate`: synthetic students taking chapter quizzes through the command handler."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from quizflow.commands.output import err, print_json
+
+
+class Via(StrEnum):
+    direct = "direct"
+    http = "http"
+
+
+class SummaryFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def command(
+    students: Annotated[int, typer.Option(min=1, help="How many students.")] = 300,
+    days: Annotated[int, typer.Option(min=1, help="School days (weekdays) to simulate.")] = 20,
+    seed: Annotated[int, typer.Option(help="The same seed gives the same events.")] = 1,
+    via: Annotated[
+        Via,
+        typer.Option(help="direct: the command handler in this process; http: a running "
+                          "`quizflow serve` (timestamps are then the server's clock)."),
+    ] = Via.direct,
+    start_date: Annotated[
+        str, typer.Option(help="The first school day, YYYY-MM-DD (weekends are skipped).")
+    ] = "2026-10-26",
+    url: Annotated[str, typer.Option(help="The server, with --via http.")] = (
+        "http://127.0.0.1:8000"
+    ),
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Students run at once.")] = 6,
+    fmt: Annotated[
+        SummaryFormat, typer.Option("--format", help="json: one JSON document on stdout.")
+    ] = SummaryFormat.table,
+) -> None:
+    """Simulate students at school taking the sample course's chapter quizzes.
+
+    Creates schools, classes, teachers and students, publishes the sample course if needed, and
+    lets the students practise in their maths lessons; re-running the same seed appends nothing.
+    """
+    from quizflow.simulate import SimulationConfig, simulate
+    from quizflow.simulate.driver import Driver
+    from quizflow.simulate.http import HttpDriver, ServerUnavailable
+
+    try:
+        first_day = date.fromisoformat(start_date)
+    except ValueError:
+        err.print(f"[red]--start-date {escape(repr(start_date))}:[/] write it as YYYY-MM-DD")
+        raise typer.Exit(2) from None
+    config = SimulationConfig(students=students, days=days, seed=seed, start_date=first_day,
+                              workers=workers)
+    driver: Driver | None = None
+    if via is Via.http:
+        http = HttpDriver(url)
+        try:
+            http.check()
+        except ServerUnavailable as error:
+            err.print(f"[red]{escape(str(error))}[/] (start one with `quizflow serve`)",
+                      soft_wrap=True)
+            raise typer.Exit(1) from None
+        driver = http
+    store = _open_store(workers)
+    try:
+        with _DayProgress(config.days) as advance:
+            summary = simulate(store, config, driver=driver, progress=advance)
+    except ServerUnavailable as error:
+        err.print(f"[red]simulation stopped:[/] {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    finally:
+        if driver is not None:
+            driver.close()
+        store.close()
+    if fmt is SummaryFormat.json:
+        print_json(summary.as_json())
+    else:
+        _print_summary(summary.as_json())
+
+
+def _open_store(workers: int) -> Any:
+    from quizflow.database import database_url
+    from quizflow.simulate.store import open_simulation_store
+
+    try:
+        return open_simulation_store(database_url(), workers)
+    except Exception as error:
+        err.print(f"[red]PostgreSQL unavailable:[/] {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+class _DayProgress:
+    """A progress bar by simulated day, on stderr (stdout keeps only the result)."""
+
+    def __init__(self, days: int) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("[bold]simulate[/] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("days  {task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        self._task = self._progress.add_task("", total=days, detail="")
+
+    def __enter__(self) -> Any:
+        from quizflow.simulate import DayDone
+
+        self._progress.start()
+
+        def advance(done: DayDone) -> None:
+            self._progress.update(
+                self._task,
+                completed=done.day,
+                description=done.date.strftime("%a %d %b %Y"),
+                detail=f"{done.answers:,} answers, {done.events_appended:,} events",
+            )
+
+        return advance
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title="simulation", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        shown = f"{value:,}" if isinstance(value, int) else str(value)
+        table.add_row(key.replace("_", " "), shown)
+    err.print(table)
