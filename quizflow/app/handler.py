@@ -3,12 +3,18 @@
 Idempotent by command id: a retried command finds its events in the stream (by the command id
 in their metadata) and gets the same result back; two copies racing produce the same event ids
 (derived from the command id), so the store stores only one of them.
+
+Folded streams are cached: a command reads only the versions after the cached one (still one
+round trip, which also tells whether another process appended). Safe because stored events
+never change and versions have no gaps.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -79,13 +85,58 @@ def event_id_for(command_id: uuid.UUID, index: int) -> uuid.UUID:
     return uuid.uuid5(command_id, str(index))
 
 
+@dataclass(frozen=True)
+class _Folded:
+    """A stream folded up to a version, with each command's events (for idempotent replays)."""
+
+    version: int
+    state: QuizState
+    by_command: dict[str, tuple[RecordedEvent, ...]]
+
+    def extend(self, events: list[RecordedEvent]) -> _Folded:
+        if not events:
+            return self
+        by_command = dict(self.by_command)
+        for event in events:
+            command_id = str(event.metadata.get("command_id", ""))
+            by_command[command_id] = (*by_command.get(command_id, ()), event)
+        state = fold((from_payload(e.type, e.data) for e in events), self.state)
+        return _Folded(events[-1].version, state, by_command)
+
+
+_EMPTY = _Folded(0, fold([]), {})
+
+
 class CommandHandler:
     def __init__(
-        self, store: EventStore, catalog: CourseCatalog | None = None, max_attempts: int = 3
+        self,
+        store: EventStore,
+        catalog: CourseCatalog | None = None,
+        max_attempts: int = 3,
+        cached_streams: int = 20_000,
     ) -> None:
         self.store = store
         self.catalog = catalog or CourseCatalog(store)
         self.max_attempts = max_attempts
+        self._cache: OrderedDict[str, _Folded] = OrderedDict()
+        self._cache_size = cached_streams
+        self._lock = threading.Lock()
+
+    def _load(self, stream_id: str) -> _Folded:
+        with self._lock:
+            cached = self._cache.get(stream_id, _EMPTY)
+        folded = cached.extend(self.store.read_stream(stream_id, from_version=cached.version + 1))
+        self._remember(stream_id, folded)
+        return folded
+
+    def _remember(self, stream_id: str, folded: _Folded) -> None:
+        with self._lock:
+            known = self._cache.get(stream_id)
+            if known is None or known.version < folded.version:
+                self._cache[stream_id] = folded
+            self._cache.move_to_end(stream_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def handle(
         self,
@@ -109,11 +160,13 @@ class CommandHandler:
         course = self.catalog.get(command.course_id)
         state = fold([])
         for _ in range(self.max_attempts):
-            stored = self.store.read_stream(stream_id)
-            state = fold(from_payload(e.type, e.data) for e in stored)
-            earlier = [e for e in stored if e.metadata.get("command_id") == str(command_id)]
+            folded = self._load(stream_id)
+            state = folded.state
+            earlier = folded.by_command.get(str(command_id))
             if earlier:
-                return CommandResult("ok", stream_id, state.version, state, earlier, replayed=True)
+                return CommandResult(
+                    "ok", stream_id, state.version, state, list(earlier), replayed=True
+                )
             # The random choice depends on the command only, so a racing duplicate of the same
             # command decides the same events and the store keeps one copy.
             decision = decide(state, command, course, random.Random(command_id.int))
@@ -138,8 +191,11 @@ class CommandHandler:
                 appended = self.store.append(stream_id, state.version, new_events)
             except (ConcurrencyError, DuplicateEventError):
                 continue  # someone else appended first: decide again on the new state
-            new_state = fold((from_payload(e.type, e.data) for e in appended), state)
-            return CommandResult("ok", stream_id, appended[-1].version, new_state, appended)
+            if appended[0].version != state.version + 1:
+                continue  # a racing copy of this command stored them first: replay it
+            after = folded.extend(appended)
+            self._remember(stream_id, after)
+            return CommandResult("ok", stream_id, after.version, after.state, appended)
         return CommandResult(
             "conflict",
             stream_id,
