@@ -21,6 +21,9 @@ _COMMANDS: list[tuple[str, str, bool]] = [
     ("quizflow.commands.pipeline", "pipeline", True),
     ("quizflow.commands.course", "course", True),
     ("quizflow.commands.simulate", "simulate", False),
+    ("quizflow.commands.query", "query", False),
+    ("quizflow.commands.hard_questions", "hard-questions", False),
+    ("quizflow.commands.importer", "import", True),
 ]
 
 

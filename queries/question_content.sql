@@ -1,0 +1,59 @@
+-- question_content: the published questions with their text and the wrong answers the course
+-- lists, each with the misconception behind it.
+-- What does the course say about this question? Content editors write typical wrong answers
+-- and their misconceptions into the course; reports match students' answers against them.
+-- param course_id: text = null. Only this course (every course when null).
+-- param chapter_id: text = null. Only this chapter (every chapter when null).
+-- row: one question of the latest published course version (key: course_id, question_id):
+-- chapter, text, and `wrong_answers` as a list of {answer, misconception}, where `answer` is
+-- normalised the way answers are (so it compares with answers.answer).
+with params as (
+    select
+        cast($course_id as varchar) as course_id,
+        cast($chapter_id as varchar) as chapter_id
+),
+
+scoped_questions as (
+    select questions.*
+    from questions, params
+    where (params.course_id is null or questions.course_id = params.course_id)
+      and (params.chapter_id is null or questions.chapter_id = params.chapter_id)
+),
+
+listed_wrong_answers as (
+    select
+        course_id,
+        question_id,
+        unnest(json_extract(wrong_answers, '$[*]')) as listed
+    from scoped_questions
+),
+
+normalised as (
+    select
+        course_id,
+        question_id,
+        list(
+            {
+                'answer': qf_normalise_answer(cast(listed -> '$.answer' as varchar)),
+                'misconception': listed ->> '$.misconception'
+            }
+        ) as wrong_answers
+    from listed_wrong_answers
+    group by course_id, question_id
+),
+
+final as (
+    select
+        q.course_id,
+        q.chapter_id,
+        q.question_id,
+        q.chapter_title,
+        q.text,
+        coalesce(n.wrong_answers, []) as wrong_answers,
+        q.chapter_number,
+        q.question_number
+    from scoped_questions as q
+    left join normalised as n using (course_id, question_id)
+)
+
+select * from final order by course_id, chapter_number, question_number

@@ -1,0 +1,129 @@
+"""`quizflow query NAME`: run a named query (queries/*.sql) on the published snapshot."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from quizflow.commands.output import Format, err, print_json, print_rows
+
+
+def command(
+    name: Annotated[
+        str | None, typer.Argument(help="The query to run; `--list` shows them all.")
+    ] = None,
+    params: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A parameter as name=value; repeat for more."),
+    ] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="table, json (one document) or csv.")
+    ] = Format.table,
+    list_queries: Annotated[
+        bool, typer.Option("--list", help="List the queries and what they answer.")
+    ] = False,
+) -> None:
+    """Run a named query on the published snapshot (read-only, never in the pipeline's way)."""
+    from quizflow.queries import QueryDefinitionError, load_queries
+
+    try:
+        queries = load_queries()
+    except QueryDefinitionError as error:
+        err.print(f"[red]a query file is broken:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    if list_queries:
+        _print_list(queries, fmt)
+        return
+    if name is None:
+        err.print("name a query to run; these are known: " + ", ".join(queries))
+        raise typer.Exit(2)
+    query = queries.get(name)
+    if query is None:
+        err.print(
+            f"[red]unknown query {escape(repr(name))}.[/] Known queries: {', '.join(queries)}"
+        )
+        raise typer.Exit(2)
+    given = _parse_params(params or [])
+    _run(query, given, fmt)
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            err.print(f"[red]--param {escape(repr(pair))}:[/] write it as name=value")
+            raise typer.Exit(2)
+        if key.strip() in given:
+            err.print(f"[red]--param {escape(repr(key.strip()))} is given twice[/]")
+            raise typer.Exit(2)
+        given[key.strip()] = value
+    return given
+
+
+def _run(query: Any, given: dict[str, str], fmt: Format) -> None:
+    import duckdb
+
+    from quizflow.queries import QueryParameterError, bind, run_query
+    from quizflow.settings import load_settings
+
+    try:
+        bind(query, given)  # report parameter mistakes before touching the snapshot
+    except QueryParameterError as error:
+        err.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
+    path = load_settings().published_path
+    if not path.exists():
+        err.print(f"[red]no published snapshot at {path} yet:[/] run `quizflow pipeline run` first")
+        raise typer.Exit(1)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con.execute("set TimeZone = 'UTC'")
+        result = run_query(con, query, given)
+    except duckdb.Error as error:
+        err.print(f"[red]query {query.name} failed:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+    rows = result.json_records()
+    if fmt is Format.json:
+        print_json(rows)
+    elif rows:
+        print_rows(rows, fmt, title=query.name)
+    elif fmt is Format.csv:
+        csv.writer(sys.stdout).writerow(result.columns)
+    else:
+        err.print(f"{query.name}: no rows (columns: {', '.join(result.columns)})")
+
+
+def _print_list(queries: dict[str, Any], fmt: Format) -> None:
+    entries = [
+        {
+            "name": q.name,
+            "description": q.summary,
+            "parameters": [p.describe() for p in q.parameters],
+            "row": q.row,
+        }
+        for q in queries.values()
+    ]
+    if fmt is Format.json:
+        print_json(entries)
+        return
+    if fmt is Format.csv:
+        print_rows([{**e, "parameters": "; ".join(e["parameters"])} for e in entries], fmt)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="named queries: quizflow query NAME --param name=value")
+    table.add_column("name", no_wrap=True)
+    table.add_column("what it answers")
+    table.add_column("parameters (* required)")
+    for name, query in queries.items():
+        names = ", ".join(p.name + ("*" if p.required else "") for p in query.parameters)
+        table.add_row(name, query.summary, names or "-")
+    Console().print(table)

@@ -1,0 +1,134 @@
+"""`quizflow query` from the command line, on a snapshot published by a real pipeline run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from quizflow.cli import app
+from quizflow.eventstore import Cursor
+from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.importer.publish import publish_import
+from quizflow.settings import Settings, load_settings
+from tests.integration import eventfactory
+
+QUIZFLOW = Path(sys.executable).with_name("quizflow")
+
+
+def quizflow(*args: str, home: Path, url: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUIZFLOW_HOME": str(home), "COLUMNS": "200"}
+    if url:
+        env["QUIZFLOW_DATABASE_URL"] = url
+    return subprocess.run(
+        [str(QUIZFLOW), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str) -> Settings:
+    monkeypatch.setenv("QUIZFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("QUIZFLOW_DATABASE_URL", pg_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    settings = load_settings()
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.populate(store, students=4, days=2)
+    with psycopg.connect(pg_url) as conn:
+        last = conn.execute(
+            "select tx::text::bigint, position from quizflow.events"
+            " order by tx desc, position desc limit 1"
+        ).fetchone()
+    assert last is not None
+    # One run may stop short while another test's transaction is open (lag, never loss).
+    assert publish_import(settings, pg_url, Cursor(*last))[1]
+    return settings
+
+
+def test_the_list_names_every_query_with_what_it_answers(tmp_path: Path) -> None:
+    result = quizflow("query", "--list", "--format", "json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = {q["name"]: q for q in json.loads(result.stdout)}
+    assert {"student_timeline", "common_wrong_answers", "wheel_spinning"} <= set(listed)
+    assert listed["common_wrong_answers"]["description"].startswith("what students answer")
+    assert listed["common_wrong_answers"]["parameters"][0].startswith(
+        "question_id (text, required)"
+    )
+
+
+def test_a_query_before_any_pipeline_run_says_to_run_the_pipeline_first(tmp_path: Path) -> None:
+    result = quizflow("query", "hardest_questions", home=tmp_path)
+    assert result.returncode == 1
+    assert "run `quizflow pipeline run` first" in " ".join(result.stderr.split())
+    assert result.stdout == ""
+
+
+def test_json_output_is_one_document_on_stdout_with_messages_kept_off_it(
+    published: Settings, pg_url: str
+) -> None:
+    result = quizflow(
+        "query",
+        "student_timeline",
+        "--param",
+        "student_id=s1",
+        "--format",
+        "json",
+        home=published.home,
+        url=pg_url,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows and [r["step"] for r in rows] == list(range(1, len(rows) + 1))
+    assert {r["event"] for r in rows} <= {
+        "attempt started",
+        "answered correctly",
+        "answered incorrectly",
+        "quiz passed",
+    }
+    times = [r["occurred_at"] for r in rows]
+    assert times == sorted(times) and times[0].endswith("+00:00")  # ISO 8601, UTC
+
+
+def test_csv_and_table_output_carry_the_query_columns(published: Settings) -> None:
+    runner = CliRunner()
+    as_csv = runner.invoke(
+        app,
+        ["query", "hardest_questions", "-p", "min_students=1", "-p", "limit=3", "--format", "csv"],
+    )
+    assert as_csv.exit_code == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == 3 and list(rows[0])[:3] == ["course_id", "chapter_id", "question_id"]
+    assert [int(r["rank"]) for r in rows] == [1, 2, 3]
+    table = runner.invoke(app, ["query", "class_progress"])
+    assert table.exit_code == 0 and "share_passed" in table.stdout and "class-1a" in table.stdout
+
+
+def test_a_query_with_no_rows_prints_its_columns(published: Settings) -> None:
+    result = CliRunner().invoke(
+        app, ["query", "student_questions", "-p", "student_id=nobody", "--format", "csv"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout.strip().startswith("course_id,chapter_id,question_id,text")
+
+
+def test_mistakes_in_the_name_parameters_or_values_are_clear_errors(published: Settings) -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["query", "hardest_question"])
+    assert unknown.exit_code == 2
+    assert "unknown query 'hardest_question'" in unknown.stderr
+    assert "hardest_questions" in unknown.stderr
+    missing = runner.invoke(app, ["query", "common_wrong_answers", "-p", "qestion_id=q-1-1"])
+    assert missing.exit_code == 2
+    assert "unknown parameter 'qestion_id'" in missing.stderr
+    assert "missing parameter 'question_id'" in missing.stderr
+    bad = runner.invoke(app, ["query", "wheel_spinning", "-p", "min_restarts=lots"])
+    assert bad.exit_code == 2 and "'lots' is not a whole number" in bad.stderr
+    malformed = runner.invoke(app, ["query", "wheel_spinning", "-p", "min_restarts"])
+    assert malformed.exit_code == 2 and "name=value" in malformed.stderr
