@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import warehouse
+from pipelines import reports, warehouse
 from pipelines.resources import WarehouseResource
 
-MODULES = [warehouse]
+MODULES = [warehouse, reports]
 
 defs = dg.Definitions.merge(
     *(module.defs for module in MODULES),

@@ -16,11 +16,13 @@ app = typer.Typer(
 # `quizflow --help` stays fast.
 _COMMANDS: list[tuple[str, str, bool]] = [
     ("quizflow.commands.demo", "demo", False),
+    ("quizflow.commands.serve", "serve", False),
     ("quizflow.commands.db", "db", True),
     ("quizflow.commands.bench", "bench", True),
     ("quizflow.commands.pipeline", "pipeline", True),
     ("quizflow.commands.course", "course", True),
     ("quizflow.commands.simulate", "simulate", False),
+    ("quizflow.commands.report", "report", True),
     ("quizflow.commands.query", "query", False),
     ("quizflow.commands.hard_questions", "hard-questions", False),
     ("quizflow.commands.importer", "import", True),

@@ -1,24 +1,165 @@
-"""`quizflow demo`: the whole system on this machine, in one command."""
+"""`quizflow demo`: the whole system on this machine, in one command.
+
+Starts the store, publishes the sample course, simulates a school term's first four weeks
+through the command handler, runs the pipeline, writes the teacher and hard-questions reports,
+and says where everything is. Every step is idempotent, so a second run adds nothing.
+"""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
 from quizflow.commands.output import err
 
+DEMO_STUDENTS = 300
+DEMO_DAYS = 20  # four school weeks
+DEMO_SEED = 1
 
-def command() -> None:
-    """Start the store, append and read back a few events, and say what happened."""
+
+def command(
+    students: int = typer.Option(DEMO_STUDENTS, help="Simulated students."),
+    days: int = typer.Option(DEMO_DAYS, help="Simulated school days (four weeks = 20)."),
+    seed: int = typer.Option(DEMO_SEED, help="The simulation's seed."),
+) -> None:
+    """Run the whole system once: store, simulated students, pipeline, reports."""
+    from quizflow.app.publishing import publish_course
+    from quizflow.content import load_course_file, sample_course_path
     from quizflow.database import database_url
-    from quizflow.eventstore import ANY, NewEvent
     from quizflow.eventstore.migrate import migrate
     from quizflow.eventstore.postgres import PostgresEventStore
+    from quizflow.settings import load_settings
 
-    url = database_url()
-    err.print(f"PostgreSQL: {url}")
+    started = time.monotonic()
+    settings = load_settings()
+    err.rule("[bold]Quizflow demo")
+    url = database_url(settings)
     applied = migrate(url)
-    err.print(f"schema: {'applied ' + ', '.join(applied) if applied else 'up to date'}")
+    err.print(f"[green]✓[/] PostgreSQL at {url} ({'migrated' if applied else 'schema up to date'})")
     with PostgresEventStore(url) as store:
-        stored = store.append("demo-hello", ANY, [NewEvent("demo/Greeted", {"who": "world"})])
+        published = publish_course(store, load_course_file(sample_course_path()))
+        err.print(f"[green]✓[/] sample course published (event at version {published[0].version})")
+        summary = _simulate(store, students, days, seed)
+    err.print(
+        f"[green]✓[/] simulated {summary.students} students over {summary.days} school days: "
+        f"{summary.answers:,} answers, {summary.passes:,} passes, {summary.restarts:,} restarts; "
+        f"{summary.events_appended:,} new events ({summary.elapsed_s:.0f} s)"
+    )
+    run = _pipeline(settings, url)
+    reports = _reports(settings, summary)
+    _tour(settings, reports, time.monotonic() - started, run)
+
+
+def _simulate(store: Any, students: int, days: int, seed: int) -> Any:
+    from quizflow.simulate import SimulationConfig, simulate
+
+    config = SimulationConfig(students=students, days=days, seed=seed)
+    with _progress() as progress:
+        task = progress.add_task("simulating school days", total=days)
+
+        def day_done(day: Any) -> None:
+            progress.update(task, completed=day.day, description=f"simulated {day.date}")
+
+        return simulate(store, config, progress=day_done)
+
+
+def _pipeline(settings: Any, url: str) -> Any:
+    from quizflow.warehouse import run_pipeline
+
+    with _progress() as progress:
+        task = progress.add_task("pipeline", total=None)
+        run = run_pipeline(settings, url, say=lambda m: progress.update(task, description=m))
+    failed = [c for c in run.checks if not c.passed]
+    err.print(
+        f"[green]✓[/] pipeline: {run.ingest.events:,} events ingested, "
+        f"{len(run.projections)} projections, snapshot published ({run.seconds:.1f} s)"
+    )
+    for check in failed:
+        err.print(f"  [yellow]check {check.name}: {check.description}[/]")
+    return run
+
+
+def _reports(settings: Any, summary: Any) -> dict[str, Any]:
+    from datetime import date
+
+    from quizflow.reports.hard_questions import write_hard_questions_report
+    from quizflow.reports.teacher import write_all_teacher_reports
+    from quizflow.reports.teacher_week import IsoWeek
+
+    first = date.fromisoformat(summary.first_day)
+    last = date.fromisoformat(summary.last_day)
+    weeks = sorted({IsoWeek.of(first + timedelta(days=n)) for n in range((last - first).days + 1)})
+    teacher: list[Path] = []
+    with _progress() as progress:
+        task = progress.add_task("teacher reports", total=len(weeks))
+        for week in weeks:
+            progress.update(task, description=f"teacher reports {week}")
+            teacher += write_all_teacher_reports(settings.published_path, week)
+            progress.advance(task)
+    hard = write_hard_questions_report(
+        settings.published_path, settings.reports_dir / "hard-questions.html"
+    )
+    err.print(f"[green]✓[/] {len(teacher)} teacher reports ({len(weeks)} weeks), hard questions")
+    return {"teacher": teacher, "hard": hard, "weeks": weeks}
+
+
+def _tour(settings: Any, reports: dict[str, Any], seconds: float, run: Any) -> None:
+    from quizflow.reports.hard_questions import load_hard_questions
+    from quizflow.warehouse import open_published
+
+    with open_published(settings.published_path) as con:
+        hardest = load_hard_questions(con, limit=5)
+        account = con.execute(
+            "select student_id, student_name, class_id, teacher_id, teacher_name"
+            " from roster order by class_id, student_id limit 1"
+        ).fetchone()
+    err.rule("[bold]The five hardest questions")
+    for rank, item in enumerate(hardest, start=1):
+        facility = item["facility"]
         err.print(
-            f"appended {stored[0].type} at version {stored[0].version}, cursor {stored[0].cursor}"
+            f"{rank}. [bold]{item['question_id']}[/] {item['text']}\n"
+            f"   {item['answers']} answers, "
+            + (f"{facility:.0%} right first time, " if facility is not None else "")
+            + f"difficulty {item['difficulty']:+.2f}"
         )
-        err.print(f"the stream now holds {len(store.read_stream('demo-hello'))} events")
+        for wrong in item["top_wrong_answers"]:
+            why = f" — {wrong['misconception']}" if wrong.get("misconception") else ""
+            err.print(f"     wrong: {wrong['answer']!r} ({wrong['share']:.0%}){why}")
+    example = reports["teacher"][0] if reports["teacher"] else None
+    err.rule("[bold]Where everything is")
+    err.print(f"events      PostgreSQL, `uv run quizflow db url`; cursor {run.ingest.cursor}")
+    err.print(f"warehouse   {settings.warehouse_path}")
+    err.print(f"snapshot    {settings.published_path} (open it read-only)")
+    err.print(f"reports     {settings.reports_dir}/teacher/<class>/<week>.html")
+    if example:
+        err.print(f"            e.g. {example}")
+    err.print(f"            {reports['hard']}")
+    err.rule("[bold]Go on")
+    if account:
+        student_id, student_name, class_id, teacher_id, teacher_name = account
+        err.print(
+            "uv run quizflow serve                      then open http://127.0.0.1:8000\n"
+            f"    sign in as student [bold]{student_id}[/] ({student_name}) "
+            f"or teacher [bold]{teacher_id}[/] ({teacher_name}, class {class_id})"
+        )
+    err.print("uv run quizflow hard-questions --limit 10")
+    err.print("uv run quizflow query --list")
+    err.print("uv run quizflow pipeline dev                 (dagster dev -w workspace.yaml)")
+    err.print("uv run marimo edit notebooks/mistakes.py")
+    err.print(f"[dim]demo finished in {seconds:.0f} s; running it again adds nothing.[/]")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )

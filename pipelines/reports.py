@@ -1,0 +1,93 @@
+"""Teacher reports: a weekly partitioned asset and its Monday-morning schedule.
+
+Thin on purpose: the asset calls quizflow.reports.teacher and returns metadata. It reads only
+the published snapshot (read-only, closed promptly), so it never holds up a pipeline run.
+A partition is one week, Monday to Sunday, keyed by its Monday ("2026-11-23" is 2026-W48);
+earlier weeks are backfilled from the Dagster UI or ``dagster asset materialize``.
+
+No ``from __future__ import annotations`` here: Dagster checks the ``context`` parameter's
+annotation as a class, and string annotations fail that check.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from pipelines.resources import WarehouseResource
+from quizflow.reports.teacher import IsoWeek, write_all_teacher_reports
+
+GROUP = "reports"
+TIMEZONE = "Europe/Amsterdam"
+# The first week that can be backfilled (a Monday); older history still counts inside the
+# reports, it just has no weekly report of its own.
+FIRST_WEEK = "2024-01-01"
+
+weekly = dg.WeeklyPartitionsDefinition(start_date=FIRST_WEEK, day_offset=1, timezone=TIMEZONE)
+
+
+def week_of_partition(partition_key: str) -> IsoWeek:
+    """The ISO week a partition stands for (its key is the week's Monday)."""
+    return IsoWeek.of(date.fromisoformat(partition_key))
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=weekly,
+    deps=["published_snapshot"],
+    description="Every class's weekly teacher report for the partition's week "
+    "($QUIZFLOW_HOME/reports/teacher/{class_id}/{week}.html).",
+)
+def teacher_reports(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    week = week_of_partition(context.partition_key)
+    paths = write_all_teacher_reports(
+        settings.published_path, week, settings.reports_dir / "teacher"
+    )
+    context.log.info(f"wrote {len(paths)} teacher report(s) for {week}")
+    return dg.MaterializeResult(
+        metadata={
+            "week": str(week),
+            "classes": len(paths),
+            "class_ids": dg.MetadataValue.json([p.parent.name for p in paths]),
+            "files": dg.MetadataValue.json([str(p) for p in paths]),
+        }
+    )
+
+
+teacher_reports_job = dg.define_asset_job(
+    "teacher_reports_job",
+    selection=[teacher_reports],
+    description="Write every class's teacher report for one week.",
+)
+
+
+@dg.schedule(
+    name="teacher_reports_weekly",
+    job=teacher_reports_job,
+    cron_schedule="0 6 * * 1",
+    execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Monday 06:00 in Amsterdam: the reports of the week that ended at midnight.",
+)
+def teacher_reports_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> dg.RunRequest | dg.SkipReason:
+    # The week before the tick's own date in Amsterdam (not the clock's), so a late or
+    # replayed tick still asks for the week it was meant for.
+    ticked = context.scheduled_execution_time or datetime.now(ZoneInfo(TIMEZONE))
+    week = IsoWeek.last_complete(ticked.astimezone(ZoneInfo(TIMEZONE)).date())
+    key = week.monday.isoformat()
+    if key < FIRST_WEEK:
+        return dg.SkipReason(f"{week} is before the first reported week ({FIRST_WEEK})")
+    return dg.RunRequest(run_key=f"teacher-reports-{key}", partition_key=key)
+
+
+defs = dg.Definitions(
+    assets=[teacher_reports],
+    jobs=[teacher_reports_job],
+    schedules=[teacher_reports_schedule],
+)

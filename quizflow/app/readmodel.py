@@ -1,0 +1,373 @@
+"""The live read model: what the web app shows, folded in memory from the store's subscription.
+
+One background thread catches up from the start of the log, then follows it live. Views read
+plain dicts of frozen values, so a reader holds the lock only long enough to pick a value up;
+the subscriber replaces values, never mutates them.
+
+Read-your-writes: a command's result carries the cursor of its last event. The web app folds
+a command's own stored events into its quiz at once (``apply_own``: they continue that stream
+exactly, and the subscription skips them later by version), so a student's next view never
+waits for the log; ``wait_for`` is the bounded fallback for anything else. The log's order is
+only safe up to the oldest running transaction in the whole cluster, so a long transaction
+elsewhere makes the subscription lag; without ``apply_own`` every view would wait that out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from quizflow.eventstore import START, Cursor, EventStore, RecordedEvent
+from quizflow.quiz import (
+    INITIAL,
+    ClassRegistered,
+    Course,
+    CoursePublished,
+    PayloadError,
+    QuestionAnsweredCorrectly,
+    QuestionAnsweredIncorrectly,
+    QuestionAssigned,
+    QuizStarted,
+    QuizState,
+    StudentEnrolled,
+    evolve,
+    from_payload,
+)
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["correct", "incorrect"]
+QuizKey = tuple[str, str]  # (course_id, chapter_id)
+
+# After the subscription fails (database restart, network), wait this long before resuming
+# from the cursor; the model keeps serving what it has meanwhile (lag, never loss).
+_RETRY_S = 1.0
+
+
+@dataclass(frozen=True)
+class QuizView:
+    """One student's chapter quiz as the pages show it."""
+
+    state: QuizState = INITIAL
+    last_outcome: Outcome | None = None
+    last_inputs: Mapping[str, str] = field(default_factory=dict)
+    cursor: Cursor = START
+    version: int = 0  # stream version of the last event folded in
+
+
+@dataclass(frozen=True)
+class Student:
+    student_id: str
+    name: str
+    school_id: str
+    class_id: str
+
+
+@dataclass(frozen=True)
+class SchoolClass:
+    class_id: str
+    school_id: str
+    name: str
+    teacher_id: str
+    teacher_name: str
+    student_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Teacher:
+    teacher_id: str
+    name: str
+    class_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class _Stats:
+    applied: int = 0
+    skipped: int = 0
+    failures: int = 0
+    waits: int = 0  # views that had to wait for their own command
+    wait_timeouts: int = 0
+    wait_max_ms: float = 0.0
+    last_recorded_at: float | None = None  # wall time of the last applied event's append
+
+
+class ReadModel:
+    """Courses, roster and quizzes, kept current by ``store.subscribe`` in one thread."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+        self._cursor = START
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stats = _Stats()
+        self._courses: dict[str, Course] = {}
+        self._classes: dict[str, SchoolClass] = {}
+        self._students: dict[str, Student] = {}
+        self._teachers: dict[str, Teacher] = {}
+        self._quizzes: dict[str, dict[QuizKey, QuizView]] = {}
+        self._student_cursor: dict[str, Cursor] = {}  # the latest event of each student's quizzes
+        # Async views waiting for a cursor; resolved from the subscriber thread.
+        self._waiters: list[tuple[Cursor, asyncio.Future[bool]]] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self, catch_up_timeout: float | None = 30.0) -> bool:
+        """Start following the log; True once caught up with the head seen now (or no wait)."""
+        head = self._store.head()
+        self._thread = threading.Thread(target=self._run, name="quizflow-readmodel", daemon=True)
+        self._thread.start()
+        if catch_up_timeout is None:
+            return True
+        return self.wait_for(head, catch_up_timeout)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for event in self._store.subscribe(after=self._cursor, stop=self._stop):
+                    self.apply(event)
+            except Exception:
+                # Whatever broke (connection lost, a bug folding one event), keep the model
+                # serving and resume from the last applied cursor.
+                self._stats.failures += 1
+                log.exception("read model subscription failed; resuming from %s", self._cursor)
+                self._stop.wait(_RETRY_S)
+
+    # -- folding ---------------------------------------------------------------------------
+    def apply(self, event: RecordedEvent) -> None:
+        """Fold one event in; public so tests and tools can feed a model without a thread."""
+        try:
+            domain = from_payload(event.type, event.data)
+        except PayloadError:
+            domain = None  # not ours or malformed: the warehouse quarantines; here we skip it
+        with self._changed:
+            if domain is None:
+                self._stats.skipped += 1
+            else:
+                self._fold(event, domain)
+                self._stats.applied += 1
+            self._cursor = max(self._cursor, event.cursor)
+            self._stats.last_recorded_at = event.recorded_at.timestamp()
+            self._changed.notify_all()
+            if self._waiters:
+                self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
+        # Called with the lock held. Futures belong to the event loop's thread, so they are
+        # resolved there (call_soon_threadsafe), never from this thread.
+        still = []
+        for cursor, future in self._waiters:
+            if cursor <= self._cursor:
+                future.get_loop().call_soon_threadsafe(_resolve, future)
+            else:
+                still.append((cursor, future))
+        self._waiters = still
+
+    def _fold(self, event: RecordedEvent, domain: object) -> None:
+        match domain:
+            case CoursePublished():
+                self._courses[domain.course_id] = domain.course
+            case ClassRegistered():
+                old = self._classes.get(domain.class_id)
+                self._classes[domain.class_id] = SchoolClass(
+                    domain.class_id, domain.school_id, domain.name, domain.teacher_id,
+                    domain.teacher_name, old.student_ids if old else ())
+                teacher = self._teachers.get(domain.teacher_id)
+                classes = teacher.class_ids if teacher else ()
+                if domain.class_id not in classes:
+                    classes = (*classes, domain.class_id)
+                self._teachers[domain.teacher_id] = Teacher(
+                    domain.teacher_id, domain.teacher_name, classes)
+            case StudentEnrolled():
+                self._students[domain.student_id] = Student(
+                    domain.student_id, domain.name, domain.school_id, domain.class_id)
+                school_class = self._classes.get(domain.class_id) or SchoolClass(
+                    domain.class_id, domain.school_id, domain.class_id, "", "")
+                if domain.student_id not in school_class.student_ids:
+                    school_class = replace(
+                        school_class, student_ids=(*school_class.student_ids, domain.student_id))
+                self._classes[domain.class_id] = school_class
+            case _:
+                self._fold_quiz(event, domain)
+
+    def _fold_quiz(self, event: RecordedEvent, domain: object) -> None:
+        ids = _quiz_ids(domain)
+        if ids is None:
+            return
+        student_id, key = ids
+        quizzes = self._quizzes.setdefault(student_id, {})
+        view = quizzes.get(key, QuizView())
+        if event.version <= view.version:
+            return  # folded already, from the command's own result
+        try:
+            state = evolve(view.state, domain)
+        except TypeError:
+            self._stats.skipped += 1
+            return
+        outcome, inputs = view.last_outcome, view.last_inputs
+        if isinstance(domain, QuestionAnsweredCorrectly):
+            outcome, inputs = "correct", domain.inputs
+        elif isinstance(domain, QuestionAnsweredIncorrectly):
+            outcome, inputs = "incorrect", domain.inputs
+        elif isinstance(domain, QuestionAssigned | QuizStarted):
+            # A new question (next, start over, a new attempt) clears the last message.
+            outcome, inputs = None, {}
+        quizzes[key] = QuizView(state, outcome, inputs, event.cursor, event.version)
+        if self._student_cursor.get(student_id, START) < event.cursor:
+            self._student_cursor[student_id] = event.cursor
+
+    def apply_own(self, events: Sequence[RecordedEvent]) -> bool:
+        """Fold a command's stored events into its quiz now, ahead of the subscription.
+
+        Only when they continue the quiz exactly (the view has every earlier event of the
+        stream); otherwise returns False and the view waits for the subscription instead.
+        """
+        parsed = []
+        for event in events:
+            try:
+                parsed.append((event, from_payload(event.type, event.data)))
+            except PayloadError:
+                return False
+        if not parsed:
+            return True
+        first, domain = parsed[0]
+        ids = _quiz_ids(domain)
+        if ids is None:
+            return False
+        with self._changed:
+            view = self._quizzes.get(ids[0], {}).get(ids[1], QuizView())
+            if view.version >= parsed[-1][0].version:
+                return True
+            if view.version + 1 != first.version:
+                return False
+            for event, domain in parsed:
+                self._fold_quiz(event, domain)
+        return True
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def cursor(self) -> Cursor:
+        with self._changed:
+            return self._cursor
+
+    def courses(self) -> list[Course]:
+        with self._changed:
+            return list(self._courses.values())
+
+    def course(self, course_id: str) -> Course | None:
+        with self._changed:
+            return self._courses.get(course_id)
+
+    def student(self, student_id: str) -> Student | None:
+        with self._changed:
+            return self._students.get(student_id)
+
+    def teacher(self, teacher_id: str) -> Teacher | None:
+        with self._changed:
+            return self._teachers.get(teacher_id)
+
+    def school_class(self, class_id: str) -> SchoolClass | None:
+        with self._changed:
+            return self._classes.get(class_id)
+
+    def quiz(self, student_id: str, course_id: str, chapter_id: str) -> QuizView:
+        with self._changed:
+            return self._quizzes.get(student_id, {}).get((course_id, chapter_id), QuizView())
+
+    def quizzes_of(self, student_id: str) -> dict[QuizKey, QuizView]:
+        with self._changed:
+            return dict(self._quizzes.get(student_id, {}))
+
+    def wait_for(self, cursor: Cursor | None, timeout: float = 2.0) -> bool:
+        """Block until the model has applied ``cursor``; False when ``timeout`` ran out first."""
+        if cursor is None:
+            return True
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._cursor < cursor:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(remaining)
+        return True
+
+    async def wait_for_async(self, cursor: Cursor | None, timeout: float = 2.0) -> bool:
+        """``wait_for`` for the event loop: no thread is held while waiting."""
+        if cursor is None:
+            return True
+        started = time.monotonic()
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        with self._changed:
+            if self._cursor >= cursor:
+                return True
+            self._waiters.append((cursor, future))
+            self._stats.waits += 1
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            with self._changed:
+                self._stats.wait_timeouts += 1
+            return self.reached(cursor)
+        finally:
+            waited_ms = (time.monotonic() - started) * 1000
+            with self._changed:
+                self._waiters = [(c, f) for c, f in self._waiters if f is not future]
+                self._stats.wait_max_ms = max(self._stats.wait_max_ms, waited_ms)
+
+    def reached(self, cursor: Cursor | None, student_id: str | None = None) -> bool:
+        """Whether views show ``cursor``: the whole model has applied it, or (a student's own
+        command) that student's quizzes have."""
+        with self._changed:
+            if cursor is None or self._cursor >= cursor:
+                return True
+            return student_id is not None and self._student_cursor.get(student_id, START) >= cursor
+
+    def status(self) -> dict[str, object]:
+        """Health figures: where the model stands and how far behind the log it is."""
+        with self._changed:
+            stats = self._stats
+            last = stats.last_recorded_at
+            return {
+                "cursor": str(self._cursor),
+                "running": bool(self._thread and self._thread.is_alive()),
+                "events_applied": stats.applied,
+                "events_skipped": stats.skipped,
+                "subscription_failures": stats.failures,
+                "views_waited": stats.waits,
+                "view_wait_timeouts": stats.wait_timeouts,
+                "view_wait_max_ms": round(stats.wait_max_ms, 1),
+                "seconds_since_last_event": None if last is None else round(time.time() - last, 3),
+                "courses": len(self._courses),
+                "students": len(self._students),
+                "classes": len(self._classes),
+                "quizzes": sum(len(q) for q in self._quizzes.values()),
+            }
+
+    def lag(self) -> dict[str, object]:
+        """How far the model is behind the store's head right now (one small query)."""
+        head = self._store.head()
+        cursor = self.cursor
+        return {"head": str(head), "cursor": str(cursor), "behind": cursor < head}
+
+
+def _resolve(future: asyncio.Future[bool]) -> None:
+    if not future.done():
+        future.set_result(True)
+
+
+def _quiz_ids(event: object) -> tuple[str, QuizKey] | None:
+    """(student, (course, chapter)) of a quiz event; None for anything else."""
+    student, course, chapter = (getattr(event, name, None)
+                                for name in ("student_id", "course_id", "chapter_id"))
+    if isinstance(student, str) and isinstance(course, str) and isinstance(chapter, str):
+        return student, (course, chapter)
+    return None

@@ -1,0 +1,171 @@
+"""The JSON API under /api: the same commands and views as the pages.
+
+Every POST needs ``Content-Type: application/json`` (a cross-site form cannot send it, which
+keeps the session cookie from being used by another site) and a ``command_id``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.concurrency import run_in_threadpool
+
+from quizflow.app import auth
+from quizflow.app.auth import Identity
+from quizflow.app.web.commands import build, execute
+from quizflow.app.web.context import (
+    caught_up,
+    check_id,
+    context,
+    identity,
+    student,
+    teacher,
+)
+from quizflow.app.web.errors import WebError, status_for
+from quizflow.app.web.views import chapters_view, classes_view, quiz_view, view_from_result
+
+Id = Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
+async def require_json(request: Request) -> None:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise WebError(415, "json-required", "send the body as application/json")
+
+
+router = APIRouter(prefix="/api", tags=["api"])
+writes = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_json)])
+
+
+class Strict(BaseModel):
+    # Unknown keys are refused: above all a student_id, which only the session provides.
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignIn(Strict):
+    user_id: Id
+
+
+class Command(Strict):
+    command_id: uuid.UUID = Field(description="Generated once per action; repeat it on retry.")
+
+
+class Answer(Command):
+    question_id: Id
+    inputs: dict[Annotated[StrictStr, Field(max_length=100)],
+                 Annotated[StrictStr, Field(max_length=500)]] = Field(max_length=20)
+
+
+def _who(who: Identity) -> dict[str, str]:
+    return {"user_id": who.user_id, "role": who.role, "name": who.name}
+
+
+@writes.post("/signin", summary="Sign in as a student or teacher of the roster")
+async def sign_in(request: Request, body: SignIn) -> dict[str, str]:
+    who = auth.identify(context(request).model, body.user_id)
+    if who is None:
+        raise WebError(401, "unknown-user", "no student or teacher with that id")
+    auth.sign_in(request.session, who)
+    return _who(who)
+
+
+@router.post("/signout", summary="Sign out (clears the session)")
+async def sign_out(request: Request) -> dict[str, bool]:
+    auth.sign_out(request.session)
+    return {"signed_out": True}
+
+
+@router.get("/me", summary="Who is signed in")
+async def me(who: Annotated[Identity, Depends(identity)]) -> dict[str, str]:
+    return _who(who)
+
+
+@router.get("/health", summary="The live read model: its position, lag and counters")
+async def health(request: Request) -> dict[str, Any]:
+    model = context(request).model
+    lag = await run_in_threadpool(model.lag)  # one small query: where the log's head is
+    return {"ok": True, "read_model": {**model.status(), **lag}}
+
+
+@router.get("/courses", summary="Published courses, chapters and your standing in each")
+async def courses(request: Request,
+                  who: Annotated[Identity, Depends(student)]) -> list[dict[str, Any]]:
+    await caught_up(request, who)
+    return chapters_view(context(request).model, who.user_id)
+
+
+@router.get("/quizzes/{course_id}/{chapter_id}",
+            summary="Your chapter quiz: the question to answer")
+async def quiz(request: Request, course_id: str, chapter_id: str,
+               who: Annotated[Identity, Depends(student)]) -> dict[str, Any]:
+    fresh = await caught_up(request, who)
+    model = context(request).model
+    course = model.course(check_id(course_id, "course"))
+    chapter = course.chapter(check_id(chapter_id, "chapter")) if course else None
+    if course is None or chapter is None:
+        raise WebError(404, "unknown-chapter", f"no chapter {chapter_id!r} in course {course_id!r}")
+    view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter)
+    return {**view, "fresh": fresh}
+
+
+async def _command(request: Request, who: Identity, action: str, course_id: str,
+                   chapter_id: str, body: Command) -> JSONResponse:
+    question_id = body.question_id if isinstance(body, Answer) else None
+    inputs = body.inputs if isinstance(body, Answer) else None
+    command = build(action, who.user_id, course_id, chapter_id, question_id, inputs)
+    ctx = context(request)
+    result = await execute(request, ctx, who, command, body.command_id)
+    document: dict[str, Any] = result.as_json()
+    course = ctx.model.course(course_id)
+    chapter = course.chapter(chapter_id) if course else None
+    if course is not None and chapter is not None and result.status == "ok":
+        document["quiz"] = quiz_view(view_from_result(result), course, chapter)
+    if result.status != "ok":
+        document = {"error": result.code, "detail": result.reason, **document}
+    return JSONResponse(document, status_code=status_for(result))
+
+
+Student = Annotated[Identity, Depends(student)]
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown course, chapter or question"},
+    409: {"description": "the quiz is not in a state for this command (or a conflict)"},
+    422: {"description": "malformed request, unknown or missing input fields"},
+}
+
+
+@writes.post("/quizzes/{course_id}/{chapter_id}/start", responses=_RESPONSES,
+             summary="Start the chapter quiz (or a new attempt after passing)")
+async def start(request: Request, course_id: str, chapter_id: str, body: Command,
+                who: Student) -> JSONResponse:
+    return await _command(request, who, "start", course_id, chapter_id, body)
+
+
+@writes.post("/quizzes/{course_id}/{chapter_id}/answer", responses=_RESPONSES,
+             summary="Answer the assigned question")
+async def answer(request: Request, course_id: str, chapter_id: str, body: Answer,
+                 who: Student) -> JSONResponse:
+    return await _command(request, who, "answer", course_id, chapter_id, body)
+
+
+@writes.post("/quizzes/{course_id}/{chapter_id}/next", responses=_RESPONSES,
+             summary="Go on to the next question after a correct answer")
+async def next_question(request: Request, course_id: str, chapter_id: str, body: Command,
+                        who: Student) -> JSONResponse:
+    return await _command(request, who, "next", course_id, chapter_id, body)
+
+
+@writes.post("/quizzes/{course_id}/{chapter_id}/start-over", responses=_RESPONSES,
+             summary="Start over with a new question after a wrong answer")
+async def start_over(request: Request, course_id: str, chapter_id: str, body: Command,
+                     who: Student) -> JSONResponse:
+    return await _command(request, who, "start-over", course_id, chapter_id, body)
+
+
+@router.get("/teacher/classes", summary="Your classes (teachers)")
+async def teacher_classes(request: Request,
+                          who: Annotated[Identity, Depends(teacher)]) -> list[dict[str, Any]]:
+    return classes_view(context(request).model, who.user_id)

@@ -1,0 +1,58 @@
+"""The web app: FastAPI with server-rendered pages, a JSON API under /api, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.sessions import SessionMiddleware
+
+from quizflow.app.web import api, errors, pages, reports
+from quizflow.app.web.context import WebContext
+from quizflow.app.web.middleware import MAX_BODY, Guard
+from quizflow.app.web.templating import HERE
+
+log = logging.getLogger("quizflow.web")
+
+SESSION_COOKIE = "quizflow_session"
+SESSION_MAX_AGE = 12 * 3600  # a school day and then some
+
+
+def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
+               manage_model: bool = True, max_body: int = MAX_BODY) -> FastAPI:
+    """The app; with ``manage_model`` it starts the read model on startup and stops it after."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Serving starts once the model has caught up, so the first sign-in finds the roster.
+        if manage_model and not await run_in_threadpool(ctx.model.start, catch_up_timeout):
+            log.warning("read model still catching up after %ss; serving anyway",
+                        catch_up_timeout)
+        try:
+            yield
+        finally:
+            if manage_model:
+                ctx.model.stop()
+
+    app = FastAPI(
+        title="Quizflow",
+        summary="Chapter quizzes for students; every step stored as an event.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    app.include_router(api.router)
+    app.include_router(api.writes)
+    app.include_router(pages.router)
+    app.include_router(reports.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # Outermost first: the size limit and headers see every request, the session every route.
+    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE, same_site="lax")
+    app.add_middleware(Guard, max_body=max_body)
+    return app

@@ -1,0 +1,83 @@
+"""Turning a student's request into a quiz command and running it through the handler.
+
+The student id comes from the session only. Each request names a command id, so a retry
+after a timeout returns the first result instead of answering twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Final
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from quizflow.app.auth import Identity, remember_cursor
+from quizflow.app.handler import CommandResult
+from quizflow.app.web.context import ID_RE, WebContext, check_id
+from quizflow.app.web.errors import WebError
+from quizflow.quiz import Command, NextQuestion, StartOver, StartQuiz, SubmitAnswer
+
+ACTIONS: Final = ("start", "answer", "next", "start-over")
+MAX_FIELDS = 20
+MAX_INPUT = 500
+
+
+def parse_command_id(value: object) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise WebError(422, "invalid-command-id",
+                   "every command needs a command_id: a UUID the client generates once per "
+                   "action and repeats when it retries")
+
+
+def check_inputs(inputs: Mapping[str, object]) -> dict[str, str]:
+    if len(inputs) > MAX_FIELDS:
+        raise WebError(422, "too-many-inputs", f"at most {MAX_FIELDS} input fields")
+    checked: dict[str, str] = {}
+    for name, value in inputs.items():
+        if not isinstance(value, str) or len(name) > 100 or len(value) > MAX_INPUT:
+            raise WebError(422, "invalid-inputs",
+                           f"inputs map field names to texts of at most {MAX_INPUT} characters")
+        checked[name] = value
+    return checked
+
+
+def build(action: str, student_id: str, course_id: str, chapter_id: str,
+          question_id: str | None = None, inputs: Mapping[str, object] | None = None) -> Command:
+    check_id(course_id, "course")
+    check_id(chapter_id, "chapter")
+    ids = (student_id, course_id, chapter_id)
+    if action == "start":
+        return StartQuiz(*ids)
+    if action == "next":
+        return NextQuestion(*ids)
+    if action == "start-over":
+        return StartOver(*ids)
+    if action == "answer":
+        if not isinstance(question_id, str) or not question_id:
+            raise WebError(422, "missing-question-id", "an answer names its question_id")
+        if not ID_RE.fullmatch(question_id):
+            raise WebError(404, "unknown-question", f"no question {question_id[:100]!r}")
+        return SubmitAnswer(*ids, question_id, check_inputs(inputs or {}))
+    raise WebError(404, "not-found", f"no action {action[:40]!r}; actions: {', '.join(ACTIONS)}")
+
+
+async def execute(request: Request, ctx: WebContext, who: Identity, command: Command,
+                  command_id: uuid.UUID) -> CommandResult:
+    """Run the command in the thread pool (the store is synchronous) and remember its cursor."""
+    def run() -> CommandResult:
+        result = ctx.handler.handle(command, command_id=command_id, user_id=who.user_id)
+        if result.status == "ok":
+            ctx.model.apply_own(result.events)
+        return result
+
+    result = await run_in_threadpool(run)
+    remember_cursor(request.session, result.cursor)
+    return result

@@ -1,0 +1,77 @@
+"""What every route needs (store, handler, read model), and who is asking."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+
+from quizflow.app.auth import Identity, current_identity, seen_cursor
+from quizflow.app.handler import CommandHandler
+from quizflow.app.readmodel import ReadModel
+from quizflow.app.web.errors import WebError
+from quizflow.eventstore import EventStore
+
+# Ids in paths and bodies: what the content and roster use, bounded so a hostile id can
+# neither bloat a stream name nor reach outside a directory.
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+
+
+@dataclass
+class WebContext:
+    store: EventStore
+    handler: CommandHandler
+    model: ReadModel
+    reports_dir: Path
+    read_wait_s: float = 2.0  # how long a view waits for the session's own last command
+
+
+def context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+def check_id(value: str, what: str) -> str:
+    if not ID_RE.fullmatch(value):
+        raise WebError(404, "not-found", f"no {what} {value[:100]!r}")
+    return value
+
+
+class NotSignedIn(WebError):
+    def __init__(self) -> None:
+        super().__init__(401, "not-signed-in", "sign in first (your session is missing, "
+                         "expired or not valid)")
+
+
+def signed_in(request: Request, role: str | None = None) -> Identity:
+    found = current_identity(request.session, context(request).model)
+    if found is None:
+        raise NotSignedIn()
+    if role is not None and found.role != role:
+        raise WebError(403, f"{role}s-only", f"only a signed-in {role} can do this")
+    return found
+
+
+# FastAPI dependencies are async on purpose: a plain ``def`` dependency runs in the thread
+# pool, one thread hop per dependency per request.
+async def identity(request: Request) -> Identity:
+    return signed_in(request)
+
+
+async def student(request: Request) -> Identity:
+    return signed_in(request, "student")
+
+
+async def teacher(request: Request) -> Identity:
+    return signed_in(request, "teacher")
+
+
+async def caught_up(request: Request, who: Identity | None = None) -> bool:
+    """Read-your-writes: wait (bounded) until the model shows this session's last command."""
+    ctx = context(request)
+    seen = seen_cursor(request.session)
+    if ctx.model.reached(seen, who.user_id if who else None):
+        return True
+    return await ctx.model.wait_for_async(seen, ctx.read_wait_s)

@@ -1,0 +1,62 @@
+"""Running the web app: the store, the handler and the read model wired, then uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from quizflow.app.auth import session_secret
+from quizflow.app.catalog import CourseCatalog
+from quizflow.app.handler import CommandHandler
+from quizflow.app.readmodel import ReadModel
+from quizflow.app.web.app import create_app
+from quizflow.app.web.context import WebContext
+from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.quiz import Course
+from quizflow.settings import Settings
+
+SWITCH_INTERVAL_S = 0.0005
+
+
+class ModelCatalog(CourseCatalog):
+    """Courses from the live read model, so a command never re-reads and re-validates a
+    course (~100 kB of JSON) when the handler's short cache expires; the store is the fallback
+    for a course the model has not seen yet."""
+
+    def __init__(self, store: PostgresEventStore, model: ReadModel) -> None:
+        super().__init__(store)
+        self._model = model
+
+    def get(self, course_id: str) -> Course | None:
+        return self._model.course(course_id) or super().get(course_id)
+
+
+def context_for(store: PostgresEventStore, settings: Settings) -> WebContext:
+    model = ReadModel(store)
+    return WebContext(store=store, handler=CommandHandler(store, ModelCatalog(store, model)),
+                      model=model, reports_dir=settings.reports_dir)
+
+
+def serve(settings: Settings, host: str, port: int, *, pool_size: int = 10,
+          access_log: bool = False, log_level: str = "warning") -> None:
+    """Serve until interrupted. One process: the read model lives in it."""
+    from quizflow.database import open_store
+
+    # Commands run in worker threads that wake from PostgreSQL I/O two or three times each;
+    # with the default 5 ms GIL switch interval every wake-up can wait 5 ms behind the event
+    # loop. 0.5 ms trades a little throughput for much shorter write latency.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.WARNING),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Each command holds a connection for two short statements; a few more connections than
+    # cores keeps the pool from queueing without letting PostgreSQL thrash.
+    store = open_store(settings, min_size=2, max_size=pool_size)
+    app = create_app(context_for(store, settings), session_secret(settings.home))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
+                    loop="auto", http="auto", proxy_headers=False, server_header=False,
+                    timeout_keep_alive=30, backlog=2048)
+    finally:
+        store.close()

@@ -1,0 +1,186 @@
+"""The load process of `quizflow bench http`: simulated students over HTTP, in one asyncio loop.
+
+Run as ``python -m quizflow.bench.http_load --url URL --students N --seconds S``; prints one
+JSON document. A separate process from the server, so the server's figures include no client
+work; each student has its own connection and cookie jar, as a browser would.
+
+Each student signs in, picks a chapter, and does what the quiz page offers (start, answer,
+next question, start over), viewing the question after every command as the page redirect
+does; between any two requests it waits a random 0-1 s (so about 2 requests/s per student).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import ssl
+import statistics
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from quizflow.content import load_course_file, sample_course_path
+
+STUDENT_ID = "bench-student-{:05d}"
+
+
+@dataclass
+class Recorder:
+    """Latencies of requests that started inside the measured window, by kind."""
+
+    window_start: float
+    window_end: float
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def record_lag(self, started: float, lag_ms: float) -> None:
+        if self.window_start <= started < self.window_end:
+            self.latencies["client_loop_lag"].append(max(0.0, lag_ms))
+
+    def record(self, kind: str, started: float, elapsed: float, response: httpx.Response) -> None:
+        if not self.window_start <= started < self.window_end:
+            return
+        if response.status_code >= 400:
+            self.errors[f"{kind}:{response.status_code}"] += 1
+        self.latencies[kind].append(elapsed * 1000)
+        # The server's own time (Server-Timing): the rest is queueing, the wire and this client.
+        timing = response.headers.get("server-timing", "")
+        if timing.startswith("app;dur="):
+            self.latencies[f"{kind}_in_app"].append(float(timing[8:]))
+
+
+def summary(values: list[float], seconds: float) -> dict[str, Any]:
+    if not values:
+        return {"count": 0, "rps": 0.0}
+    ordered = sorted(values)
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+    return {"count": len(values), "rps": round(len(values) / seconds, 1),
+            "mean_ms": round(statistics.fmean(values), 2), "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99), "max_ms": round(ordered[-1], 2)}
+
+
+class Student:
+    def __init__(self, number: int, base_url: str, course: dict[str, Any], recorder: Recorder,
+                 rng: random.Random, tls: ssl.SSLContext) -> None:
+        self.user_id = STUDENT_ID.format(number)
+        # One TLS context for all: building one per client costs ~20 ms of CPU each.
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=30, verify=tls,
+                                        limits=httpx.Limits(max_connections=1))
+        self.course = course
+        self.questions = {q["question_id"]: q for c in course["chapters"] for q in c["questions"]}
+        self.recorder = recorder
+        self.rng = rng
+        self.ability = rng.uniform(0.6, 0.95)  # chance of a right answer
+
+    async def _timed(self, kind: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        started = time.perf_counter()
+        response = await self.client.request(method, path, **kwargs)
+        self.recorder.record(kind, started, time.perf_counter() - started, response)
+        return response
+
+    async def _pause(self) -> None:
+        await asyncio.sleep(self.rng.random())
+
+    async def run(self, until: float) -> None:
+        async with self.client:
+            signed_in = await self.client.post("/api/signin", json={"user_id": self.user_id})
+            signed_in.raise_for_status()
+            while time.perf_counter() < until:
+                chapter = self.rng.choice(self.course["chapters"])["chapter_id"]
+                await self._take_quiz(f"/api/quizzes/{self.course['course_id']}/{chapter}", until)
+
+    async def _take_quiz(self, quiz: str, until: float) -> None:
+        acted = False
+        while time.perf_counter() < until:
+            await self._pause()
+            view = (await self._timed("read", "GET", quiz)).json()
+            actions = view.get("actions", [])
+            if view.get("status") == "passed" and acted:
+                return  # on to another chapter (a passed one is simply taken again)
+            acted = True
+            await self._pause()
+            body: dict[str, Any] = {"command_id": str(uuid.uuid4())}
+            if "answer" in actions and view.get("question"):
+                question_id = view["question"]["question_id"]
+                body.update(question_id=question_id, inputs=self._answer(question_id))
+                await self._timed("write", "POST", f"{quiz}/answer", json=body)
+            elif actions:
+                await self._timed("command", "POST", f"{quiz}/{actions[0]}", json=body)
+            else:
+                return
+
+    def _answer(self, question_id: str) -> dict[str, str]:
+        question = self.questions[question_id]
+        wrong = question.get("wrong_answers") or []
+        if wrong and self.rng.random() > self.ability:
+            return dict(self.rng.choice(wrong)["answer"])
+        return {name: values[0] for name, values in question["accepted"].items()}
+
+
+async def drive(base_url: str, students: int, seconds: float, warmup: float,
+                first: int, seed: int) -> dict[str, Any]:
+    course = load_course_file(sample_course_path())
+    recorder = Recorder(0.0, 0.0)
+    rng = random.Random(seed)
+    tls = ssl.create_default_context()
+    crowd = [Student(first + n, base_url, course, recorder, random.Random(rng.random()), tls)
+             for n in range(students)]
+    # Students start spread over the warm-up, so sign-ins do not land in the measured window.
+    now = time.perf_counter()
+    recorder.window_start, recorder.window_end = now + warmup, now + warmup + seconds
+
+    async def start(student: Student, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await student.run(recorder.window_end)
+
+    async def watch_loop() -> None:
+        # How late this process's own event loop wakes up: a busy or starved load generator
+        # adds that much to every latency it measures.
+        while time.perf_counter() < recorder.window_end:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            recorder.record_lag(before, (time.perf_counter() - before - 0.005) * 1000)
+
+    tasks = [start(s, rng.uniform(0, max(0.0, warmup - 1.0))) for s in crowd]
+    await asyncio.gather(watch_loop(), *tasks)
+    kinds = {kind: summary(values, seconds) for kind, values in recorder.latencies.items()}
+    every = [v for kind in ("write", "read", "command") for v in recorder.latencies[kind]]
+    return {
+        "students": students,
+        "seconds": seconds,
+        "write": kinds.get("write", summary([], seconds)),
+        "read": kinds.get("read", summary([], seconds)),
+        "other_commands": kinds.get("command", summary([], seconds)),
+        "write_in_app": kinds.get("write_in_app", summary([], seconds)),
+        "read_in_app": kinds.get("read_in_app", summary([], seconds)),
+        "client_loop_lag": kinds.get("client_loop_lag", summary([], seconds)),
+        "all": summary(every, seconds),
+        "errors": dict(recorder.errors),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--first", type=int, default=0, help="number of the first student")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    report = asyncio.run(drive(args.url, args.students, args.seconds, args.warmup, args.first,
+                               args.seed))
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

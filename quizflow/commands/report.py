@@ -1,0 +1,70 @@
+"""`quizflow report ...`: reports written from the published snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from quizflow.commands.output import err
+from quizflow.settings import load_settings
+
+app = typer.Typer(help="Reports written from the published snapshot (HTML files).")
+
+
+@app.command("teacher")
+def teacher(
+    class_id: Annotated[
+        str | None,
+        typer.Option("--class", help="The class id (see `quizflow query teacher_classes`)."),
+    ] = None,
+    week: Annotated[
+        str | None,
+        typer.Option(help="The ISO week, e.g. 2026-W48. Default: last week (Monday to Sunday)."),
+    ] = None,
+    all_classes: Annotated[
+        bool, typer.Option("--all", help="Every class in the roster instead of one.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write to. Default: $QUIZFLOW_HOME/reports/teacher."),
+    ] = None,
+) -> None:
+    """The weekly class report: one HTML file per class, written to OUT/CLASS/WEEK.html.
+
+    Prints the path of every file written, one per line.
+    """
+    from quizflow.reports.teacher import (
+        BadWeekError,
+        IsoWeek,
+        UnknownClassError,
+        write_all_teacher_reports,
+        write_teacher_report,
+    )
+
+    if all_classes == (class_id is not None):
+        err.print("[red]report failed:[/] give either --class ID or --all")
+        raise typer.Exit(2)
+    try:
+        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete(datetime.now(UTC).date())
+    except BadWeekError as error:
+        err.print(f"[red]report failed:[/] {error}")
+        raise typer.Exit(2) from None
+    snapshot = load_settings().published_path
+    try:
+        with err.status(f"writing teacher reports for {iso_week}"):
+            if class_id is not None:
+                paths = [write_teacher_report(snapshot, class_id, iso_week, out)]
+            else:
+                paths = write_all_teacher_reports(snapshot, iso_week, out)
+    except UnknownClassError as error:
+        err.print(f"[red]report failed:[/] {error}")
+        raise typer.Exit(2) from None
+    except FileNotFoundError as error:
+        err.print(f"[red]report failed:[/] {error}")
+        raise typer.Exit(1) from None
+    for path in paths:
+        typer.echo(str(path))
+    err.print(f"{len(paths)} report(s) for {iso_week} ({iso_week.label()})")

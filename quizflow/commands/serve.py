@@ -1,0 +1,23 @@
+"""`quizflow serve`: the web app for students and teachers (pages, JSON API, OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+import typer
+
+from quizflow.commands.output import err
+
+
+def command(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    pool_size: int = typer.Option(10, help="PostgreSQL connections for commands."),
+    access_log: bool = typer.Option(False, help="Log every request."),
+    log_level: str = typer.Option("warning", help="debug, info, warning or error."),
+) -> None:
+    """Serve the quiz web app until interrupted (Ctrl-C)."""
+    from quizflow.app.web.server import serve
+    from quizflow.settings import load_settings
+
+    err.print(f"Quizflow on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    serve(load_settings(), host, port, pool_size=pool_size, access_log=access_log,
+          log_level=log_level)
