@@ -15,8 +15,10 @@ def database_url(settings: Settings | None = None) -> str:
     return embedded.start(settings.pg_data)
 
 
-def open_store(settings: Settings | None = None, **pool: int) -> PostgresEventStore:
+def open_store(
+    settings: Settings | None = None, *, min_size: int = 1, max_size: int = 8
+) -> PostgresEventStore:
     """A migrated PostgreSQL event store acting as the writer role."""
     url = database_url(settings)
     migrate(url)
-    return PostgresEventStore(url, **pool)
+    return PostgresEventStore(url, min_size=min_size, max_size=max_size)

@@ -92,7 +92,7 @@ class InMemoryEventStore:
     ) -> list[RecordedEvent]:
         wanted = set(types) if types else None
         with self._changed:
-            # Positions and transactions grow together here, so the position alone locates the cursor.
+            # Positions and transactions grow together here: the position alone finds the cursor.
             tail = self._events[after.position :]
         out = [e for e in tail if e.cursor > after and (wanted is None or e.type in wanted)]
         return out[:limit]
