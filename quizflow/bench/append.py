@@ -104,8 +104,10 @@ def _tail_for(kind: str, url: str) -> _Tail | None:
         start = conn.execute("select coalesce(max(position), 0) from bench_raw_events").fetchone()
 
         def raw_page(last: Any) -> tuple[list[str], Any]:
+            # The same columns as the store's read, so both readers cost the same.
             rows = conn.execute(
-                "select position, event_id from bench_raw_events where position > %s"
+                "select position, event_id, stream_id, version, type, data, metadata,"
+                " occurred_at, recorded_at from bench_raw_events where position > %s"
                 " order by position limit 2000",
                 (last,),
             ).fetchall()
