@@ -4,13 +4,13 @@ quiz, get one wrong, start over, and pass. A screenshot lands in test-artifacts/
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from quizflow.content import load_course_file, sample_course_path
 from quizflow.quiz import quiz_stream_id
+from tests.e2e.browser import open_tab, requires_chromium
 
 COURSE = load_course_file(sample_course_path())
 COURSE_ID: str = COURSE["course_id"]
@@ -21,37 +21,15 @@ Site = Any  # the `site` fixture of tests/e2e/conftest.py
 sync_api = pytest.importorskip("playwright.sync_api")
 Page = sync_api.Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-# Launched by path: never a browser that Playwright downloads.
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian's chromium at /usr/bin/chromium "
-                              "(apt-get install chromium; .ci/run installs it)"),
-]
+pytestmark = requires_chromium
 
 
 @pytest.fixture
 def tab(request: pytest.FixtureRequest) -> Iterator[Page]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        # A phone-sized window: the pages must work there.
-        context = browser.new_context(viewport={"width": 390, "height": 800})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            report = getattr(request.node, "report_call", None)
-            if report is None or report.failed:
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            context.close()
-            browser.close()
+    # A phone-sized window: the pages must work there.
+    with open_tab(request, width=390, height=800) as page:
+        yield page
 
 
 def answer(tab: Page, inputs: dict[str, str]) -> None:

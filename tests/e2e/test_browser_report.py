@@ -17,32 +17,14 @@ from quizflow.reports.teacher_data import open_snapshot, run_named
 from quizflow.settings import load_settings
 from quizflow.simulate import SimulationConfig, simulate
 from quizflow.warehouse import run_pipeline
+from tests.e2e.browser import open_tab, requires_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
 Page = sync_api.Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-# Launched by path: never a browser that Playwright downloads.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 CHARTS = ["#chart-progress", "#chart-time", "#chart-questions"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium at /usr/bin/chromium "
-        "(apt-get install chromium; .ci/run installs it)",
-    ),
-]
+pytestmark = requires_chromium
 
 
 @pytest.fixture(scope="module")
@@ -67,20 +49,8 @@ def report(
 
 @pytest.fixture
 def tab(request: pytest.FixtureRequest) -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 900, "height": 1200})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            report = getattr(request.node, "report_call", None)
-            if report is None or report.failed:
-                ARTIFACTS.mkdir(exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            context.close()
-            browser.close()
+    with open_tab(request, width=900, height=1200) as page:
+        yield page
 
 
 def test_the_report_draws_its_charts_with_marks_and_fetches_nothing(report: Path, tab: Any) -> None:
