@@ -1,0 +1,42 @@
+"""`quizflow demo` end to end in a fresh QUIZFLOW_HOME (smaller than the default run)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+
+def demo(home: Path, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUIZFLOW_HOME": str(home), "QUIZFLOW_DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "quizflow.cli", "demo", "--students", "24", "--days", "6"],
+        env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+
+
+@pytest.mark.slow
+def test_the_demo_builds_everything_and_a_second_run_adds_nothing(
+    tmp_path: Path, pg_url: str
+) -> None:
+    home = tmp_path / "home"
+    first = demo(home, pg_url)
+    assert first.returncode == 0, first.stderr
+    assert "The five hardest questions" in first.stderr
+    assert "sign in as student" in first.stderr
+    assert (home / "reports" / "hard-questions.html").exists()
+    teacher_reports = sorted((home / "reports" / "teacher").glob("*/*.html"))
+    assert teacher_reports, "no teacher report written"
+    with duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True) as con:
+        answers_before = con.execute("select count(*) from answers").fetchone()
+    assert answers_before and answers_before[0] > 0
+
+    second = demo(home, pg_url)
+    assert second.returncode == 0, second.stderr
+    assert "0 new events" in second.stderr
+    with duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from answers").fetchone() == answers_before
