@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from quizflow.app.handler import CommandHandler
 from quizflow.eventstore import EventStore
 from quizflow.quiz import Command
-from quizflow.simulate.streamcache import StreamPrefixCache
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class DirectDriver:
     """In process, through the real ``CommandHandler``; thread-safe (the handler is)."""
 
     def __init__(self, store: EventStore) -> None:
-        self.handler = CommandHandler(StreamPrefixCache(store))
+        self.handler = CommandHandler(store)
 
     def send(
         self,
