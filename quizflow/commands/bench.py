@@ -15,6 +15,7 @@ app = typer.Typer(
 def append(
     seconds: float = typer.Option(4.0, help="Length of each measured run."),
     writers: list[int] = typer.Option([1, 16], help="Concurrent writer processes."),
+    events_per_append: list[int] = typer.Option([1, 3], help="Events in each append."),
 ) -> None:
     """Append throughput and latency vs raw INSERTs and the eventsourcing library."""
     from quizflow.bench.append import run
@@ -24,6 +25,7 @@ def append(
         database_url(),
         seconds=seconds,
         writer_counts=tuple(writers),
+        batches=tuple(events_per_append),
         progress=lambda m: err.print(f"[dim]bench append:[/] {m}"),
     )
     print_json(report)

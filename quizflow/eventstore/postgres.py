@@ -204,15 +204,19 @@ class PostgresEventStore:
             try:
                 with self._pool.connection() as conn:
                     rows = conn.execute(query("append"), params).fetchall()
-                self._notifier.poke()
-                return _assigned(stream_id, json.loads(payload), rows)
+                if rows:
+                    self._notifier.poke()
+                    return _assigned(stream_id, json.loads(payload), rows)
+                # No rows: the stream was not at the expected version.
+                stored = self._already_stored(stream_id, events)
+                if stored is not None:
+                    return stored
+                actual = self.stream_version(stream_id)
+                raise ConcurrencyError(stream_id, expected_version, actual)
             except psycopg.Error as error:
                 stored = self._already_stored(stream_id, events)
                 if stored is not None:
                     return stored
-                if error.sqlstate == "QF001":
-                    actual = int(error.diag.message_detail or "0")
-                    raise ConcurrencyError(stream_id, expected_version, actual) from None
                 if not isinstance(error, errors.UniqueViolation):
                     raise
                 if (
