@@ -15,9 +15,10 @@ import random
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from quizflow.app.catalog import CourseCatalog
 from quizflow.eventstore import (
@@ -25,11 +26,13 @@ from quizflow.eventstore import (
     Cursor,
     DuplicateEventError,
     EventStore,
+    ExpectedVersion,
     NewEvent,
     RecordedEvent,
 )
 from quizflow.quiz import (
     Command,
+    Course,
     QuizState,
     Rejected,
     decide,
@@ -122,10 +125,19 @@ class CommandHandler:
         self._cache_size = cached_streams
         self._lock = threading.Lock()
 
-    def _load(self, stream_id: str) -> _Folded:
+    def _cached(self, stream_id: str) -> _Folded:
         with self._lock:
-            cached = self._cache.get(stream_id, _EMPTY)
+            return self._cache.get(stream_id, _EMPTY)
+
+    def _load(self, stream_id: str) -> _Folded:
+        cached = self._cached(stream_id)
         folded = cached.extend(self.store.read_stream(stream_id, from_version=cached.version + 1))
+        self._remember(stream_id, folded)
+        return folded
+
+    async def _load_async(self, store: AsyncStreamStore, stream_id: str) -> _Folded:
+        cached = self._cached(stream_id)
+        folded = cached.extend(await store.read_stream(stream_id, cached.version + 1))
         self._remember(stream_id, folded)
         return folded
 
@@ -148,59 +160,129 @@ class CommandHandler:
         causation_id: uuid.UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> CommandResult:
-        command_id = command_id or uuid.uuid4()
-        stream_id = quiz_stream_id(command.student_id, command.course_id, command.chapter_id)
-        metadata = {
+        run = _Run(command, command_id or uuid.uuid4(), user_id, correlation_id, causation_id,
+                   occurred_at, self.catalog.get(command.course_id))
+        for _ in range(self.max_attempts):
+            folded = self._load(run.stream_id)
+            decided = run.decide(folded)
+            if isinstance(decided, CommandResult):
+                return decided
+            try:
+                appended = self.store.append(run.stream_id, run.state.version, decided)
+            except (ConcurrencyError, DuplicateEventError):
+                continue  # someone else appended first: decide again on the new state
+            result = self._stored(run, folded, appended)
+            if result is not None:
+                return result
+        return run.conflict(self.max_attempts)
+
+    async def handle_async(
+        self,
+        command: Command,
+        store: AsyncStreamStore,
+        course: Course | None,
+        *,
+        command_id: uuid.UUID | None = None,
+        user_id: str | None = None,
+    ) -> CommandResult:
+        """``handle`` for an asyncio server: the same steps, the IO awaited on ``store``.
+
+        The caller looks the course up (``self.catalog`` may read the store, which would block
+        the event loop); the handler's stream cache is shared with ``handle``.
+        """
+        run = _Run(command, command_id or uuid.uuid4(), user_id, None, None, None, course)
+        for _ in range(self.max_attempts):
+            folded = await self._load_async(store, run.stream_id)
+            decided = run.decide(folded)
+            if isinstance(decided, CommandResult):
+                return decided
+            try:
+                appended = await store.append(run.stream_id, run.state.version, decided)
+            except (ConcurrencyError, DuplicateEventError):
+                continue
+            result = self._stored(run, folded, appended)
+            if result is not None:
+                return result
+        return run.conflict(self.max_attempts)
+
+    def _stored(self, run: _Run, folded: _Folded,
+                appended: list[RecordedEvent]) -> CommandResult | None:
+        """The result of a successful append; None when a racing copy of this command stored
+        its events first (the caller loads again and replays them)."""
+        if appended[0].version != run.state.version + 1:
+            return None
+        after = folded.extend(appended)
+        self._remember(run.stream_id, after)
+        return CommandResult("ok", run.stream_id, after.version, after.state, appended)
+
+
+class AsyncStreamStore(Protocol):
+    """The two statements a command needs, awaited (``AsyncPostgresEventStore``)."""
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]: ...
+
+    async def append(self, stream_id: str, expected_version: ExpectedVersion,
+                     events: Sequence[NewEvent]) -> list[RecordedEvent]: ...
+
+
+class _Run:
+    """One command being handled: its stream, metadata and course, and the pure decision."""
+
+    def __init__(self, command: Command, command_id: uuid.UUID, user_id: str | None,
+                 correlation_id: uuid.UUID | None, causation_id: uuid.UUID | None,
+                 occurred_at: datetime | None, course: Course | None) -> None:
+        self.command = command
+        self.command_id = command_id
+        self.occurred_at = occurred_at
+        self.course = course
+        self.stream_id = quiz_stream_id(command.student_id, command.course_id, command.chapter_id)
+        self.metadata = {
             "command_id": str(command_id),
             "command": type(command).__name__,
             "correlation_id": str(correlation_id or command_id),
             "causation_id": str(causation_id or command_id),
             "user_id": user_id or command.student_id,
         }
-        course = self.catalog.get(command.course_id)
-        state = fold([])
-        for _ in range(self.max_attempts):
-            folded = self._load(stream_id)
-            state = folded.state
-            earlier = folded.by_command.get(str(command_id))
-            if earlier:
-                return CommandResult(
-                    "ok", stream_id, state.version, state, list(earlier), replayed=True
+        self.state = fold([])
+
+    def decide(self, folded: _Folded) -> CommandResult | list[NewEvent]:
+        """The events to append on this folded stream, or the result when there is nothing
+        to append (a replayed command, a rejection)."""
+        state = self.state = folded.state
+        earlier = folded.by_command.get(str(self.command_id))
+        if earlier:
+            return CommandResult(
+                "ok", self.stream_id, state.version, state, list(earlier), replayed=True
+            )
+        # The random choice depends on the command only, so a racing duplicate of the same
+        # command decides the same events and the store keeps one copy.
+        decision = decide(state, self.command, self.course, random.Random(self.command_id.int))
+        if isinstance(decision, Rejected):
+            return CommandResult(
+                "rejected",
+                self.stream_id,
+                state.version,
+                state,
+                code=str(decision.code),
+                reason=decision.reason,
+            )
+        new_events = []
+        for index, event in enumerate(decision):
+            type_name, data = to_payload(event)
+            new_events.append(
+                NewEvent(
+                    type_name, data, self.metadata, event_id_for(self.command_id, index),
+                    self.occurred_at,
                 )
-            # The random choice depends on the command only, so a racing duplicate of the same
-            # command decides the same events and the store keeps one copy.
-            decision = decide(state, command, course, random.Random(command_id.int))
-            if isinstance(decision, Rejected):
-                return CommandResult(
-                    "rejected",
-                    stream_id,
-                    state.version,
-                    state,
-                    code=str(decision.code),
-                    reason=decision.reason,
-                )
-            new_events = []
-            for index, event in enumerate(decision):
-                type_name, data = to_payload(event)
-                new_events.append(
-                    NewEvent(
-                        type_name, data, metadata, event_id_for(command_id, index), occurred_at
-                    )
-                )
-            try:
-                appended = self.store.append(stream_id, state.version, new_events)
-            except (ConcurrencyError, DuplicateEventError):
-                continue  # someone else appended first: decide again on the new state
-            if appended[0].version != state.version + 1:
-                continue  # a racing copy of this command stored them first: replay it
-            after = folded.extend(appended)
-            self._remember(stream_id, after)
-            return CommandResult("ok", stream_id, after.version, after.state, appended)
+            )
+        return new_events
+
+    def conflict(self, attempts: int) -> CommandResult:
         return CommandResult(
             "conflict",
-            stream_id,
-            state.version,
-            state,
+            self.stream_id,
+            self.state.version,
+            self.state,
             code="conflict",
-            reason=f"the quiz kept changing; gave up after {self.max_attempts} tries",
+            reason=f"the quiz kept changing; gave up after {attempts} tries",
         )

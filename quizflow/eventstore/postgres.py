@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from psycopg import errors, sql
 from psycopg.rows import tuple_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
@@ -346,6 +346,113 @@ class PostgresEventStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class AsyncPostgresEventStore:
+    """The two statements of a command (``read_stream``, ``append``) for an asyncio server.
+
+    A web server that awaits these on its event loop spends no thread hop per command: with
+    the sync store each command went to a worker thread that then fought the event loop for
+    the GIL at each of its PostgreSQL wake-ups (measured: ~5 ms of a 6 ms command). Same SQL,
+    same results and errors as ``PostgresEventStore``, whose notifier it shares; open it
+    inside the running loop (``await open()``) and ``await close()`` it there.
+    """
+
+    def __init__(self, store: PostgresEventStore, *, min_size: int = 1, max_size: int = 8) -> None:
+        self._store = store
+        self._pool = AsyncConnectionPool(
+            store.url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"autocommit": True, "row_factory": tuple_row},
+            configure=self._configure,
+            open=False,
+            name="quizflow-eventstore-async",
+        )
+
+    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if self._store.role:
+            await conn.execute(sql.SQL("set role {}").format(sql.Identifier(self._store.role)))
+
+    async def open(self) -> None:
+        await self._pool.open()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def append(
+        self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
+    ) -> list[RecordedEvent]:
+        expected = expected_as_int(expected_version)
+        if not events:
+            return []
+        payload = json.dumps([_event_json(e) for e in events], default=str)
+        params = {"stream_id": stream_id, "expected_version": expected, "events": payload}
+        for _ in range(3):
+            try:
+                async with self._pool.connection() as conn:
+                    cursor = await conn.execute(query("append"), params)
+                    rows = await cursor.fetchall()
+                if rows:
+                    self._store._notifier.poke()
+                    return _assigned(stream_id, json.loads(payload), rows)
+                # No rows: the stream was not at the expected version.
+                stored = await self._already_stored(stream_id, events)
+                if stored is not None:
+                    return stored
+                actual = await self.stream_version(stream_id)
+                raise ConcurrencyError(stream_id, expected_version, actual)
+            except psycopg.Error as error:
+                stored = await self._already_stored(stream_id, events)
+                if stored is not None:
+                    return stored
+                if not isinstance(error, errors.UniqueViolation):
+                    raise
+                if (
+                    error.diag.constraint_name == "events_stream_version_key"
+                    and expected is not None
+                ):
+                    actual = await self.stream_version(stream_id)
+                    raise ConcurrencyError(stream_id, expected_version, actual) from None
+        raise ConcurrencyError(stream_id, expected_version, await self.stream_version(stream_id))
+
+    async def _already_stored(
+        self, stream_id: str, events: Sequence[NewEvent]
+    ) -> list[RecordedEvent] | None:
+        ids = [str(e.event_id) for e in events]
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(query("stored_events"), {"event_ids": ids})
+            rows = await cursor.fetchall()
+        if not rows:
+            return None
+        stored = {str(e.event_id): e for e in map(_row_to_event, rows)}
+        for event in events:
+            found = stored.get(str(event.event_id))
+            same = (
+                found is not None
+                and found.stream_id == stream_id
+                and found.type == event.type
+                and found.data == json.loads(json.dumps(event.data, default=str))
+            )
+            if not same:
+                raise DuplicateEventError(
+                    f"event id {event.event_id} reused for a different event in {stream_id!r}"
+                )
+        return [stored[i] for i in ids]
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                query("read_stream"), {"stream_id": stream_id, "from_version": from_version}
+            )
+            rows = await cursor.fetchall()
+        return [_row_to_event(row) for row in rows]
+
+    async def stream_version(self, stream_id: str) -> int:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(query("stream_version"), {"stream_id": stream_id})
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
 
 def _read_all(

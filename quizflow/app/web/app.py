@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from quizflow.app.web import api, errors, pages, reports
 from quizflow.app.web.context import WebContext
 from quizflow.app.web.middleware import MAX_BODY, Guard
 from quizflow.app.web.templating import HERE
+from quizflow.eventstore.postgres import AsyncPostgresEventStore, PostgresEventStore
 
 log = logging.getLogger("quizflow.web")
 
@@ -23,20 +25,41 @@ SESSION_MAX_AGE = 12 * 3600  # a school day and then some
 
 
 def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
-               manage_model: bool = True, max_body: int = MAX_BODY) -> FastAPI:
-    """The app; with ``manage_model`` it starts the read model on startup and stops it after."""
+               manage_model: bool = True, max_body: int = MAX_BODY,
+               command_pool_size: int = 10, freeze_gc: bool = False) -> FastAPI:
+    """The app; with ``manage_model`` it starts the read model on startup and stops it after.
+    Over a PostgreSQL store it opens an async pool for commands (``ctx.commands``) while it
+    serves. ``freeze_gc`` (for a server process of its own) exempts everything alive once the
+    model has caught up from the garbage collector's full collections."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Serving starts once the model has caught up, so the first sign-in finds the roster.
-        if manage_model and not await run_in_threadpool(ctx.model.start, catch_up_timeout):
-            log.warning("read model still catching up after %ss; serving anyway",
-                        catch_up_timeout)
+        opened = None
+        if ctx.commands is None and isinstance(ctx.store, PostgresEventStore):
+            opened = AsyncPostgresEventStore(ctx.store, min_size=min(2, command_pool_size),
+                                             max_size=command_pool_size)
+            await opened.open()
+            ctx.commands = opened
         try:
+            # Serving starts once the model has caught up, so the first sign-in finds the
+            # roster.
+            if manage_model and not await run_in_threadpool(ctx.model.start, catch_up_timeout):
+                log.warning("read model still catching up after %ss; serving anyway",
+                            catch_up_timeout)
+            if freeze_gc:
+                # A full collection walks every object in the process (modules, roster,
+                # courses): measured 70 ms with the event loop stopped, about once per 15 s
+                # under load, which was most of the write p99. What is alive now lives as
+                # long as the process, so it is moved out of the collector's sight.
+                gc.collect()
+                gc.freeze()
             yield
         finally:
             if manage_model:
                 ctx.model.stop()
+            if opened is not None:
+                ctx.commands = None
+                await opened.close()
 
     app = FastAPI(
         title="Quizflow",

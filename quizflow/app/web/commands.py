@@ -71,13 +71,23 @@ def build(action: str, student_id: str, course_id: str, chapter_id: str,
 
 async def execute(request: Request, ctx: WebContext, who: Identity, command: Command,
                   command_id: uuid.UUID) -> CommandResult:
-    """Run the command in the thread pool (the store is synchronous) and remember its cursor."""
-    def run() -> CommandResult:
-        result = ctx.handler.handle(command, command_id=command_id, user_id=who.user_id)
+    """Run the command and remember its cursor: awaited on the event loop when the app has an
+    async store (no thread hop), else in the thread pool (the sync store blocks)."""
+    if ctx.commands is not None:
+        course = ctx.model.course(command.course_id)
+        if course is None:  # not in the model (yet): the catalog may read the store
+            course = await run_in_threadpool(ctx.handler.catalog.get, command.course_id)
+        result = await ctx.handler.handle_async(command, ctx.commands, course,
+                                                command_id=command_id, user_id=who.user_id)
         if result.status == "ok":
             ctx.model.apply_own(result.events)
-        return result
+    else:
+        def run() -> CommandResult:
+            result = ctx.handler.handle(command, command_id=command_id, user_id=who.user_id)
+            if result.status == "ok":
+                ctx.model.apply_own(result.events)
+            return result
 
-    result = await run_in_threadpool(run)
+        result = await run_in_threadpool(run)
     remember_cursor(request.session, result.cursor)
     return result

@@ -13,6 +13,7 @@ from quizflow.app.handler import CommandHandler
 from quizflow.app.readmodel import ReadModel
 from quizflow.app.web.errors import WebError
 from quizflow.eventstore import EventStore
+from quizflow.eventstore.postgres import AsyncPostgresEventStore
 
 # Ids in paths and bodies: what the content and roster use, bounded so a hostile id can
 # neither bloat a stream name nor reach outside a directory.
@@ -26,6 +27,9 @@ class WebContext:
     model: ReadModel
     reports_dir: Path
     read_wait_s: float = 2.0  # how long a view waits for the session's own last command
+    # Commands awaited on the event loop (opened by the app on startup for a PostgreSQL
+    # store); None runs them through the synchronous handler in the thread pool.
+    commands: AsyncPostgresEventStore | None = None
 
 
 def context(request: Request) -> WebContext:

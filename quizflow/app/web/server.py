@@ -44,16 +44,19 @@ def serve(settings: Settings, host: str, port: int, *, pool_size: int = 10,
     """Serve until interrupted. One process: the read model lives in it."""
     from quizflow.database import open_store
 
-    # Commands run in worker threads that wake from PostgreSQL I/O two or three times each;
-    # with the default 5 ms GIL switch interval every wake-up can wait 5 ms behind the event
-    # loop. 0.5 ms trades a little throughput for much shorter write latency.
+    # Commands are awaited on the event loop, but the read model's subscriber and the
+    # notifier are threads that wake from PostgreSQL I/O; with the default 5 ms GIL switch
+    # interval the loop can wait 5 ms behind one of them (and they behind it). 0.5 ms trades
+    # a little throughput for shorter tails.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.WARNING),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Each command holds a connection for two short statements; a few more connections than
-    # cores keeps the pool from queueing without letting PostgreSQL thrash.
-    store = open_store(settings, min_size=2, max_size=pool_size)
-    app = create_app(context_for(store, settings), session_secret(settings.home))
+    # Commands go through the app's async pool (``pool_size``: each holds a connection for two
+    # short statements; a few more than cores keeps it from queueing without letting
+    # PostgreSQL thrash). The sync pool is left the odd health check and course lookup.
+    store = open_store(settings, min_size=1, max_size=4)
+    app = create_app(context_for(store, settings), session_secret(settings.home),
+                     command_pool_size=pool_size, freeze_gc=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
                     loop="auto", http="auto", proxy_headers=False, server_header=False,
