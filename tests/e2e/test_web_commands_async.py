@@ -15,7 +15,8 @@ from quizflow.app.handler import CommandHandler, CommandResult
 from quizflow.app.publishing import publish_course
 from quizflow.content import load_course_file, sample_course_path
 from quizflow.eventstore import ConcurrencyError, NewEvent
-from quizflow.eventstore.postgres import AsyncPostgresEventStore, PostgresEventStore
+from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
 from quizflow.quiz import Course, StartQuiz, SubmitAnswer
 
 COURSE = load_course_file(sample_course_path())

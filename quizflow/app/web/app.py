@@ -16,7 +16,8 @@ from quizflow.app.web import api, errors, pages, reports
 from quizflow.app.web.context import WebContext
 from quizflow.app.web.middleware import MAX_BODY, Guard
 from quizflow.app.web.templating import HERE
-from quizflow.eventstore.postgres import AsyncPostgresEventStore, PostgresEventStore
+from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
 
 log = logging.getLogger("quizflow.web")
 

@@ -13,7 +13,7 @@ from quizflow.app.handler import CommandHandler
 from quizflow.app.readmodel import ReadModel
 from quizflow.app.web.errors import WebError
 from quizflow.eventstore import EventStore
-from quizflow.eventstore.postgres import AsyncPostgresEventStore
+from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
 
 # Ids in paths and bodies: what the content and roster use, bounded so a hostile id can
 # neither bloat a stream name nor reach outside a directory.

@@ -1,0 +1,107 @@
+"""The PostgreSQL event store's command path for asyncio servers (psycopg's async pool)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import tuple_row
+from psycopg_pool import AsyncConnectionPool
+
+from quizflow.eventstore.postgres import PostgresEventStore, racing_for_a_version
+from quizflow.eventstore.rows import append_params, assigned, row_to_event, same_append
+from quizflow.eventstore.sqlfiles import query
+from quizflow.eventstore.types import (
+    ConcurrencyError,
+    ExpectedVersion,
+    NewEvent,
+    RecordedEvent,
+)
+
+
+class AsyncPostgresEventStore:
+    """The two statements of a command (``read_stream``, ``append``) for an asyncio server.
+
+    A web server that awaits these on its event loop spends no thread hop per command: with
+    the sync store each command went to a worker thread that then fought the event loop for
+    the GIL at each of its PostgreSQL wake-ups (measured: ~5 ms of a 6 ms command). Same SQL,
+    same results and errors as ``PostgresEventStore``, whose notifier it shares; open it
+    inside the running loop (``await open()``) and ``await close()`` it there.
+    """
+
+    def __init__(self, store: PostgresEventStore, *, min_size: int = 1, max_size: int = 8) -> None:
+        self._store = store
+        self._pool = AsyncConnectionPool(
+            store.url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"autocommit": True, "row_factory": tuple_row},
+            configure=self._configure,
+            open=False,
+            name="quizflow-eventstore-async",
+        )
+
+    async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if self._store.role:
+            await conn.execute(sql.SQL("set role {}").format(sql.Identifier(self._store.role)))
+
+    async def open(self) -> None:
+        await self._pool.open()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def append(
+        self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
+    ) -> list[RecordedEvent]:
+        if not events:
+            return self._store.append(stream_id, expected_version, events)
+        params, payload = append_params(stream_id, expected_version, events)
+        for _ in range(3):
+            try:
+                async with self._pool.connection() as conn:
+                    cursor = await conn.execute(query("append"), params)
+                    rows = await cursor.fetchall()
+                if rows:
+                    self._store.wake_subscribers()
+                    return assigned(stream_id, payload, rows)
+                stored = await self._already_stored(stream_id, events)
+                if stored is not None:
+                    return stored
+                actual = await self.stream_version(stream_id)
+                raise ConcurrencyError(stream_id, expected_version, actual)
+            except psycopg.Error as error:
+                stored = await self._already_stored(stream_id, events)
+                if stored is not None:
+                    return stored
+                if not racing_for_a_version(error, params["expected_version"]):
+                    raise
+                if params["expected_version"] is not None:
+                    actual = await self.stream_version(stream_id)
+                    raise ConcurrencyError(stream_id, expected_version, actual) from None
+        raise ConcurrencyError(stream_id, expected_version, await self.stream_version(stream_id))
+
+    async def _already_stored(
+        self, stream_id: str, events: Sequence[NewEvent]
+    ) -> list[RecordedEvent] | None:
+        ids = [str(e.event_id) for e in events]
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(query("stored_events"), {"event_ids": ids})
+            rows = await cursor.fetchall()
+        return same_append(stream_id, events, rows)
+
+    async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(
+                query("read_stream"), {"stream_id": stream_id, "from_version": from_version}
+            )
+            rows = await cursor.fetchall()
+        return [row_to_event(row) for row in rows]
+
+    async def stream_version(self, stream_id: str) -> int:
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(query("stream_version"), {"stream_id": stream_id})
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
