@@ -18,13 +18,12 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
+from quizflow.app.readmodel_views import Outcome, QuizKey, QuizView, SchoolClass, Student, Teacher
 from quizflow.eventstore import START, Cursor, EventStore, RecordedEvent
 from quizflow.quiz import (
-    INITIAL,
     ClassRegistered,
     Course,
     CoursePublished,
@@ -33,56 +32,19 @@ from quizflow.quiz import (
     QuestionAnsweredIncorrectly,
     QuestionAssigned,
     QuizStarted,
-    QuizState,
     StudentEnrolled,
     evolve,
     from_payload,
 )
 
+__all__ = ["Outcome", "QuizKey", "QuizView", "ReadModel", "SchoolClass", "Student", "Teacher"]
+
 log = logging.getLogger(__name__)
 
-Outcome = Literal["correct", "incorrect"]
-QuizKey = tuple[str, str]  # (course_id, chapter_id)
 
 # After the subscription fails (database restart, network), wait this long before resuming
 # from the cursor; the model keeps serving what it has meanwhile (lag, never loss).
 _RETRY_S = 1.0
-
-
-@dataclass(frozen=True)
-class QuizView:
-    """One student's chapter quiz as the pages show it."""
-
-    state: QuizState = INITIAL
-    last_outcome: Outcome | None = None
-    last_inputs: Mapping[str, str] = field(default_factory=dict)
-    cursor: Cursor = START
-    version: int = 0  # stream version of the last event folded in
-
-
-@dataclass(frozen=True)
-class Student:
-    student_id: str
-    name: str
-    school_id: str
-    class_id: str
-
-
-@dataclass(frozen=True)
-class SchoolClass:
-    class_id: str
-    school_id: str
-    name: str
-    teacher_id: str
-    teacher_name: str
-    student_ids: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Teacher:
-    teacher_id: str
-    name: str
-    class_ids: tuple[str, ...] = ()
 
 
 @dataclass

@@ -1,0 +1,49 @@
+"""The values the live read model serves: frozen, so readers never see one change under them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from quizflow.eventstore import START, Cursor
+from quizflow.quiz import INITIAL, QuizState
+
+Outcome = Literal["correct", "incorrect"]
+QuizKey = tuple[str, str]  # (course_id, chapter_id)
+
+
+@dataclass(frozen=True)
+class QuizView:
+    """One student's chapter quiz as the pages show it."""
+
+    state: QuizState = INITIAL
+    last_outcome: Outcome | None = None
+    last_inputs: Mapping[str, str] = field(default_factory=dict)
+    cursor: Cursor = START
+    version: int = 0  # stream version of the last event folded in
+
+
+@dataclass(frozen=True)
+class Student:
+    student_id: str
+    name: str
+    school_id: str
+    class_id: str
+
+
+@dataclass(frozen=True)
+class SchoolClass:
+    class_id: str
+    school_id: str
+    name: str
+    teacher_id: str
+    teacher_name: str
+    student_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Teacher:
+    teacher_id: str
+    name: str
+    class_ids: tuple[str, ...] = ()
