@@ -89,16 +89,7 @@ def _tail_for(kind: str, url: str) -> _Tail | None:
             events = store.read_all(after=cursor, limit=2000)
             return [str(e.event_id) for e in events], (events[-1].cursor if events else cursor)
 
-        def more(cursor: Any) -> bool:
-            with psycopg.connect(url) as conn:
-                row = conn.execute(
-                    "select exists (select from quizflow.events"
-                    " where (tx, position) > (%s::text::xid8, %s::bigint))",
-                    (cursor.tx, cursor.position),
-                ).fetchone()
-            return bool(row and row[0])
-
-        return _Tail(page, more, store.head())
+        return _Tail(page, store.exists_after, store.head())
     if kind == "raw_insert":
         conn = psycopg.connect(url, autocommit=True)
         start = conn.execute("select coalesce(max(position), 0) from bench_raw_events").fetchone()

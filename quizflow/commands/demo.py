@@ -8,7 +8,6 @@ and says where everything is. Every step is idempotent, so a second run adds not
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +92,7 @@ def _reports(settings: Any, summary: Any) -> dict[str, Any]:
 
     first = date.fromisoformat(summary.first_day)
     last = date.fromisoformat(summary.last_day)
-    weeks = sorted({IsoWeek.of(first + timedelta(days=n)) for n in range((last - first).days + 1)})
+    weeks = IsoWeek.span(first, last)
     teacher: list[Path] = []
     with _progress() as progress:
         task = progress.add_task("teacher reports", total=len(weeks))

@@ -183,7 +183,7 @@ class PostgresEventStore:
                         continue
                 if idle_timeout is not None and time.monotonic() - last_event_at > idle_timeout:
                     return
-                wait = _HELD_BACK_POLL_S if self._held_back(conn, cursor) else _FALLBACK_POLL_S
+                wait = _HELD_BACK_POLL_S if _exists_after(conn, cursor) else _FALLBACK_POLL_S
                 if idle_timeout is not None:
                     wait = min(wait, max(0.0, idle_timeout - (time.monotonic() - last_event_at)))
                 # Wake at the first notification; stop is checked at least 4 times a second.
@@ -201,14 +201,11 @@ class PostgresEventStore:
                             pass
                         break
 
-    def _held_back(self, conn: psycopg.Connection[Any], cursor: Cursor) -> bool:
-        """True when events exist past the cursor that a running transaction hides for now."""
-        row = conn.execute(
-            "select exists (select from quizflow.events"
-            " where (tx, position) > (%s::text::xid8, %s::bigint))",
-            (cursor.tx, cursor.position),
-        ).fetchone()
-        return bool(row and row[0])
+    def exists_after(self, cursor: Cursor) -> bool:
+        """Whether events lie past the cursor, including ones a running transaction still
+        hides from ``read_all``."""
+        with self._pool.connection() as conn:
+            return _exists_after(conn, cursor)
 
     def close(self) -> None:
         self._notifier.close()
@@ -227,6 +224,13 @@ def racing_for_a_version(error: psycopg.Error, expected: int | None) -> bool:
     if not isinstance(error, errors.UniqueViolation):
         return False
     return expected is None or error.diag.constraint_name == "events_stream_version_key"
+
+
+def _exists_after(conn: psycopg.Connection[Any], cursor: Cursor) -> bool:
+    row = conn.execute(
+        query("exists_after"), {"tx": cursor.tx, "position": cursor.position}
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _read_all(

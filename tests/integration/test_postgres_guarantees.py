@@ -152,5 +152,8 @@ def test_a_cursor_never_moves_past_an_open_transaction(pg_url: str) -> None:
         store.append("fast", ANY, [NewEvent("t/Fast", {})])
         assert store.read_all() == []  # the fast event waits behind the open transaction
         assert store.head() == Cursor(0, 0)
+        assert store.exists_after(Cursor(0, 0))  # lag, not the end of the log
         slow.commit()
-        assert [e.type for e in store.read_all()] == ["t/Slow", "t/Fast"]
+        events = store.read_all()
+        assert [e.type for e in events] == ["t/Slow", "t/Fast"]
+        assert not store.exists_after(events[-1].cursor)
