@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 import threading
 import time
 from collections import defaultdict
@@ -138,5 +138,8 @@ class InMemoryEventStore:
 
 
 def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
-    """A deep copy, so callers cannot change a stored event through their own reference."""
-    return copy.deepcopy(dict(value))
+    """The value as PostgreSQL's jsonb gives it back (tuples become lists, datetimes strings),
+    so a test on this store sees what production sees; a copy, so callers cannot change a
+    stored event through their own reference."""
+    plain: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    return plain

@@ -24,8 +24,8 @@ from psycopg import errors, sql
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from quizflow.eventstore.notifier import CHANNEL, Notifier
-from quizflow.eventstore.rows import append_params, assigned, row_to_event, same_append
+from quizflow.eventstore.notifier import CHANNEL, HOT_POLL_S, HOT_WINDOW_S, Notifier
+from quizflow.eventstore.rows import PreparedAppend, row_to_event, same_append
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     START,
@@ -86,17 +86,22 @@ class PostgresEventStore:
         if not events:
             expected_as_int(expected_version)
             return []
-        params, payload = append_params(stream_id, expected_version, events)
+        prepared = PreparedAppend(stream_id, expected_version, events)
         # The fast path assumes a first attempt. A retry of a stored append fails like a
         # conflict (the version moved on, or the event ids exist); only then are the ids looked
         # up, and the stored events returned when they are the same ones.
         for _ in range(3):
             try:
-                with self._pool.connection() as conn:
-                    rows = conn.execute(query("append"), params).fetchall()
+                # getconn/putconn, not connection(): the context manager's commit and usage
+                # statistics are no use to one autocommit statement on the hottest path.
+                conn = self._pool.getconn()
+                try:
+                    rows = conn.execute(prepared.sql, prepared.params).fetchall()
+                finally:
+                    self._pool.putconn(conn)
                 if rows:
                     self._notifier.poke()
-                    return assigned(stream_id, payload, rows)
+                    return prepared.recorded(rows)
                 # No rows: the stream was not at the expected version.
                 stored = self._already_stored(stream_id, events)
                 if stored is not None:
@@ -106,9 +111,9 @@ class PostgresEventStore:
                 stored = self._already_stored(stream_id, events)
                 if stored is not None:
                     return stored
-                if not racing_for_a_version(error, params["expected_version"]):
+                if not racing_for_a_version(error, prepared.expected):
                     raise
-                if params["expected_version"] is not None:
+                if prepared.expected is not None:
                     actual = self.stream_version(stream_id)
                     raise ConcurrencyError(stream_id, expected_version, actual) from None
                 # "any" lost a race for the next version, or a racing copy of this append
@@ -167,7 +172,7 @@ class PostgresEventStore:
     ) -> Iterator[RecordedEvent]:
         stop = stop or threading.Event()
         cursor = after
-        last_event_at = time.monotonic()
+        last_event_at = last_activity = time.monotonic()
         with self._connect() as conn:
             # LISTEN before the first read: a commit between the read and the LISTEN would
             # otherwise go unnoticed until the fallback poll.
@@ -178,12 +183,17 @@ class PostgresEventStore:
                     yield event
                     cursor = event.cursor
                 if batch:
-                    last_event_at = time.monotonic()
+                    last_event_at = last_activity = time.monotonic()
                     if len(batch) == 1000:
                         continue
                 if idle_timeout is not None and time.monotonic() - last_event_at > idle_timeout:
                     return
-                wait = _HELD_BACK_POLL_S if _exists_after(conn, cursor) else _FALLBACK_POLL_S
+                if time.monotonic() - last_activity < HOT_WINDOW_S:
+                    wait = HOT_POLL_S  # events are flowing: the notifier may not say so yet
+                elif _exists_after(conn, cursor):
+                    wait = _HELD_BACK_POLL_S
+                else:
+                    wait = _FALLBACK_POLL_S
                 if idle_timeout is not None:
                     wait = min(wait, max(0.0, idle_timeout - (time.monotonic() - last_event_at)))
                 # Wake at the first notification; stop is checked at least 4 times a second.
@@ -196,6 +206,7 @@ class PostgresEventStore:
                     for _ in conn.notifies(timeout=min(remaining, 0.25), stop_after=1):
                         woke = True
                     if woke:
+                        last_activity = time.monotonic()
                         # Drain further queued notifications without waiting.
                         for _ in conn.notifies(timeout=0):
                             pass

@@ -11,7 +11,7 @@ from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
 from quizflow.eventstore.postgres import PostgresEventStore, racing_for_a_version
-from quizflow.eventstore.rows import append_params, assigned, row_to_event, same_append
+from quizflow.eventstore.rows import PreparedAppend, row_to_event, same_append
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     ConcurrencyError,
@@ -58,15 +58,15 @@ class AsyncPostgresEventStore:
     ) -> list[RecordedEvent]:
         if not events:
             return self._store.append(stream_id, expected_version, events)
-        params, payload = append_params(stream_id, expected_version, events)
+        prepared = PreparedAppend(stream_id, expected_version, events)
         for _ in range(3):
             try:
                 async with self._pool.connection() as conn:
-                    cursor = await conn.execute(query("append"), params)
+                    cursor = await conn.execute(prepared.sql, prepared.params)
                     rows = await cursor.fetchall()
                 if rows:
                     self._store.wake_subscribers()
-                    return assigned(stream_id, payload, rows)
+                    return prepared.recorded(rows)
                 stored = await self._already_stored(stream_id, events)
                 if stored is not None:
                     return stored
@@ -76,9 +76,9 @@ class AsyncPostgresEventStore:
                 stored = await self._already_stored(stream_id, events)
                 if stored is not None:
                     return stored
-                if not racing_for_a_version(error, params["expected_version"]):
+                if not racing_for_a_version(error, prepared.expected):
                     raise
-                if params["expected_version"] is not None:
+                if prepared.expected is not None:
                     actual = await self.stream_version(stream_id)
                     raise ConcurrencyError(stream_id, expected_version, actual) from None
         raise ConcurrencyError(stream_id, expected_version, await self.stream_version(stream_id))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     DuplicateEventError,
     ExpectedVersion,
@@ -16,13 +17,66 @@ from quizflow.eventstore.types import (
 )
 
 
-def append_params(
-    stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
-) -> tuple[dict[str, Any], str]:
-    """The append statement's parameters, and the events' JSON (to build the result from)."""
-    payload = json.dumps([_event_json(e) for e in events], default=str)
-    expected = expected_as_int(expected_version)
-    return {"stream_id": stream_id, "expected_version": expected, "events": payload}, payload
+class PreparedAppend:
+    """One append's statement and parameters, and how to turn its rows into the stored events.
+
+    A single event (the common case) goes through ``append_event`` with a parameter per field;
+    several go as one jsonb array through ``append_events``. Both return, per event in order,
+    only what the store assigned: (position, tx, version, occurred_at, recorded_at).
+    """
+
+    def __init__(
+        self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
+    ) -> None:
+        self.stream_id = stream_id
+        self.events = events
+        self.expected = expected_as_int(expected_version)
+        if len(events) == 1:
+            event = events[0]
+            self._sent = [(_dumps(event.data), _dumps(event.metadata))]
+            self.sql = query("append_event")
+            self.params: dict[str, Any] = {
+                "stream_id": stream_id,
+                "expected_version": self.expected,
+                "event_id": event.event_id,
+                "type": event.type,
+                "data": self._sent[0][0],
+                "metadata": self._sent[0][1],
+                "occurred_at": _occurred_at(event),
+            }
+        else:
+            self._sent = []
+            self.sql = query("append")
+            self.params = {
+                "stream_id": stream_id,
+                "expected_version": self.expected,
+                "events": _dumps([_event_json(e) for e in events]),
+            }
+
+    def recorded(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
+        """The appended events: what was sent (decoded afresh, so as stored) plus what the
+        store assigned."""
+        if self._sent:
+            as_stored = [(json.loads(data), json.loads(meta)) for data, meta in self._sent]
+        else:
+            as_stored = [(e["data"], e["metadata"]) for e in json.loads(self.params["events"])]
+        return [
+            RecordedEvent(
+                event_id=event.event_id,
+                stream_id=self.stream_id,
+                version=version,
+                position=position,
+                tx=tx,
+                type=event.type,
+                data=data,
+                metadata=metadata,
+                occurred_at=occurred,
+                recorded_at=recorded,
+            )
+            for event, (data, metadata), (position, tx, version, occurred, recorded) in zip(
+                self.events, as_stored, rows, strict=True
+            )
+        ]
 
 
 def row_to_event(row: tuple[Any, ...]) -> RecordedEvent:
@@ -39,28 +93,6 @@ def row_to_event(row: tuple[Any, ...]) -> RecordedEvent:
         occurred_at=occurred,
         recorded_at=recorded,
     )
-
-
-def assigned(stream_id: str, payload: str, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
-    """The appended events: what was sent (decoded afresh, so as stored) plus what the store
-    assigned (position, transaction, version, times)."""
-    return [
-        RecordedEvent(
-            event_id=event_id,
-            stream_id=stream_id,
-            version=version,
-            position=position,
-            tx=tx,
-            type=event["type"],
-            data=event["data"],
-            metadata=event["metadata"],
-            occurred_at=occurred,
-            recorded_at=recorded,
-        )
-        for event, (position, tx, event_id, version, occurred, recorded) in zip(
-            json.loads(payload), rows, strict=True
-        )
-    ]
 
 
 def same_append(
@@ -86,10 +118,19 @@ def same_append(
     return [stored[str(e.event_id)] for e in events]
 
 
-def _event_json(event: NewEvent) -> dict[str, Any]:
-    occurred: datetime | None = event.occurred_at
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+def _occurred_at(event: NewEvent) -> datetime | None:
+    occurred = event.occurred_at
     if occurred is not None and occurred.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
+    return occurred
+
+
+def _event_json(event: NewEvent) -> dict[str, Any]:
+    occurred = _occurred_at(event)
     return {
         "event_id": str(event.event_id),
         "type": event.type,

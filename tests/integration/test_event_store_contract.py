@@ -90,16 +90,34 @@ def test_an_exact_expected_version_appends_after_it(store: EventStore) -> None:
     assert store.append("s", 1, [event()])[0].version == 2
 
 
+@pytest.mark.parametrize("size", [1, 2])
 def test_retrying_a_stored_append_returns_the_stored_events_and_stores_nothing(
-    store: EventStore,
+    store: EventStore, size: int
 ) -> None:
-    batch = [event(n=1), event(n=2)]
+    batch = [event(n=n) for n in range(size)]
     first = store.append("s", NO_STREAM, batch)
     again = store.append("s", NO_STREAM, batch)
     assert [(e.event_id, e.position, e.version) for e in again] == [
         (e.event_id, e.position, e.version) for e in first
     ]
-    assert len(store.read_stream("s")) == 2
+    assert len(store.read_stream("s")) == size
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_an_append_returns_the_events_exactly_as_a_read_gives_them(
+    store: EventStore, size: int
+) -> None:
+    store.append("s", ANY, [event(n=-1)])
+    when = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+    batch = [
+        NewEvent("test/Happened", {"n": n, "pair": (n, "x"), "nested": {"at": when}},
+                 {"command_id": f"c-{n}"}, occurred_at=when if n % 2 else None)
+        for n in range(size)
+    ]
+    stored = store.append("s", 1, batch)
+    assert stored == store.read_stream("s", from_version=2)
+    assert [e.version for e in stored] == list(range(2, size + 2))
+    assert stored[0].data["pair"] == [0, "x"]  # as JSON keeps it: a list
 
 
 def test_reusing_an_event_id_for_a_different_event_is_an_error(store: EventStore) -> None:

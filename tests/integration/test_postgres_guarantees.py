@@ -42,7 +42,11 @@ def test_the_writer_role_can_only_append_through_the_function(pg_url: str) -> No
             )
         events = json.dumps([{"event_id": str(uuid.uuid4()), "type": "t/A", "data": {}}])
         conn.execute("select * from quizflow.append_events('s', 0, %s::jsonb)", (events,))
-        assert conn.execute("select count(*) from quizflow.events").fetchone() == (1,)
+        conn.execute(
+            "select * from quizflow.append_event('s', 1, gen_random_uuid(), 't/A', '{}', null,"
+            " null)"
+        )
+        assert conn.execute("select max(version) from quizflow.events").fetchone() == (2,)
 
 
 def test_the_reader_role_can_read_but_not_append(pg_url: str) -> None:
@@ -51,6 +55,11 @@ def test_the_reader_role_can_read_but_not_append(pg_url: str) -> None:
         assert conn.execute("select count(*) from quizflow.events").fetchone() == (0,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select * from quizflow.append_events('s', 0, '[]'::jsonb)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "select * from quizflow.append_event('s', 0, gen_random_uuid(), 't/A', '{}',"
+                " null, null)"
+            )
 
 
 def test_migrations_run_once_even_from_two_processes_at_once(pg_url: str) -> None:
