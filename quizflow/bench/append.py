@@ -4,6 +4,9 @@ Baselines on the same server, same event shapes, same writer processes:
 - raw_insert: plain INSERTs into a table with a sequence position (the practical ceiling; its
   tailing reader, which trusts ``position > last``, shows what that ceiling costs in skips);
 - eventsourcing: the eventsourcing library's PostgreSQL application recorder.
+
+The headline runs use one process per writer. A last run appends from 16 asyncio tasks in one
+process, as the web app does (``async_writers.py``), against raw INSERTs in the same shape.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 import psycopg
 
+from quizflow.bench.async_writers import run_async_writers
 from quizflow.bench.writers import WriterResult, eventsourcing_datastore, run_writer
 from quizflow.eventstore import ANY, NewEvent
 from quizflow.eventstore.admin import create_database, drop_database
@@ -26,6 +30,7 @@ from quizflow.eventstore.notifier import HOT_POLL_S, HOT_WINDOW_S
 from quizflow.eventstore.postgres import PostgresEventStore
 
 KINDS = ("quizflow", "raw_insert", "eventsourcing")
+ASYNC_KINDS = ("quizflow", "raw_insert")  # the eventsourcing library has no asyncio recorder
 RAW_TABLE = """
 create table bench_raw_events (
     position bigserial primary key, event_id uuid not null unique, stream_id text not null,
@@ -113,13 +118,24 @@ def _tail_for(kind: str, url: str) -> _Tail | None:
 
 
 def _measure(
-    pool: Any, kind: str, url: str, writers: int, batch: int, seconds: float
+    pool: Any,
+    kind: str,
+    url: str,
+    writers: int,
+    batch: int,
+    seconds: float,
+    in_one_process: bool = False,
 ) -> dict[str, Any]:
+    """One measured run: ``writers`` writer processes, or as many asyncio tasks in one."""
     tail = _tail_for(kind, url)
     start_at = time.time() + 1.0
-    results: list[WriterResult] = pool.starmap(
-        run_writer, [(kind, url, w, batch, start_at, seconds) for w in range(writers)]
-    )
+    results: list[WriterResult]
+    if in_one_process:
+        results = pool.apply(run_async_writers, (kind, url, writers, batch, start_at, seconds))
+    else:
+        results = pool.starmap(
+            run_writer, [(kind, url, w, batch, start_at, seconds) for w in range(writers)]
+        )
     latencies = [ms for r in results for ms in r.latencies_ms]
     appends = len(latencies)
     metrics: dict[str, Any] = {
@@ -177,6 +193,7 @@ def run(
     writer_counts: tuple[int, ...] = (1, 16),
     batches: tuple[int, ...] = (1, 3),
     progress: Callable[[str], None] = print,
+    delivery_samples: int = 10,
 ) -> dict[str, Any]:
     name = f"quizflow_bench_{uuid.uuid4().hex[:8]}"
     url = create_database(server_url, name)
@@ -191,6 +208,7 @@ def run(
         PostgresApplicationRecorder(datastore).create_table()
         datastore.close()
         results: dict[str, dict[int, dict[int, Any]]] = {k: {} for k in KINDS}
+        in_one: dict[str, dict[str, Any]] = {}
         context = multiprocessing.get_context("spawn")
         with context.Pool(max(writer_counts)) as pool:
             # Warm the workers up: imports and first connections must not eat the measured time.
@@ -202,15 +220,22 @@ def run(
                         progress(f"{kind}: {writers} writer(s), {batch}-event appends")
                         metrics = _measure(pool, kind, url, writers, batch, seconds)
                         results[kind].setdefault(writers, {})[batch] = metrics
+            top = max(writer_counts)
+            for kind in ASYNC_KINDS:
+                progress(f"{kind}: {top} asyncio writers in one process, 1-event appends")
+                in_one[kind] = _measure(pool, kind, url, top, 1, seconds, in_one_process=True)
         progress("subscription delivery delay when idle")
-        delay = _subscription_delay(url)
+        delay = _subscription_delay(url, delivery_samples)
     finally:
         drop_database(server_url, name)
-    return _report(results, delay, seconds)
+    return _report(results, in_one, delay, seconds)
 
 
 def _report(
-    results: dict[str, dict[int, dict[int, Any]]], delay: dict[str, float], seconds: float
+    results: dict[str, dict[int, dict[int, Any]]],
+    in_one: dict[str, dict[str, Any]],
+    delay: dict[str, float],
+    seconds: float,
 ) -> dict[str, Any]:
     ours = results["quizflow"]
     report: dict[str, Any] = {"seconds_per_run": seconds}
@@ -237,5 +262,12 @@ def _report(
             mine / results["raw_insert"][top][1]["appends_per_s"], 2
         ),
     }
+    if in_one:
+        ours_async = dict(in_one["quizflow"])
+        ours_async["baselines"] = {"raw_insert": in_one["raw_insert"]}
+        ours_async["vs_raw_insert"] = round(
+            ours_async["appends_per_s"] / in_one["raw_insert"]["appends_per_s"], 2
+        )
+        report[f"writers_{top}_one_asyncio_process"] = ours_async
     report["subscription_idle_delivery"] = delay
     return report

@@ -94,28 +94,31 @@ def _quizflow(url: str, writer: int, batch: int, start_at: float, seconds: float
         store.close()
 
 
-def _raw_insert(url: str, writer: int, batch: int, start_at: float, seconds: float) -> WriterResult:
-    conn = psycopg.connect(url, autocommit=True)
+def raw_insert_statement(batch: int) -> str:
     row = "(%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s)"
-    statement = (
+    return (
         "insert into bench_raw_events (event_id, stream_id, version, type, data, metadata,"
         " occurred_at) values " + ", ".join([row] * batch)
     )
 
+
+def raw_insert_params(
+    writer: int, stream_id: str, version: int, ids: list[str], n: int
+) -> list[Any]:
+    params: list[Any] = []
+    data = json.dumps(sample_data(writer, n))
+    now = datetime.now(UTC)
+    for offset, event_id in enumerate(ids, start=1):
+        params += [event_id, stream_id, version + offset, "bench/Answered", data, "{}", now]
+    return params
+
+
+def _raw_insert(url: str, writer: int, batch: int, start_at: float, seconds: float) -> WriterResult:
+    conn = psycopg.connect(url, autocommit=True)
+    statement = raw_insert_statement(batch)
+
     def append_one(stream: str, slot: int, version: int, ids: list[str], n: int) -> None:
-        params: list[Any] = []
-        data = json.dumps(sample_data(writer, n))
-        now = datetime.now(UTC)
-        for offset, event_id in enumerate(ids, start=1):
-            params += [
-                event_id,
-                f"bench-{writer}-{stream}",
-                version + offset,
-                "bench/Answered",
-                data,
-                "{}",
-                now,
-            ]
+        params = raw_insert_params(writer, f"bench-{writer}-{stream}", version, ids, n)
         conn.execute(statement, params)
 
     try:

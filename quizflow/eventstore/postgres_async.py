@@ -47,8 +47,9 @@ class AsyncPostgresEventStore:
         if self._store.role:
             await conn.execute(sql.SQL("set role {}").format(sql.Identifier(self._store.role)))
 
-    async def open(self) -> None:
-        await self._pool.open()
+    async def open(self, wait: bool = False) -> None:
+        """Open the pool; with ``wait``, return once its ``min_size`` connections are made."""
+        await self._pool.open(wait=wait)
 
     async def close(self) -> None:
         await self._pool.close()
