@@ -25,15 +25,19 @@ class PreparedAppend:
     only what the store assigned: (position, tx, version, occurred_at, recorded_at).
     """
 
+    __slots__ = ("_sent", "events", "expected", "params", "sql", "stream_id")
+
     def __init__(
         self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
     ) -> None:
         self.stream_id = stream_id
         self.events = events
         self.expected = expected_as_int(expected_version)
+        self._sent: list[tuple[str, str | None]]
         if len(events) == 1:
             event = events[0]
-            self._sent = [(_dumps(event.data), _dumps(event.metadata))]
+            # Empty metadata is sent as NULL (stored as {}): one encode and decode fewer.
+            self._sent = [(_dumps(event.data), _dumps(event.metadata) if event.metadata else None)]
             self.sql = query("append_event")
             self.params: dict[str, Any] = {
                 "stream_id": stream_id,
@@ -57,7 +61,9 @@ class PreparedAppend:
         """The appended events: what was sent (decoded afresh, so as stored) plus what the
         store assigned."""
         if self._sent:
-            as_stored = [(json.loads(data), json.loads(meta)) for data, meta in self._sent]
+            as_stored = [
+                (json.loads(data), json.loads(meta) if meta else {}) for data, meta in self._sent
+            ]
         else:
             as_stored = [(e["data"], e["metadata"]) for e in json.loads(self.params["events"])]
         return [

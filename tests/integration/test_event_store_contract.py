@@ -103,21 +103,24 @@ def test_retrying_a_stored_append_returns_the_stored_events_and_stores_nothing(
     assert len(store.read_stream("s")) == size
 
 
+@pytest.mark.parametrize("with_metadata", [True, False])
 @pytest.mark.parametrize("size", [1, 3])
 def test_an_append_returns_the_events_exactly_as_a_read_gives_them(
-    store: EventStore, size: int
+    store: EventStore, size: int, with_metadata: bool
 ) -> None:
     store.append("s", ANY, [event(n=-1)])
     when = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
     batch = [
         NewEvent("test/Happened", {"n": n, "pair": (n, "x"), "nested": {"at": when}},
-                 {"command_id": f"c-{n}"}, occurred_at=when if n % 2 else None)
+                 {"command_id": f"c-{n}"} if with_metadata else {},
+                 occurred_at=when if n % 2 else None)
         for n in range(size)
     ]
     stored = store.append("s", 1, batch)
     assert stored == store.read_stream("s", from_version=2)
     assert [e.version for e in stored] == list(range(2, size + 2))
     assert stored[0].data["pair"] == [0, "x"]  # as JSON keeps it: a list
+    assert stored[0].metadata == ({"command_id": "c-0"} if with_metadata else {})
 
 
 def test_reusing_an_event_id_for_a_different_event_is_an_error(store: EventStore) -> None:
