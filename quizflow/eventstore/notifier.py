@@ -49,7 +49,8 @@ class Notifier:
                         target=self._run, name="quizflow-notifier", daemon=True
                     )
                     self._thread.start()
-        self._pending.set()
+        if not self._pending.is_set():  # set() takes a lock; most appends find it set already
+            self._pending.set()
 
     def _run(self) -> None:
         conn: psycopg.Connection[Any] | None = None
