@@ -22,8 +22,8 @@ from typing import Any
 import psycopg
 from psycopg import errors, sql
 from psycopg.rows import tuple_row
-from psycopg_pool import ConnectionPool
 
+from quizflow.eventstore.connections import open_connections
 from quizflow.eventstore.notifier import CHANNEL, HOT_POLL_S, HOT_WINDOW_S, Notifier
 from quizflow.eventstore.rows import PreparedAppend, row_to_event, same_append
 from quizflow.eventstore.sqlfiles import query
@@ -59,15 +59,7 @@ class PostgresEventStore:
     ) -> None:
         self.url = url
         self.role = role
-        self._pool = ConnectionPool(
-            url,
-            min_size=min_size,
-            max_size=max_size,
-            kwargs={"autocommit": True, "row_factory": tuple_row},
-            configure=self._configure,
-            open=True,
-            name="quizflow-eventstore",
-        )
+        self._pool = open_connections(url, self._configure, min_size, max_size)
         self._notifier = Notifier(url)
 
     def _configure(self, conn: psycopg.Connection[Any]) -> None:

@@ -124,8 +124,12 @@ def same_append(
     return [stored[str(e.event_id)] for e in events]
 
 
+# One encoder for every append: json.dumps(..., default=str) builds a new encoder per call.
+_ENCODER = json.JSONEncoder(default=str)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, default=str)
+    return _ENCODER.encode(value)
 
 
 def _occurred_at(event: NewEvent) -> datetime | None:
