@@ -25,7 +25,7 @@ class PreparedAppend:
     only what the store assigned: (position, tx, version, occurred_at, recorded_at).
     """
 
-    __slots__ = ("_sent", "events", "expected", "params", "sql", "stream_id")
+    __slots__ = ("_payload", "_sent", "events", "expected", "params", "sql", "stream_id")
 
     def __init__(
         self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
@@ -33,39 +33,37 @@ class PreparedAppend:
         self.stream_id = stream_id
         self.events = events
         self.expected = expected_as_int(expected_version)
-        self._sent: list[tuple[str, str | None]]
+        self.params: tuple[Any, ...] | dict[str, Any]
+        self._sent: tuple[str, str | None] | None = None
+        self._payload = ""
         if len(events) == 1:
             event = events[0]
+            data = _dumps(event.data)
             # Empty metadata is sent as NULL (stored as {}): one encode and decode fewer.
-            self._sent = [(_dumps(event.data), _dumps(event.metadata) if event.metadata else None)]
+            metadata = _dumps(event.metadata) if event.metadata else None
+            self._sent = (data, metadata)
             self.sql = query("append_event")
-            self.params: dict[str, Any] = {
-                "stream_id": stream_id,
-                "expected_version": self.expected,
-                "event_id": event.event_id,
-                "type": event.type,
-                "data": self._sent[0][0],
-                "metadata": self._sent[0][1],
-                "occurred_at": _occurred_at(event),
-            }
+            self.params = (
+                stream_id, self.expected, event.event_id, event.type, data, metadata,
+                _occurred_at(event),
+            )
         else:
-            self._sent = []
+            self._payload = _dumps([_event_json(e) for e in events])
             self.sql = query("append")
             self.params = {
                 "stream_id": stream_id,
                 "expected_version": self.expected,
-                "events": _dumps([_event_json(e) for e in events]),
+                "events": self._payload,
             }
 
     def recorded(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
         """The appended events: what was sent (decoded afresh, so as stored) plus what the
         store assigned."""
-        if self._sent:
-            as_stored = [
-                (json.loads(data), json.loads(meta) if meta else {}) for data, meta in self._sent
-            ]
+        if self._sent is not None:
+            data, metadata = self._sent
+            as_stored = [(json.loads(data), json.loads(metadata) if metadata else {})]
         else:
-            as_stored = [(e["data"], e["metadata"]) for e in json.loads(self.params["events"])]
+            as_stored = [(e["data"], e["metadata"]) for e in json.loads(self._payload)]
         return [
             RecordedEvent(
                 event_id=event.event_id,
