@@ -88,7 +88,7 @@ class PostgresEventStore:
                 # statistics are no use to one autocommit statement on the hottest path.
                 conn = self._pool.getconn()
                 try:
-                    rows = conn.execute(prepared.sql, prepared.params).fetchall()
+                    rows = conn.execute(prepared.sql, prepared.params, binary=True).fetchall()
                 finally:
                     self._pool.putconn(conn)
                 if rows:

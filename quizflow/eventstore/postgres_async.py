@@ -63,7 +63,7 @@ class AsyncPostgresEventStore:
         for _ in range(3):
             try:
                 async with self._pool.connection() as conn:
-                    cursor = await conn.execute(prepared.sql, prepared.params)
+                    cursor = await conn.execute(prepared.sql, prepared.params, binary=True)
                     rows = await cursor.fetchall()
                 if rows:
                     self._store.wake_subscribers()

@@ -22,7 +22,8 @@ class PreparedAppend:
 
     A single event (the common case) goes through ``append_event`` with a parameter per field;
     several go as one jsonb array through ``append_events``. Both return, per event in order,
-    only what the store assigned: (position, tx, version, occurred_at, recorded_at).
+    only what the store assigned: (position, tx, version, recorded_at), in PostgreSQL's binary
+    format, which psycopg decodes faster than text.
     """
 
     __slots__ = ("_payload", "_sent", "events", "expected", "params", "sql", "stream_id")
@@ -58,7 +59,7 @@ class PreparedAppend:
 
     def recorded(self, rows: list[tuple[Any, ...]]) -> list[RecordedEvent]:
         """The appended events: what was sent (decoded afresh, so as stored) plus what the
-        store assigned."""
+        store assigned. An event without its own occurred_at happened at the append's time."""
         if self._sent is not None:
             data, metadata = self._sent
             as_stored = [(json.loads(data), json.loads(metadata) if metadata else {})]
@@ -74,10 +75,10 @@ class PreparedAppend:
                 type=event.type,
                 data=data,
                 metadata=metadata,
-                occurred_at=occurred,
+                occurred_at=event.occurred_at or recorded,
                 recorded_at=recorded,
             )
-            for event, (data, metadata), (position, tx, version, occurred, recorded) in zip(
+            for event, (data, metadata), (position, tx, version, recorded) in zip(
                 self.events, as_stored, rows, strict=True
             )
         ]

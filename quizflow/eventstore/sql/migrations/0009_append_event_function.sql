@@ -4,7 +4,8 @@
 -- taking each field out of it and casting it), about 8% of an append's whole CPU cost.
 -- Same rules as append_events: a wrong expected version inserts nothing and returns no row;
 -- two appends racing for a version are told apart by the unique (stream_id, version) key.
--- It returns only what the store assigns: the caller has the rest.
+-- It returns only what the store assigns: the caller has the rest (occurred_at too: the one it
+-- passed, or the append's time, which is recorded_at).
 create function quizflow.append_event(
     p_stream_id text,
     p_expected_version bigint,
@@ -17,7 +18,6 @@ create function quizflow.append_event(
     stored_position bigint,
     stored_tx bigint,
     stored_version bigint,
-    stored_occurred_at timestamptz,
     stored_recorded_at timestamptz
 )
 language sql
@@ -34,7 +34,7 @@ as $$
            coalesce(p_metadata, '{}'::jsonb), coalesce(p_occurred_at, now())
       from current_version c
      where p_expected_version is null or p_expected_version = c.version
-    returning position, tx::text::bigint, version, occurred_at, recorded_at;
+    returning position, tx::text::bigint, version, recorded_at;
 $$;
 
 revoke all on function quizflow.append_event(text, bigint, uuid, text, jsonb, jsonb, timestamptz)

@@ -2,6 +2,6 @@
 -- through append_event.sql instead.
 -- Returns only what the store assigned, in the events' order: the caller already has the types,
 -- data and metadata, and parsing them back cost more client time than the append's round trip.
-select position, tx::text::bigint as tx, version, occurred_at, recorded_at
+select position, tx::text::bigint as tx, version, recorded_at
   from quizflow.append_events(%(stream_id)s, %(expected_version)s, %(events)s::jsonb)
  order by version
