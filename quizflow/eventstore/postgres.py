@@ -188,21 +188,8 @@ class PostgresEventStore:
                     wait = _FALLBACK_POLL_S
                 if idle_timeout is not None:
                     wait = min(wait, max(0.0, idle_timeout - (time.monotonic() - last_event_at)))
-                # Wake at the first notification; stop is checked at least 4 times a second.
-                deadline = time.monotonic() + wait
-                while not stop.is_set():
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    woke = False
-                    for _ in conn.notifies(timeout=min(remaining, 0.25), stop_after=1):
-                        woke = True
-                    if woke:
-                        last_activity = time.monotonic()
-                        # Drain further queued notifications without waiting.
-                        for _ in conn.notifies(timeout=0):
-                            pass
-                        break
+                if _wait_for_notification(conn, wait, stop):
+                    last_activity = time.monotonic()
 
     def exists_after(self, cursor: Cursor) -> bool:
         """Whether events lie past the cursor, including ones a running transaction still
@@ -227,6 +214,27 @@ def racing_for_a_version(error: psycopg.Error, expected: int | None) -> bool:
     if not isinstance(error, errors.UniqueViolation):
         return False
     return expected is None or error.diag.constraint_name == "events_stream_version_key"
+
+
+def _wait_for_notification(
+    conn: psycopg.Connection[Any], seconds: float, stop: threading.Event
+) -> bool:
+    """Wait up to ``seconds`` for a NOTIFY on a listening connection; True when one came.
+    ``stop`` is checked at least 4 times a second."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        woke = False
+        for _ in conn.notifies(timeout=min(remaining, 0.25), stop_after=1):
+            woke = True
+        if woke:
+            # Drain further queued notifications without waiting: one read serves them all.
+            for _ in conn.notifies(timeout=0):
+                pass
+            return True
+    return False
 
 
 def _exists_after(conn: psycopg.Connection[Any], cursor: Cursor) -> bool:
