@@ -149,7 +149,7 @@ def _measure(
         "errors": sum(r.errors for r in results),
     }
     if tail is not None:
-        committed = {i for r in results for i in r.event_ids}
+        committed = {str(i) for r in results for i in r.event_ids}
         seen = tail.stop()
         metrics["skipped"] = len(committed - seen)
     return metrics

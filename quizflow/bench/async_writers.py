@@ -25,7 +25,7 @@ from quizflow.bench.writers import (
 )
 from quizflow.eventstore import EventStoreError, NewEvent
 
-AppendOne = Callable[[int, str, int, list[str], int], Awaitable[None]]
+AppendOne = Callable[[int, str, int, list[uuid.UUID], int], Awaitable[None]]
 
 
 def run_async_writers(
@@ -57,7 +57,7 @@ async def _writer(writer: int, batch: int, deadline: float, append_one: AppendOn
     n = 0
     while time.time() < deadline:
         slot = n % STREAMS_PER_WRITER
-        ids = [str(uuid.uuid4()) for _ in range(batch)]
+        ids = [uuid.uuid4() for _ in range(batch)]
         began = time.perf_counter()
         try:
             await append_one(writer, f"{run}-{slot}", versions[slot], ids, n)
@@ -79,9 +79,11 @@ async def _quizflow(url: str, writers: int, batch: int) -> tuple[AppendOne, Any]
     store = AsyncPostgresEventStore(sync_store, min_size=writers, max_size=writers)
     await store.open(wait=True)  # connect before the clock starts
 
-    async def append_one(writer: int, stream: str, version: int, ids: list[str], n: int) -> None:
+    async def append_one(
+        writer: int, stream: str, version: int, ids: list[uuid.UUID], n: int
+    ) -> None:
         events = [
-            NewEvent("bench/Answered", sample_data(writer, n), event_id=uuid.UUID(i)) for i in ids
+            NewEvent("bench/Answered", sample_data(writer, n), event_id=i) for i in ids
         ]
         await store.append(f"bench-{writer}-{stream}", version, events)
 
@@ -96,7 +98,9 @@ async def _raw_insert(url: str, writers: int, batch: int) -> tuple[AppendOne, An
     conns = [await psycopg.AsyncConnection.connect(url, autocommit=True) for _ in range(writers)]
     statement = raw_insert_statement(batch)
 
-    async def append_one(writer: int, stream: str, version: int, ids: list[str], n: int) -> None:
+    async def append_one(
+        writer: int, stream: str, version: int, ids: list[uuid.UUID], n: int
+    ) -> None:
         params = raw_insert_params(writer, f"bench-{writer}-{stream}", version, ids, n)
         await conns[writer].execute(statement, params)
 

@@ -25,7 +25,7 @@ STREAMS_PER_WRITER = 50
 @dataclass
 class WriterResult:
     latencies_ms: list[float] = field(default_factory=list)
-    event_ids: list[str] = field(default_factory=list)
+    event_ids: list[uuid.UUID] = field(default_factory=list)
     errors: int = 0
 
 
@@ -60,7 +60,7 @@ def _loop(
     deadline = start_at + seconds
     while time.time() < deadline:
         slot = n % STREAMS_PER_WRITER
-        ids = [str(uuid.uuid4()) for _ in range(batch)]
+        ids = [uuid.uuid4() for _ in range(batch)]
         began = time.perf_counter()
         try:
             append_one(f"{run}-{slot}", slot, versions[slot], ids, n)
@@ -82,9 +82,9 @@ def _quizflow(url: str, writer: int, batch: int, start_at: float, seconds: float
     store = PostgresEventStore(url, min_size=1, max_size=1)
     store.stream_version("warm-up")  # connect before the clock starts
 
-    def append_one(stream: str, slot: int, version: int, ids: list[str], n: int) -> None:
+    def append_one(stream: str, slot: int, version: int, ids: list[uuid.UUID], n: int) -> None:
         events = [
-            NewEvent("bench/Answered", sample_data(writer, n), event_id=uuid.UUID(i)) for i in ids
+            NewEvent("bench/Answered", sample_data(writer, n), event_id=i) for i in ids
         ]
         store.append(f"bench-{writer}-{stream}", version, events)
 
@@ -103,7 +103,7 @@ def raw_insert_statement(batch: int) -> str:
 
 
 def raw_insert_params(
-    writer: int, stream_id: str, version: int, ids: list[str], n: int
+    writer: int, stream_id: str, version: int, ids: list[uuid.UUID], n: int
 ) -> list[Any]:
     params: list[Any] = []
     data = json.dumps(sample_data(writer, n))
@@ -117,7 +117,7 @@ def _raw_insert(url: str, writer: int, batch: int, start_at: float, seconds: flo
     conn = psycopg.connect(url, autocommit=True)
     statement = raw_insert_statement(batch)
 
-    def append_one(stream: str, slot: int, version: int, ids: list[str], n: int) -> None:
+    def append_one(stream: str, slot: int, version: int, ids: list[uuid.UUID], n: int) -> None:
         params = raw_insert_params(writer, f"bench-{writer}-{stream}", version, ids, n)
         conn.execute(statement, params)
 
@@ -154,7 +154,7 @@ def _eventsourcing(
     recorder.max_notification_id()  # connect before the clock starts
     streams: dict[str, uuid.UUID] = defaultdict(uuid.uuid4)
 
-    def append_one(stream: str, slot: int, version: int, ids: list[str], n: int) -> None:
+    def append_one(stream: str, slot: int, version: int, ids: list[uuid.UUID], n: int) -> None:
         state = json.dumps(sample_data(writer, n)).encode()
         recorder.insert_events(
             [
