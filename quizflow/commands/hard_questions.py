@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from quizflow.commands.output import Format, err, print_json, print_rows
+from quizflow.commands.snapshot import open_snapshot_or_exit
 
 
 def command(
@@ -37,12 +38,8 @@ def command(
     from quizflow.settings import load_settings
 
     path = load_settings().published_path
-    if not path.exists():
-        err.print(f"[red]no published snapshot at {path} yet:[/] run `quizflow pipeline run` first")
-        raise typer.Exit(1)
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_snapshot_or_exit(path)
     try:
-        con.execute("set TimeZone = 'UTC'")
         if course is None and (shared := shared_question_ids(con)):
             err.print(
                 f"[yellow]note:[/] question ids {', '.join(map(escape, shared))} are used in "

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from quizflow.commands.output import Format, err, print_json, print_rows
+from quizflow.commands.snapshot import open_snapshot_or_exit
 
 
 def command(
@@ -76,13 +77,8 @@ def _run(query: Any, given: dict[str, str], fmt: Format) -> None:
     except QueryParameterError as error:
         err.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    path = load_settings().published_path
-    if not path.exists():
-        err.print(f"[red]no published snapshot at {path} yet:[/] run `quizflow pipeline run` first")
-        raise typer.Exit(1)
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_snapshot_or_exit(load_settings().published_path)
     try:
-        con.execute("set TimeZone = 'UTC'")
         result = run_query(con, query, given)
     except duckdb.Error as error:
         err.print(f"[red]query {query.name} failed:[/] {escape(str(error))}")

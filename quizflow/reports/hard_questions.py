@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from quizflow.analysis import FLAG_ADVICE, hard_questions
 from quizflow.analysis import flags as flag_names
 from quizflow.queries import load_queries, query_frame
+from quizflow.warehouse import open_published
 
 # The JSON contract of `quizflow hard-questions` (issue 5): exactly these keys, in this order.
 PUBLIC_KEYS = (
@@ -127,9 +128,7 @@ def write_hard_questions_report(
     ``items`` (from ``load_hard_questions``) skips recomputing when the caller has them.
     """
     if items is None:
-        con = duckdb.connect(str(snapshot_path), read_only=True)
-        try:
-            con.execute("set TimeZone = 'UTC'")
+        with open_published(snapshot_path) as con:
             items = load_hard_questions(
                 con,
                 limit=limit,
@@ -137,8 +136,6 @@ def write_hard_questions_report(
                 course_id=course_id,
                 chapter_id=chapter_id,
             )
-        finally:
-            con.close()
     html = render_hard_questions(
         items,
         scope={"course": course_id, "chapter": chapter_id},

@@ -27,10 +27,10 @@ from quizflow.reports.teacher_data import (
     classes,
     load_class_week,
     load_known_class_week,
-    open_snapshot,
 )
 from quizflow.reports.teacher_week import BadWeekError, IsoWeek
 from quizflow.settings import load_settings
+from quizflow.warehouse import open_published
 
 __all__ = [
     "BadWeekError",
@@ -64,7 +64,7 @@ def write_teacher_report(
     """Write one class's report for one week; returns the file. Raises UnknownClassError and
     BadWeekError with messages fit for a person."""
     week = _week(iso_week)
-    with open_snapshot(snapshot_path) as con:
+    with open_published(snapshot_path) as con:
         data = load_class_week(con, class_id, week)
     return _write(data, out_dir or default_out_dir())
 
@@ -77,7 +77,7 @@ def write_all_teacher_reports(
     out = out_dir or default_out_dir()
     # Read everything first and close the snapshot before the (slower) chart rendering, so a
     # reader holds the file for as short a time as possible.
-    with open_snapshot(snapshot_path) as con:
+    with open_published(snapshot_path) as con:
         weeks = [load_known_class_week(con, c, week) for c in classes(con)]
     return [_write(data, out) for data in weeks]
 

@@ -9,17 +9,13 @@ the test compares them with what the queries return.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from quizflow.queries import NamedQuery, load_queries, run_query
 from quizflow.reports.teacher_week import IsoWeek
-from quizflow.warehouse import open_published
 from quizflow.warehouse.sqlfiles import sql
 
 Row = dict[str, Any]
@@ -66,16 +62,6 @@ class ClassWeek:
     @property
     def class_id(self) -> str:
         return str(self.school_class["class_id"])
-
-
-@contextmanager
-def open_snapshot(snapshot_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The published snapshot, read-only, closed on exit so the pipeline is never held up."""
-    con = open_published(snapshot_path)
-    try:
-        yield con
-    finally:
-        con.close()
 
 
 def classes(con: duckdb.DuckDBPyConnection, teacher_id: str | None = None) -> list[Row]:

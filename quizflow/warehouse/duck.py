@@ -80,10 +80,15 @@ def open_warehouse(
 
 
 def open_published(path: Path) -> duckdb.DuckDBPyConnection:
-    """The published snapshot, read-only: any number of readers, never in the pipeline's way."""
+    """The published snapshot, read-only: any number of readers, never in the pipeline's way.
+    Times read in UTC, as the warehouse writes them. Use it in a ``with`` to close it."""
     if not path.exists():
-        raise FileNotFoundError(f"no published snapshot at {path}: run `quizflow pipeline run`")
-    return duckdb.connect(str(path), read_only=True)
+        raise FileNotFoundError(
+            f"no published snapshot at {path} yet: run `quizflow pipeline run` first"
+        )
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("set TimeZone = 'UTC'")
+    return con
 
 
 def first_row(

@@ -13,10 +13,10 @@ import pytest
 from quizflow.eventstore.admin import create_database, drop_database
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.reports.teacher import write_teacher_report
-from quizflow.reports.teacher_data import open_snapshot, run_named
+from quizflow.reports.teacher_data import run_named
 from quizflow.settings import load_settings
 from quizflow.simulate import SimulationConfig, simulate
-from quizflow.warehouse import run_pipeline
+from quizflow.warehouse import open_published, run_pipeline
 from tests.e2e.browser import open_tab, requires_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -41,7 +41,7 @@ def report(
         with PostgresEventStore(url) as store:
             simulate(store, SimulationConfig(students=10, days=5, seed=4, schools=1, workers=4))
         run_pipeline(settings, url, checks=False)
-        with open_snapshot(settings.published_path) as con:
+        with open_published(settings.published_path) as con:
             class_id = run_named(con, "teacher_classes", {})[0]["class_id"]
         yield write_teacher_report(settings.published_path, class_id, "2026-W44")
     drop_database(server_url, name)

@@ -24,10 +24,10 @@ from quizflow.reports.teacher import (
     write_all_teacher_reports,
     write_teacher_report,
 )
-from quizflow.reports.teacher_data import WEEK_QUERIES, open_snapshot, run_named
+from quizflow.reports.teacher_data import WEEK_QUERIES, run_named
 from quizflow.settings import Settings, load_settings
 from quizflow.simulate import SimulationConfig, Summary, simulate
-from quizflow.warehouse import run_pipeline
+from quizflow.warehouse import open_published, run_pipeline
 
 WEEK, NEXT_WEEK = "2026-W44", "2026-W45"
 CONFIG = SimulationConfig(students=12, days=7, seed=11, schools=1, workers=4)
@@ -56,7 +56,7 @@ def published(
         with PostgresEventStore(url) as store:
             summary = simulate(store, CONFIG)
         run_pipeline(settings, url, checks=False)
-        with open_snapshot(settings.published_path) as con:
+        with open_published(settings.published_path) as con:
             (class_id,) = [r["class_id"] for r in run_named(con, "teacher_classes", {})]
         yield Published(settings, url, summary, class_id)
     drop_database(server_url, name)
@@ -88,7 +88,7 @@ def test_a_reports_figures_are_exactly_what_the_named_queries_return(
     assert path == tmp_path / published.class_id / f"{WEEK}.html"
     data = embedded(path)
     assert data["week"] == WEEK and data["class"]["class_id"] == published.class_id
-    with open_snapshot(published.settings.published_path) as con:
+    with open_published(published.settings.published_path) as con:
         for part, query in WEEK_QUERIES.items():
             entry = data["this_week"][part]
             assert entry["query"] == query
