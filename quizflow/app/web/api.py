@@ -19,7 +19,7 @@ from quizflow.app.auth import Identity
 from quizflow.app.web.commands import build, execute
 from quizflow.app.web.context import (
     caught_up,
-    check_id,
+    chapter_of,
     context,
     identity,
     student,
@@ -104,10 +104,7 @@ async def quiz(request: Request, course_id: str, chapter_id: str,
                who: Annotated[Identity, Depends(student)]) -> dict[str, Any]:
     fresh = await caught_up(request, who)
     model = context(request).model
-    course = model.course(check_id(course_id, "course"))
-    chapter = course.chapter(check_id(chapter_id, "chapter")) if course else None
-    if course is None or chapter is None:
-        raise WebError(404, "unknown-chapter", f"no chapter {chapter_id!r} in course {course_id!r}")
+    course, chapter = chapter_of(model, course_id, chapter_id)
     view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter)
     return {**view, "fresh": fresh}
 
@@ -120,11 +117,10 @@ async def _command(request: Request, who: Identity, action: str, course_id: str,
     ctx = context(request)
     result = await execute(request, ctx, who, command, body.command_id)
     document: dict[str, Any] = result.as_json()
-    course = ctx.model.course(course_id)
-    chapter = course.chapter(chapter_id) if course else None
-    if course is not None and chapter is not None and result.status == "ok":
+    if result.status == "ok":  # so the chapter exists
+        course, chapter = chapter_of(ctx.model, course_id, chapter_id)
         document["quiz"] = quiz_view(view_from_result(result), course, chapter)
-    if result.status != "ok":
+    else:
         document = {"error": result.code, "detail": result.reason, **document}
     return JSONResponse(document, status_code=status_for(result))
 

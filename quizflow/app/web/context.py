@@ -14,6 +14,7 @@ from quizflow.app.readmodel import ReadModel
 from quizflow.app.web.errors import WebError
 from quizflow.eventstore import EventStore
 from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
+from quizflow.quiz.course import Chapter, Course
 
 # Ids in paths and bodies: what the content and roster use, bounded so a hostile id can
 # neither bloat a stream name nor reach outside a directory.
@@ -41,6 +42,15 @@ def check_id(value: str, what: str) -> str:
     if not ID_RE.fullmatch(value):
         raise WebError(404, "not-found", f"no {what} {value[:100]!r}")
     return value
+
+
+def chapter_of(model: ReadModel, course_id: str, chapter_id: str) -> tuple[Course, Chapter]:
+    """The published course and chapter these path ids name; 404 when there is none."""
+    course = model.course(check_id(course_id, "course"))
+    chapter = course.chapter(check_id(chapter_id, "chapter")) if course else None
+    if course is None or chapter is None:
+        raise WebError(404, "unknown-chapter", f"no chapter {chapter_id!r} in course {course_id!r}")
+    return course, chapter
 
 
 class NotSignedIn(WebError):

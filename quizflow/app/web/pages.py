@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from quizflow.app import auth
 from quizflow.app.auth import Identity
 from quizflow.app.web.commands import ACTIONS, build, execute, parse_command_id
-from quizflow.app.web.context import caught_up, check_id, context, signed_in
+from quizflow.app.web.context import caught_up, chapter_of, context, signed_in
 from quizflow.app.web.errors import WebError, status_for
 from quizflow.app.web.templating import templates
 from quizflow.app.web.views import chapters_view, classes_view, quiz_view
@@ -88,10 +88,7 @@ async def chapters(request: Request) -> Response:
 def _quiz_page(request: Request, who: Identity, course_id: str, chapter_id: str,
                status: int = 200, error: str | None = None, fresh: bool = True) -> Response:
     model = context(request).model
-    course = model.course(check_id(course_id, "course"))
-    chapter = course.chapter(check_id(chapter_id, "chapter")) if course else None
-    if course is None or chapter is None:
-        raise WebError(404, "unknown-chapter", f"no chapter {chapter_id!r} in course {course_id!r}")
+    course, chapter = chapter_of(model, course_id, chapter_id)
     view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter)
     return _page(request, "quiz.html", status=status, who=who, quiz=view, error=error,
                  fresh=fresh, command_id=uuid.uuid4(), input_prefix=INPUT_PREFIX)
