@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from quizflow.eventstore import EventStore
 from quizflow.eventstore.admin import create_database, drop_database
 from quizflow.eventstore.migrate import migrate
 
@@ -42,3 +43,18 @@ def pg_url(server_url: str, template_db: str) -> Iterator[str]:
     url = create_database(server_url, name, template=template_db)
     yield url
     drop_database(server_url, name)
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def any_store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
+    """Each test twice: on the in-memory store and on a fresh PostgreSQL database."""
+    from quizflow.eventstore import InMemoryEventStore
+    from quizflow.eventstore.postgres import PostgresEventStore
+
+    opened: EventStore = (
+        InMemoryEventStore()
+        if request.param == "memory"
+        else PostgresEventStore(request.getfixturevalue("pg_url"))
+    )
+    yield opened
+    opened.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,8 +10,7 @@ import pytest
 from quizflow.app.handler import CommandHandler
 from quizflow.app.publishing import publish_course, register
 from quizflow.content import load_course_file, sample_course_path
-from quizflow.eventstore import EventStore, InMemoryEventStore
-from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.eventstore import EventStore
 from quizflow.quiz import (
     NextQuestion,
     SchoolRegistered,
@@ -28,15 +26,10 @@ CHAPTER = COURSE["chapters"][0]
 QUESTIONS = {q["question_id"]: q for q in CHAPTER["questions"]}
 
 
-@pytest.fixture(params=["memory", "postgres"])
-def store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
-    if request.param == "memory":
-        s: EventStore = InMemoryEventStore()
-    else:
-        s = PostgresEventStore(request.getfixturevalue("pg_url"))
-    publish_course(s, COURSE)
-    yield s
-    s.close()
+@pytest.fixture
+def store(any_store: EventStore) -> EventStore:
+    publish_course(any_store, COURSE)
+    return any_store
 
 
 def right(question_id: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,21 +17,13 @@ from quizflow.eventstore import (
     Cursor,
     DuplicateEventError,
     EventStore,
-    InMemoryEventStore,
     NewEvent,
 )
-from quizflow.eventstore.postgres import PostgresEventStore
 
 
-@pytest.fixture(params=["memory", "postgres"])
-def store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
-    if request.param == "memory":
-        yield InMemoryEventStore()
-        return
-    url = request.getfixturevalue("pg_url")
-    pg = PostgresEventStore(url)
-    yield pg
-    pg.close()
+@pytest.fixture
+def store(any_store: EventStore) -> EventStore:
+    return any_store
 
 
 def event(type_: str = "test/Happened", **data: object) -> NewEvent:

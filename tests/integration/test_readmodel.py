@@ -11,8 +11,7 @@ from quizflow.app.handler import CommandHandler
 from quizflow.app.publishing import publish_course, register
 from quizflow.app.readmodel import ReadModel
 from quizflow.content import load_course_file, sample_course_path
-from quizflow.eventstore import ANY, Cursor, EventStore, InMemoryEventStore, NewEvent
-from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.eventstore import ANY, Cursor, EventStore, NewEvent
 from quizflow.quiz import (
     ClassRegistered,
     SchoolRegistered,
@@ -29,14 +28,9 @@ ROSTER = [SchoolRegistered("sch", "School"), ClassRegistered("sch", "c1", "7A", 
           StudentEnrolled("sch", "c1", "s1", "Sam"), StudentEnrolled("sch", "c1", "s2", "Sue")]
 
 
-@pytest.fixture(params=["memory", "postgres"])
-def store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
-    if request.param == "memory":
-        s: EventStore = InMemoryEventStore()
-    else:
-        s = PostgresEventStore(request.getfixturevalue("pg_url"))
-    yield s
-    s.close()
+@pytest.fixture
+def store(any_store: EventStore) -> EventStore:
+    return any_store
 
 
 @pytest.fixture
