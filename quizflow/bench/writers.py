@@ -1,7 +1,9 @@
 """Concurrent append workers for the append benchmark: ours and the two baselines.
 
-Each writer is its own process (as in production, where web workers append), owns 50 streams
-and appends with the exact expected version, as a command handler does.
+Each writer owns 50 streams and appends with the exact expected version, as a command handler
+does. ``run_writer`` is one writer in the calling process; ``run_writer_threads`` runs several
+as threads of one process (the shape of a threaded server, and the eventsourcing library's only
+way to have concurrent writers in one process: it has no asyncio recorder).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,6 +50,18 @@ def run_writer(
         kind
     ]
     return append(url, writer, batch, start_at, seconds)
+
+
+def run_writer_threads(
+    kind: str, url: str, writers: int, batch: int, start_at: float, seconds: float
+) -> list[WriterResult]:
+    """``writers`` concurrent writers as threads of this process, each with its own connection."""
+    with ThreadPoolExecutor(writers, thread_name_prefix=f"bench-{kind}") as threads:
+        runs = [
+            threads.submit(run_writer, kind, url, w, batch, start_at, seconds)
+            for w in range(writers)
+        ]
+        return [run.result() for run in runs]
 
 
 def _loop(

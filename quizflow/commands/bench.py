@@ -13,9 +13,14 @@ app = typer.Typer(
 
 @app.command("append")
 def append(
-    seconds: float = typer.Option(4.0, help="Length of each measured run."),
-    writers: list[int] = typer.Option([1, 16], help="Concurrent writer processes."),
-    events_per_append: list[int] = typer.Option([1, 3], help="Events in each append."),
+    seconds: float = typer.Option(3.0, min=0.1, help="Length of each measured round."),
+    rounds: int = typer.Option(
+        3, min=1, help="Rounds per configuration, the kinds interleaved; figures pool them."
+    ),
+    writers: list[int] = typer.Option(
+        [1, 16], min=1, help="Concurrent writers (in one process, and a process each)."
+    ),
+    events_per_append: list[int] = typer.Option([1, 3], min=1, help="Events in each append."),
 ) -> None:
     """Append throughput and latency vs raw INSERTs and the eventsourcing library."""
     from quizflow.bench.append import run
@@ -24,6 +29,7 @@ def append(
     report = run(
         database_url(),
         seconds=seconds,
+        rounds=rounds,
         writer_counts=tuple(writers),
         batches=tuple(events_per_append),
         progress=lambda m: err.print(f"[dim]bench append:[/] {m}"),
