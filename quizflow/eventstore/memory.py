@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import defaultdict
@@ -10,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from quizflow.eventstore.payload import as_stored
 from quizflow.eventstore.types import (
     START,
     ConcurrencyError,
@@ -138,8 +138,7 @@ class InMemoryEventStore:
 
 
 def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
-    """The value as PostgreSQL's jsonb gives it back (tuples become lists, datetimes strings),
-    so a test on this store sees what production sees; a copy, so callers cannot change a
+    """The value as PostgreSQL's jsonb gives it back; a copy, so callers cannot change a
     stored event through their own reference."""
-    plain: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    plain: dict[str, Any] = as_stored(dict(value))
     return plain

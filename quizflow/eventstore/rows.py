@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from quizflow.eventstore.payload import as_stored, encode
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     DuplicateEventError,
@@ -39,9 +40,9 @@ class PreparedAppend:
         self._payload = ""
         if len(events) == 1:
             event = events[0]
-            data = _dumps(event.data)
+            data = encode(event.data)
             # Empty metadata is sent as NULL (stored as {}): one encode and decode fewer.
-            metadata = _dumps(event.metadata) if event.metadata else None
+            metadata = encode(event.metadata) if event.metadata else None
             self._sent = (data, metadata)
             self.sql = query("append_event")
             self.params = (
@@ -49,7 +50,7 @@ class PreparedAppend:
                 _occurred_at(event),
             )
         else:
-            self._payload = _dumps([_event_json(e) for e in events])
+            self._payload = encode([_event_json(e) for e in events])
             self.sql = query("append")
             self.params = {
                 "stream_id": stream_id,
@@ -62,9 +63,9 @@ class PreparedAppend:
         store assigned. An event without its own occurred_at happened at the append's time."""
         if self._sent is not None:
             data, metadata = self._sent
-            as_stored = [(json.loads(data), json.loads(metadata) if metadata else {})]
+            payloads = [(json.loads(data), json.loads(metadata) if metadata else {})]
         else:
-            as_stored = [(e["data"], e["metadata"]) for e in json.loads(self._payload)]
+            payloads = [(e["data"], e["metadata"]) for e in json.loads(self._payload)]
         return [
             RecordedEvent(
                 event_id=event.event_id,
@@ -79,7 +80,7 @@ class PreparedAppend:
                 recorded_at=recorded,
             )
             for event, (data, metadata), (position, tx, version, recorded) in zip(
-                self.events, as_stored, rows, strict=True
+                self.events, payloads, rows, strict=True
             )
         ]
 
@@ -114,21 +115,13 @@ def same_append(
             found is not None
             and found.stream_id == stream_id
             and found.type == event.type
-            and found.data == json.loads(json.dumps(event.data, default=str))
+            and found.data == as_stored(event.data)
         )
         if not same:
             raise DuplicateEventError(
                 f"event id {event.event_id} reused for a different event in {stream_id!r}"
             )
     return [stored[str(e.event_id)] for e in events]
-
-
-# One encoder for every append: json.dumps(..., default=str) builds a new encoder per call.
-_ENCODER = json.JSONEncoder(default=str)
-
-
-def _dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
 
 
 def _occurred_at(event: NewEvent) -> datetime | None:
