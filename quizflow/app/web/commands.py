@@ -79,15 +79,10 @@ async def execute(request: Request, ctx: WebContext, who: Identity, command: Com
             course = await run_in_threadpool(ctx.handler.catalog.get, command.course_id)
         result = await ctx.handler.handle_async(command, ctx.commands, course,
                                                 command_id=command_id, user_id=who.user_id)
-        if result.status == "ok":
-            ctx.model.apply_own(result.events)
     else:
-        def run() -> CommandResult:
-            result = ctx.handler.handle(command, command_id=command_id, user_id=who.user_id)
-            if result.status == "ok":
-                ctx.model.apply_own(result.events)
-            return result
-
-        result = await run_in_threadpool(run)
+        result = await run_in_threadpool(ctx.handler.handle, command, command_id=command_id,
+                                         user_id=who.user_id)
+    if result.status == "ok":
+        ctx.model.apply_own(result.events)
     remember_cursor(request.session, result.cursor)
     return result
