@@ -181,7 +181,7 @@ def _run_writers(
     pool: Any, kind: str, url: str, writers: int, batch: int, seconds: float, shape: str
 ) -> list[WriterResult]:
     start_at = time.time() + 1.0  # every writer starts at once, connected
-    if shape == PROCESSES or writers == 1:
+    if shape == PROCESSES:  # one writer always runs as one process
         return list(
             pool.starmap(
                 run_writer, [(kind, url, w, batch, start_at, seconds) for w in range(writers)]
@@ -352,7 +352,7 @@ def _report(
 def _section_key(section: tuple[str, int]) -> tuple[int, int]:
     """The headline section is the most writers in one process."""
     shape, writers = section
-    return writers, int(shape == ONE_PROCESS or writers == 1)
+    return writers, int(shape == ONE_PROCESS)
 
 
 def _section_name(shape: str, writers: int) -> str:
