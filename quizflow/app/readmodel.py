@@ -19,12 +19,20 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from quizflow.app.readmodel_views import Outcome, QuizKey, QuizView, SchoolClass, Student, Teacher
+from quizflow.app.readmodel_roster import Roster
+from quizflow.app.readmodel_views import (
+    Account,
+    Outcome,
+    QuizKey,
+    QuizView,
+    SchoolClass,
+    Student,
+    Teacher,
+)
 from quizflow.eventstore import START, Cursor, EventStore, RecordedEvent
 from quizflow.quiz import (
-    ClassRegistered,
     Course,
     CoursePublished,
     PayloadError,
@@ -32,12 +40,12 @@ from quizflow.quiz import (
     QuestionAnsweredIncorrectly,
     QuestionAssigned,
     QuizStarted,
-    StudentEnrolled,
     evolve,
     from_payload,
 )
 
-__all__ = ["Outcome", "QuizKey", "QuizView", "ReadModel", "SchoolClass", "Student", "Teacher"]
+__all__ = ["Account", "Outcome", "QuizKey", "QuizView", "ReadModel", "SchoolClass", "Student",
+           "Teacher"]
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +77,7 @@ class ReadModel:
         self._thread: threading.Thread | None = None
         self._stats = _Stats()
         self._courses: dict[str, Course] = {}
-        self._classes: dict[str, SchoolClass] = {}
-        self._students: dict[str, Student] = {}
-        self._teachers: dict[str, Teacher] = {}
+        self._roster = Roster()
         self._quizzes: dict[str, dict[QuizKey, QuizView]] = {}
         self._student_cursor: dict[str, Cursor] = {}  # the latest event of each student's quizzes
         # Async views waiting for a cursor; resolved from the subscriber thread.
@@ -138,28 +144,9 @@ class ReadModel:
         match domain:
             case CoursePublished():
                 self._courses[domain.course_id] = domain.course
-            case ClassRegistered():
-                old = self._classes.get(domain.class_id)
-                self._classes[domain.class_id] = SchoolClass(
-                    domain.class_id, domain.school_id, domain.name, domain.teacher_id,
-                    domain.teacher_name, old.student_ids if old else ())
-                teacher = self._teachers.get(domain.teacher_id)
-                classes = teacher.class_ids if teacher else ()
-                if domain.class_id not in classes:
-                    classes = (*classes, domain.class_id)
-                self._teachers[domain.teacher_id] = Teacher(
-                    domain.teacher_id, domain.teacher_name, classes)
-            case StudentEnrolled():
-                self._students[domain.student_id] = Student(
-                    domain.student_id, domain.name, domain.school_id, domain.class_id)
-                school_class = self._classes.get(domain.class_id) or SchoolClass(
-                    domain.class_id, domain.school_id, domain.class_id, "", "")
-                if domain.student_id not in school_class.student_ids:
-                    school_class = replace(
-                        school_class, student_ids=(*school_class.student_ids, domain.student_id))
-                self._classes[domain.class_id] = school_class
             case _:
-                self._fold_quiz(event, domain)
+                if not self._roster.fold(domain):
+                    self._fold_quiz(event, domain)
 
     def _fold_quiz(self, event: RecordedEvent, domain: object) -> None:
         ids = _quiz_ids(domain)
@@ -231,15 +218,40 @@ class ReadModel:
 
     def student(self, student_id: str) -> Student | None:
         with self._changed:
-            return self._students.get(student_id)
+            return self._roster.students.get(student_id)
 
     def teacher(self, teacher_id: str) -> Teacher | None:
         with self._changed:
-            return self._teachers.get(teacher_id)
+            return self._roster.teachers.get(teacher_id)
 
     def school_class(self, class_id: str) -> SchoolClass | None:
         with self._changed:
-            return self._classes.get(class_id)
+            return self._roster.classes.get(class_id)
+
+    def account(self, account_id: str) -> Account | None:
+        with self._changed:
+            return self._roster.accounts.get(account_id)
+
+    def schools(self) -> dict[str, str]:
+        with self._changed:
+            return dict(self._roster.schools)
+
+    def classes_of_school(self, school_id: str) -> list[SchoolClass]:
+        with self._changed:
+            return sorted((c for c in self._roster.classes.values() if c.school_id == school_id),
+                          key=lambda c: c.name)
+
+    def students_of_class(self, class_id: str) -> list[Student]:
+        with self._changed:
+            school_class = self._roster.classes.get(class_id)
+            ids = school_class.student_ids if school_class else ()
+            found = [self._roster.students[s] for s in ids if s in self._roster.students]
+        return sorted(found, key=lambda s: s.name)
+
+    def accounts_of_school(self, school_id: str) -> list[Account]:
+        with self._changed:
+            return sorted((a for a in self._roster.accounts.values() if a.school_id == school_id),
+                          key=lambda a: a.name)
 
     def quiz(self, student_id: str, course_id: str, chapter_id: str) -> QuizView:
         with self._changed:
@@ -309,8 +321,8 @@ class ReadModel:
                 "view_wait_max_ms": round(stats.wait_max_ms, 1),
                 "seconds_since_last_event": None if last is None else round(time.time() - last, 3),
                 "courses": len(self._courses),
-                "students": len(self._students),
-                "classes": len(self._classes),
+                "students": len(self._roster.students),
+                "classes": len(self._roster.classes),
                 "quizzes": sum(len(q) for q in self._quizzes.values()),
             }
 

@@ -43,6 +43,17 @@ class SchoolClass:
 
 
 @dataclass(frozen=True)
+class Account:
+    """Who may sign in: their roles, and whether the account is active."""
+
+    account_id: str
+    school_id: str
+    name: str
+    roles: frozenset[str]
+    active: bool = True
+
+
+@dataclass(frozen=True)
 class Teacher:
     teacher_id: str
     name: str

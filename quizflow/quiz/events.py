@@ -108,6 +108,59 @@ class StudentEnrolled:
     name: str
 
 
+@dataclass(frozen=True)
+class StudentMoved:
+    """The student now belongs to ``class_id`` (another class of the same school)."""
+
+    school_id: str
+    student_id: str
+    class_id: str
+
+
+@dataclass(frozen=True)
+class StudentRenamed:
+    school_id: str
+    student_id: str
+    name: str
+
+
+# Accounts: who may sign in, in which roles. Credentials are not events (they must stay
+# changeable and erasable); these are the account's lifecycle facts.
+ROLES: Final = ("student", "teacher", "editor", "admin")
+
+
+@dataclass(frozen=True)
+class AccountCreated:
+    """An account for a person; a student's or teacher's account_id is their roster id."""
+
+    account_id: str
+    school_id: str
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoleGranted:
+    account_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class RoleRevoked:
+    account_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class AccountDeactivated:
+    account_id: str
+
+
+@dataclass(frozen=True)
+class AccountReactivated:
+    account_id: str
+
+
 QuizEvent = (
     QuizStarted
     | QuestionAssigned
@@ -116,8 +169,11 @@ QuizEvent = (
     | QuizStartedOver
     | QuizPassed
 )
-RosterEvent = SchoolRegistered | ClassRegistered | StudentEnrolled
-Event = QuizEvent | CoursePublished | RosterEvent
+RosterEvent = SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved | StudentRenamed
+AccountEvent = (
+    AccountCreated | RoleGranted | RoleRevoked | AccountDeactivated | AccountReactivated
+)
+Event = QuizEvent | CoursePublished | RosterEvent | AccountEvent
 
 QUIZ_EVENT_CLASSES: Final = (
     QuizStarted,
@@ -139,6 +195,13 @@ EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
     "roster/SchoolRegistered": SchoolRegistered,
     "roster/ClassRegistered": ClassRegistered,
     "roster/StudentEnrolled": StudentEnrolled,
+    "roster/StudentMoved": StudentMoved,
+    "roster/StudentRenamed": StudentRenamed,
+    "accounts/AccountCreated": AccountCreated,
+    "accounts/RoleGranted": RoleGranted,
+    "accounts/RoleRevoked": RoleRevoked,
+    "accounts/AccountDeactivated": AccountDeactivated,
+    "accounts/AccountReactivated": AccountReactivated,
 }
 TYPE_NAMES: Final[Mapping[type[Event], str]] = {cls: name for name, cls in EVENT_TYPES.items()}
 
@@ -155,10 +218,18 @@ def roster_stream_id(school_id: str) -> str:
     return f"roster-{school_id}"
 
 
+def account_stream_id(account_id: str) -> str:
+    return f"account-{account_id}"
+
+
 def stream_id(event: Event) -> str:
     """The stream an event belongs in (docs/events.md)."""
     if isinstance(event, CoursePublished):
         return course_stream_id(event.course_id)
-    if isinstance(event, SchoolRegistered | ClassRegistered | StudentEnrolled):
+    if isinstance(event, SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved
+                  | StudentRenamed):
         return roster_stream_id(event.school_id)
+    if isinstance(event, AccountCreated | RoleGranted | RoleRevoked | AccountDeactivated
+                  | AccountReactivated):
+        return account_stream_id(event.account_id)
     return quiz_stream_id(event.student_id, event.course_id, event.chapter_id)

@@ -25,6 +25,7 @@ class UnknownEventType(PayloadError):
 
 _COUNTS = frozenset({"attempt", "streak"})
 _FREE_TEXT = frozenset({"name", "teacher_name"})
+_ROLE_LISTS = frozenset({"roles"})
 
 
 def to_payload(event: Event) -> tuple[str, dict[str, Any]]:
@@ -37,6 +38,8 @@ def to_payload(event: Event) -> tuple[str, dict[str, Any]]:
     data = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
     if "inputs" in data:
         data["inputs"] = dict(data["inputs"])
+    for name in _ROLE_LISTS & data.keys():
+        data[name] = list(data[name])
     return type_name, data
 
 
@@ -74,6 +77,13 @@ def _field_value(name: str, data: Mapping[str, Any], problems: list[str]) -> Any
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
             problems.append(f"inputs must map field names to texts, got {value!r}")
+    elif name in _ROLE_LISTS:
+        if not isinstance(value, list) or not value or not all(
+            isinstance(role, str) and role for role in value
+        ):
+            problems.append(f"{name} must be a non-empty list of role names, got {value!r}")
+        else:
+            value = tuple(value)
     elif name in _FREE_TEXT:
         if not isinstance(value, str):
             problems.append(f"{name} must be text, got {value!r}")

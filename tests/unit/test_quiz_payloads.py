@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from quizflow.quiz import (
     EVENT_TYPES,
+    AccountCreated,
+    AccountDeactivated,
+    AccountReactivated,
     ClassRegistered,
     CoursePublished,
     Event,
@@ -22,8 +25,12 @@ from quizflow.quiz import (
     QuizPassed,
     QuizStarted,
     QuizStartedOver,
+    RoleGranted,
+    RoleRevoked,
     SchoolRegistered,
     StudentEnrolled,
+    StudentMoved,
+    StudentRenamed,
     UnknownEventType,
     from_payload,
     stream_id,
@@ -45,11 +52,25 @@ EXAMPLES: list[Event] = [
     SchoolRegistered("s1", "De Linde"),
     ClassRegistered("s1", "c1", "2B", "t1", "Ms Jansen"),
     StudentEnrolled("s1", "c1", "ann", "Ann"),
+    StudentMoved("s1", "ann", "c2"),
+    StudentRenamed("s1", "ann", "Anne"),
+    AccountCreated("t1", "s1", "Ms Jansen", ("teacher", "admin")),
+    RoleGranted("t1", "editor"),
+    RoleRevoked("t1", "admin"),
+    AccountDeactivated("ann"),
+    AccountReactivated("ann"),
 ]
 
 
+def test_an_account_needs_at_least_one_role() -> None:
+    with pytest.raises(PayloadError, match="roles"):
+        from_payload("accounts/AccountCreated",
+                     {"account_id": "a", "school_id": "s", "name": "A", "roles": []})
+
+
 def test_the_event_types_are_exactly_those_of_the_vocabulary() -> None:
-    documented = set(re.findall(r"`((?:chapter-quiz|course|roster)/\w+)`", DOCS.read_text()))
+    pattern = r"`((?:chapter-quiz|course|roster|accounts)/\w+)`"
+    documented = set(re.findall(pattern, DOCS.read_text()))
     assert set(EVENT_TYPES) == documented
 
 
