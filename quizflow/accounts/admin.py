@@ -1,0 +1,186 @@
+"""Administering a school's accounts: the events a change appends and the credentials it
+writes, in an order that never leaves a half-made account able to sign in.
+
+Used by the ``quizflow accounts`` commands and the admin pages alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from quizflow.accounts import credentials, passwords
+from quizflow.eventstore import ANY, EventStore, NewEvent
+from quizflow.quiz import (
+    ROLES,
+    AccountCreated,
+    AccountDeactivated,
+    AccountReactivated,
+    ClassRegistered,
+    Event,
+    RoleGranted,
+    SchoolRegistered,
+    StudentEnrolled,
+    StudentMoved,
+    StudentRenamed,
+    from_payload,
+    roster_stream_id,
+    stream_id,
+    to_payload,
+)
+from quizflow.quiz.payloads import PayloadError
+
+
+class AdminError(ValueError):
+    """A change that cannot be made as asked; the message says why."""
+
+
+@dataclass
+class SchoolRoster:
+    """One school as its roster stream says now."""
+
+    school_id: str
+    name: str | None = None
+    classes: dict[str, ClassRegistered] = field(default_factory=dict)
+    students: dict[str, StudentEnrolled] = field(default_factory=dict)  # the current class/name
+
+
+def school_roster(store: EventStore, school_id: str) -> SchoolRoster:
+    roster = SchoolRoster(school_id)
+    for recorded in store.read_stream(roster_stream_id(school_id)):
+        try:
+            event = from_payload(recorded.type, recorded.data)
+        except PayloadError:
+            continue
+        match event:
+            case SchoolRegistered():
+                roster.name = event.name
+            case ClassRegistered():
+                roster.classes[event.class_id] = event
+            case StudentEnrolled():
+                roster.students[event.student_id] = event
+            case StudentMoved() if event.student_id in roster.students:
+                old = roster.students[event.student_id]
+                roster.students[event.student_id] = StudentEnrolled(
+                    old.school_id, event.class_id, old.student_id, old.name)
+            case StudentRenamed() if event.student_id in roster.students:
+                old = roster.students[event.student_id]
+                roster.students[event.student_id] = StudentEnrolled(
+                    old.school_id, old.class_id, old.student_id, event.name)
+    return roster
+
+
+def append(store: EventStore, events: Iterable[Event], actor: str) -> int:
+    """Append roster and account facts, each to its own stream; the number appended."""
+    by_stream: dict[str, list[NewEvent]] = {}
+    for event in events:
+        type_name, payload = to_payload(event)
+        by_stream.setdefault(stream_id(event), []).append(
+            NewEvent(type_name, payload, {"user_id": actor}, uuid.uuid4()))
+    appended = 0
+    for stream, new_events in by_stream.items():
+        appended += len(store.append(stream, ANY, new_events))
+    return appended
+
+
+def new_id(prefix: str) -> str:
+    # Random, not sequential: an id tells nothing about others' ids.
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def create_account(store: EventStore, conn: psycopg.Connection[Any], *, roles: Sequence[str],
+                   username: str, name: str, school_id: str, class_id: str | None = None,
+                   password: str | None = None, policy: passwords.PasswordPolicy | None = None,
+                   account_id: str | None = None, actor: str = "admin") -> str:
+    """Create an account (a student is enrolled in ``class_id``; a teacher given ``class_id``
+    becomes that class's teacher). Returns the account id."""
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        raise AdminError(f"roles must be some of {', '.join(ROLES)}; got {', '.join(roles)!r}")
+    name = name.strip()
+    if not name or not username.strip():
+        raise AdminError("a name and a username are needed")
+    roster = school_roster(store, school_id)
+    if roster.name is None:
+        raise AdminError(f"there is no school {school_id!r}")
+    if class_id is not None and class_id not in roster.classes:
+        raise AdminError(f"school {school_id!r} has no class {class_id!r}")
+    if "student" in roles and class_id is None:
+        raise AdminError("a student needs a class (--class)")
+    password_hash = None
+    if password is not None:
+        (policy or passwords.PasswordPolicy()).check(password, username)
+        password_hash = passwords.hash_password(password)
+    account_id = account_id or new_id("s" if "student" in roles else "u")
+    if credentials.find(conn, username) is not None:
+        raise credentials.UsernameTaken(username)
+    # The credential first: if the events fail, the account cannot sign in (no AccountCreated)
+    # and the credential is removed; if they succeed, it can.
+    credentials.add(conn, account_id, username, password_hash)
+    facts: list[Event] = []
+    if "student" in roles and class_id is not None:
+        facts.append(StudentEnrolled(school_id, class_id, account_id, name))
+    if "teacher" in roles and class_id is not None:
+        school_class = roster.classes[class_id]
+        facts.append(ClassRegistered(school_id, class_id, school_class.name, account_id, name))
+    facts.append(AccountCreated(account_id, school_id, name, tuple(roles)))
+    try:
+        append(store, facts, actor)
+    except BaseException:
+        conn.execute("delete from quizflow_auth.credentials where account_id = %s",
+                     (account_id,))
+        raise
+    return account_id
+
+
+def deactivate(store: EventStore, conn: psycopg.Connection[Any], account_id: str,
+               actor: str = "admin") -> None:
+    """The account can no longer sign in, and every session of it ends now."""
+    credentials.set_disabled(conn, account_id, True)
+    append(store, [AccountDeactivated(account_id)], actor)
+
+
+def reactivate(store: EventStore, conn: psycopg.Connection[Any], account_id: str,
+               actor: str = "admin") -> None:
+    append(store, [AccountReactivated(account_id)], actor)
+    credentials.set_disabled(conn, account_id, False)
+
+
+def grant(store: EventStore, account_id: str, role: str, actor: str = "admin") -> None:
+    if role not in ROLES:
+        raise AdminError(f"no role {role!r}; roles are {', '.join(ROLES)}")
+    append(store, [RoleGranted(account_id, role)], actor)
+
+
+def move_student(store: EventStore, school_id: str, student_id: str, class_id: str,
+                 actor: str = "admin") -> bool:
+    """Move a student to another class of the school; False when already there."""
+    roster = school_roster(store, school_id)
+    student = roster.students.get(student_id)
+    if student is None:
+        raise AdminError(f"school {school_id!r} has no student {student_id!r}")
+    if class_id not in roster.classes:
+        raise AdminError(f"school {school_id!r} has no class {class_id!r}")
+    if student.class_id == class_id:
+        return False
+    append(store, [StudentMoved(school_id, student_id, class_id)], actor)
+    return True
+
+
+def rename_student(store: EventStore, school_id: str, student_id: str, name: str,
+                   actor: str = "admin") -> bool:
+    roster = school_roster(store, school_id)
+    student = roster.students.get(student_id)
+    if student is None:
+        raise AdminError(f"school {school_id!r} has no student {student_id!r}")
+    if not name.strip():
+        raise AdminError("a name is needed")
+    if student.name == name.strip():
+        return False
+    append(store, [StudentRenamed(school_id, student_id, name.strip())], actor)
+    return True
