@@ -1,8 +1,10 @@
-"""Who is asking: a sign-in against the roster, a signed session, and a CSRF token for forms.
+"""Who is asking: the session cookie, the account it names, and a CSRF token for forms.
 
-The session is a cookie signed with the server's secret (Starlette's SessionMiddleware), so a
-client can read it but not change it; a forged or tampered cookie reads as no session at all.
-The acting user is only ever taken from the session, never from a form field or a JSON body.
+The cookie is signed with the server's secret (Starlette's SessionMiddleware), so a client can
+read it but not change it; a forged or tampered cookie reads as no session at all. It carries a
+random session token whose hash the server keeps (``quizflow.accounts.sessions``): signing out
+deletes that row, so a copy of the cookie is refused as well. The acting user is only ever
+taken from the session, never from a form field or a JSON body.
 """
 
 from __future__ import annotations
@@ -12,24 +14,32 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from quizflow.app.readmodel import ReadModel
 from quizflow.eventstore import Cursor
 
-Role = Literal["student", "teacher"]
-
-_USER = "user_id"
-_ROLE = "role"
+_TOKEN = "sid"
 _CSRF = "csrf"
 _SEEN = "seen"  # the cursor of this session's last command, for read-your-writes
+# The page a person with several roles lands on first.
+_HOME_ORDER = ("student", "teacher", "admin", "editor")
 
 
 @dataclass(frozen=True)
 class Identity:
     user_id: str
-    role: Role
     name: str
+    roles: frozenset[str]
+    school_id: str = ""
+
+    @property
+    def role(self) -> str:
+        """The main role (the first of student, teacher, admin, editor it holds)."""
+        return next((r for r in _HOME_ORDER if r in self.roles), "")
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
 
 
 def session_secret(home: Path) -> str:
@@ -55,38 +65,32 @@ def _write_secret(path: Path) -> str:
     return secret
 
 
-def identify(model: ReadModel, user_id: str) -> Identity | None:
-    """The roster's student or teacher with this id (students first), or None."""
-    student = model.student(user_id)
-    if student is not None:
-        return Identity(student.student_id, "student", student.name)
-    teacher = model.teacher(user_id)
-    if teacher is not None:
-        return Identity(teacher.teacher_id, "teacher", teacher.name)
-    return None
+def identity_of(model: ReadModel, account_id: str) -> Identity | None:
+    """The active account's identity, or None (unknown, or deactivated)."""
+    account = model.account(account_id)
+    if account is None or not account.active:
+        return None
+    name = account.name
+    if "student" in account.roles:
+        student = model.student(account_id)
+        name = student.name if student else name
+    return Identity(account.account_id, name, account.roles, account.school_id)
 
 
-def sign_in(session: dict[str, Any], identity: Identity) -> None:
+def sign_in(session: dict[str, Any], token: str) -> None:
     # A fresh session on sign-in: nothing from before (a planted CSRF token) carries over.
     session.clear()
-    session[_USER] = identity.user_id
-    session[_ROLE] = identity.role
+    session[_TOKEN] = token
     session[_CSRF] = secrets.token_urlsafe(16)
+
+
+def session_token(session: dict[str, Any]) -> str | None:
+    token = session.get(_TOKEN)
+    return token if isinstance(token, str) else None
 
 
 def sign_out(session: dict[str, Any]) -> None:
     session.clear()
-
-
-def current_identity(session: dict[str, Any], model: ReadModel) -> Identity | None:
-    """The signed-in user, if the session names one the roster (still) knows in that role."""
-    user_id, role = session.get(_USER), session.get(_ROLE)
-    if not isinstance(user_id, str):
-        return None
-    identity = identify(model, user_id)
-    if identity is None or identity.role != role:
-        return None
-    return identity
 
 
 def csrf_token(session: dict[str, Any]) -> str:

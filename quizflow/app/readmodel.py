@@ -326,6 +326,10 @@ class ReadModel:
                 "quizzes": sum(len(q) for q in self._quizzes.values()),
             }
 
+    def head(self) -> Cursor:
+        """The store's head now (one small query)."""
+        return self._store.head()
+
     def lag(self) -> dict[str, object]:
         """How far the model is behind the store's head right now (one small query)."""
         head = self._store.head()

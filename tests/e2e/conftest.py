@@ -2,7 +2,8 @@
 
 The sample course and a small roster are published first: school ``hill`` with class ``7a``
 (teacher ``t-ada``; students ``alice`` and ``bob``) and class ``7b`` (teacher ``t-bo``;
-student ``carol``).
+student ``carol``), and an admin ``a-ann`` and an editor ``e-eve``. Every one of them has an
+account whose username is their id and whose password is ``PASSWORD``.
 """
 
 from __future__ import annotations
@@ -17,17 +18,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 
+from quizflow.accounts import credentials, passwords
+from quizflow.accounts.admin import append
+from quizflow.accounts.settings import AuthSettings
 from quizflow.app.handler import CommandHandler
 from quizflow.app.publishing import publish_course, register
 from quizflow.app.readmodel import ReadModel
 from quizflow.app.web import WebContext, create_app
+from quizflow.app.web.accounts import ACCOUNTS_GROUP
 from quizflow.app.web.server import ModelCatalog
 from quizflow.content import load_course_file, sample_course_path
 from quizflow.eventstore.postgres import PostgresEventStore
-from quizflow.quiz import ClassRegistered, SchoolRegistered, StudentEnrolled
+from quizflow.quiz import AccountCreated, ClassRegistered, SchoolRegistered, StudentEnrolled
 
 COURSE = load_course_file(sample_course_path())
 COURSE_ID: str = COURSE["course_id"]
@@ -44,6 +50,17 @@ ROSTER = [
     StudentEnrolled("hill", "7a", "bob", "Bob"),
     StudentEnrolled("hill", "7b", "carol", "Carol"),
 ]
+ACCOUNTS = [
+    AccountCreated("alice", "hill", "Alice", ("student",)),
+    AccountCreated("bob", "hill", "Bob", ("student",)),
+    AccountCreated("carol", "hill", "Carol", ("student",)),
+    AccountCreated("t-ada", "hill", "Ms Ada", ("teacher",)),
+    AccountCreated("t-bo", "hill", "Mr Bo", ("teacher",)),
+    AccountCreated("a-ann", "hill", "Ann Admin", ("admin",)),
+    AccountCreated("e-eve", "hill", "Eve Editor", ("editor",)),
+]
+PASSWORD = "correct horse battery staple"
+_HASH = passwords.hash_password(PASSWORD)  # once: Argon2 is slow on purpose
 
 
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
@@ -82,10 +99,13 @@ class Site:
                 return dict(_HIDDEN.findall(body))
         raise AssertionError(f"no form posting to {form_action} in:\n{html}")
 
+    password: str = PASSWORD
+
     def client(self, user: str | None = None) -> httpx.Client:
         client = httpx.Client(base_url=self.url, timeout=10)
         if user is not None:
-            signed_in = client.post("/api/signin", json={"user_id": user})
+            signed_in = client.post("/api/signin", json={"username": user,
+                                                          "password": PASSWORD})
             assert signed_in.status_code == 200, signed_in.text
         return client
 
@@ -102,17 +122,35 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def add_accounts(pg_url: str, store: PostgresEventStore) -> None:
+    """The roster's accounts, each with the username of its id and ``PASSWORD``."""
+    register(store, list(ROSTER))
+    for account in ACCOUNTS:
+        append(store, [account], "test")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"set role {ACCOUNTS_GROUP}")
+        for account in ACCOUNTS:
+            credentials.add(conn, account.account_id, account.account_id, _HASH)
+
+
 @pytest.fixture
-def site(pg_url: str, tmp_path: Path) -> Iterator[Site]:
+def auth_settings() -> AuthSettings:
+    """The site's sign-in settings; a test module may override this fixture."""
+    return AuthSettings()
+
+
+@pytest.fixture
+def site(pg_url: str, tmp_path: Path, auth_settings: AuthSettings) -> Iterator[Site]:
     store = PostgresEventStore(pg_url, max_size=6)
     publish_course(store, COURSE)
-    register(store, list(ROSTER))
+    add_accounts(pg_url, store)
     model = ReadModel(store)
     reports_dir = tmp_path / "reports"
     # A generous read-your-writes bound: on a shared dev server another database's long
     # transaction holds every reader back for a while (lag, not loss); 2 s is the default.
     handler = CommandHandler(store, ModelCatalog(store, model))
-    ctx = WebContext(store, handler, model, reports_dir, read_wait_s=20.0)
+    ctx = WebContext(store, handler, model, reports_dir, read_wait_s=20.0,
+                     signin_url=pg_url, signin_role=ACCOUNTS_GROUP, auth=auth_settings)
     app = create_app(ctx, SECRET)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -123,7 +161,7 @@ def site(pg_url: str, tmp_path: Path) -> Iterator[Site]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
-    while model.student("carol") is None or model.course(COURSE_ID) is None:
+    while model.account("e-eve") is None or model.course(COURSE_ID) is None:
         assert time.monotonic() < deadline + 30, f"the read model lags: {model.status()}"
         time.sleep(0.02)
     try:

@@ -31,18 +31,25 @@ def answer(client: httpx.Client, question_id: str, inputs: dict[str, str]) -> ht
 def test_a_student_signs_in_and_sees_the_published_chapters(site: Site) -> None:
     client = site.client("alice")
     assert client.get("/api/me").json() == {"user_id": "alice", "role": "student",
-                                             "name": "Alice"}
+                                             "roles": ["student"], "name": "Alice",
+                                             "school_id": "hill"}
     courses = client.get("/api/courses").json()
     assert [c["course_id"] for c in courses] == [COURSE_ID]
     assert {c["status"] for c in courses[0]["chapters"]} == {"not-started"}
 
 
-def test_an_unknown_user_cannot_sign_in(site: Site) -> None:
+def test_an_unknown_user_and_a_wrong_password_are_refused_alike(site: Site) -> None:
     client = site.client()
-    refused = client.post("/api/signin", json={"user_id": "mallory"})
-    assert refused.status_code == 401
-    assert refused.json()["error"] == "unknown-user"
+    unknown = client.post("/api/signin", json={"username": "mallory", "password": site.password})
+    wrong = client.post("/api/signin", json={"username": "alice", "password": "not the password"})
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json() == wrong.json()
     assert client.get("/api/me").status_code == 401
+
+
+def test_the_old_id_only_sign_in_is_gone(site: Site) -> None:
+    refused = site.client().post("/api/signin", json={"user_id": "alice"})
+    assert refused.status_code == 422
 
 
 def test_a_student_passes_a_chapter_quiz_through_the_json_api(site: Site) -> None:

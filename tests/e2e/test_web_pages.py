@@ -21,7 +21,7 @@ QUIZ_PAGE = f"/quiz/{COURSE_ID}/{CHAPTER_ID}"
 def signed_in(site: Site, user: str) -> httpx.Client:
     client = httpx.Client(base_url=site.url, follow_redirects=True)
     form = site.hidden_fields(client.get("/signin").text, "/signin")
-    page = client.post("/signin", data={**form, "user_id": user})
+    page = client.post("/signin", data={**form, "username": user, "password": site.password})
     assert page.status_code == 200, page.text
     return client
 
@@ -101,12 +101,12 @@ def test_a_wrong_step_shows_the_quiz_again_with_the_reason(site: Site) -> None:
     assert 'id="question-text"' in refused.text
 
 
-def test_an_unknown_id_signs_nobody_in(site: Site) -> None:
+def test_a_wrong_password_signs_nobody_in(site: Site) -> None:
     client = httpx.Client(base_url=site.url)
     form = site.hidden_fields(client.get("/signin").text, "/signin")
-    refused = client.post("/signin", data={**form, "user_id": "mallory"})
+    refused = client.post("/signin", data={**form, "username": "alice", "password": "nope"})
     assert refused.status_code == 401
-    assert "No student or teacher has that id" in refused.text
+    assert "Wrong username or password" in refused.text
     assert client.get("/chapters").status_code == 303
 
 

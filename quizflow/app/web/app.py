@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
-from quizflow.app.web import api, errors, pages, reports
+from quizflow.app.web import api, errors, pages, reports, signin
+from quizflow.app.web.accounts import WebAccounts
 from quizflow.app.web.context import WebContext
 from quizflow.app.web.middleware import MAX_BODY, Guard
 from quizflow.app.web.templating import HERE
@@ -22,7 +23,6 @@ from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
 log = logging.getLogger("quizflow.web")
 
 SESSION_COOKIE = "quizflow_session"
-SESSION_MAX_AGE = 12 * 3600  # a school day and then some
 
 
 def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
@@ -36,6 +36,12 @@ def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         opened = None
+        opened_accounts = None
+        if ctx.accounts is None and ctx.signin_url is not None:
+            opened_accounts = WebAccounts(ctx.signin_url, ctx.auth, ctx.model,
+                                          role=ctx.signin_role)
+            await opened_accounts.open()
+            ctx.accounts = opened_accounts
         if ctx.commands is None and isinstance(ctx.store, PostgresEventStore):
             opened = AsyncPostgresEventStore(ctx.store, min_size=min(2, command_pool_size),
                                              max_size=command_pool_size)
@@ -61,22 +67,34 @@ def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
             if opened is not None:
                 ctx.commands = None
                 await opened.close()
+            if opened_accounts is not None:
+                ctx.accounts = None
+                await opened_accounts.close()
 
     app = FastAPI(
         title="Quizflow",
         summary="Chapter quizzes for students; every step stored as an event.",
         version="0.1.0",
         lifespan=lifespan,
+        # Swagger UI loads its assets from a CDN: off unless asked for (the OpenAPI document
+        # itself is always at /openapi.json).
+        docs_url="/docs" if ctx.auth.api_docs else None,
+        redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app)
+    app.include_router(signin.router)
+    app.include_router(signin.pages)
     app.include_router(api.router)
     app.include_router(api.writes)
     app.include_router(pages.router)
     app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # Outermost first: the size limit and headers see every request, the session every route.
+    # The cookie only carries the session's token (and the CSRF token); the server decides
+    # whether the session is alive. HttpOnly always; Secure when served over HTTPS.
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax")
-    app.add_middleware(Guard, max_body=max_body)
+                       max_age=ctx.auth.session_max_age_s, same_site="lax",
+                       https_only=ctx.auth.secure_cookies)
+    app.add_middleware(Guard, max_body=max_body, docs=ctx.auth.api_docs)
     return app

@@ -6,6 +6,7 @@ after a timeout returns the first result instead of answering twice.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from typing import Final
@@ -72,7 +73,15 @@ def build(action: str, student_id: str, course_id: str, chapter_id: str,
 async def execute(request: Request, ctx: WebContext, who: Identity, command: Command,
                   command_id: uuid.UUID) -> CommandResult:
     """Run the command and remember its cursor: awaited on the event loop when the app has an
-    async store (no thread hop), else in the thread pool (the sync store blocks)."""
+    async store (no thread hop), else in the thread pool (the sync store blocks). A student
+    over the command limit is refused (429) before anything is read or appended."""
+    if ctx.accounts is not None:
+        wait = ctx.accounts.limiter.take(who.user_id)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            raise WebError(429, "too-many-commands",
+                           f"slow down: too many commands at once; try again in {seconds} s",
+                           headers={"Retry-After": str(seconds)})
     if ctx.commands is not None:
         course = ctx.model.course(command.course_id)
         if course is None:  # not in the model (yet): the catalog may read the store

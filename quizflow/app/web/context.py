@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
 
-from quizflow.app.auth import Identity, current_identity, seen_cursor
+from quizflow.accounts.settings import AuthSettings
+from quizflow.app.auth import Identity, identity_of, seen_cursor, session_token
 from quizflow.app.handler import CommandHandler
 from quizflow.app.readmodel import ReadModel
+from quizflow.app.web.accounts import WebAccounts
 from quizflow.app.web.errors import WebError
 from quizflow.eventstore import EventStore
 from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
@@ -31,6 +33,12 @@ class WebContext:
     # Commands awaited on the event loop (opened by the app on startup for a PostgreSQL
     # store); None runs them through the synchronous handler in the thread pool.
     commands: AsyncPostgresEventStore | None = None
+    # The sign-in code's database: its own login role, the only one that may read credentials
+    # (``signin_role`` is SET after connecting, for tests that connect as the owner).
+    signin_url: str | None = None
+    signin_role: str | None = None
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    accounts: WebAccounts | None = None  # opened by the app while it serves
 
 
 def context(request: Request) -> WebContext:
@@ -59,11 +67,34 @@ class NotSignedIn(WebError):
                          "expired or not valid)")
 
 
-def signed_in(request: Request, role: str | None = None) -> Identity:
-    found = current_identity(request.session, context(request).model)
+def accounts_of(request: Request) -> WebAccounts:
+    accounts = context(request).accounts
+    if accounts is None:
+        raise WebError(503, "sign-in-unavailable", "sign-in is not available right now")
+    return accounts
+
+
+async def who_is_asking(request: Request) -> Identity | None:
+    """The signed-in person, looked up once per request (a live session of an active
+    account), or None."""
+    if hasattr(request.state, "who"):
+        found: Identity | None = request.state.who
+        return found
+    found = None
+    token = session_token(request.session)
+    if token is not None:
+        account_id = await accounts_of(request).sessions.lookup(token)
+        if account_id is not None:
+            found = identity_of(context(request).model, account_id)
+    request.state.who = found
+    return found
+
+
+async def signed_in(request: Request, role: str | None = None) -> Identity:
+    found = await who_is_asking(request)
     if found is None:
         raise NotSignedIn()
-    if role is not None and found.role != role:
+    if role is not None and not found.has(role):
         raise WebError(403, f"{role}s-only", f"only a signed-in {role} can do this")
     return found
 
@@ -71,15 +102,23 @@ def signed_in(request: Request, role: str | None = None) -> Identity:
 # FastAPI dependencies are async on purpose: a plain ``def`` dependency runs in the thread
 # pool, one thread hop per dependency per request.
 async def identity(request: Request) -> Identity:
-    return signed_in(request)
+    return await signed_in(request)
 
 
 async def student(request: Request) -> Identity:
-    return signed_in(request, "student")
+    return await signed_in(request, "student")
 
 
 async def teacher(request: Request) -> Identity:
-    return signed_in(request, "teacher")
+    return await signed_in(request, "teacher")
+
+
+async def admin(request: Request) -> Identity:
+    return await signed_in(request, "admin")
+
+
+async def editor(request: Request) -> Identity:
+    return await signed_in(request, "editor")
 
 
 async def caught_up(request: Request, who: Identity | None = None) -> bool:

@@ -30,10 +30,12 @@ class WebError(Exception):
     """A request the app refuses on purpose: ``status``, a stable ``code`` and a sentence."""
 
     def __init__(self, status: int, code: str, detail: str,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
         self.extra = extra or {}
+        self.headers = headers
 
 
 class BodyTooLarge(HTTPException):
@@ -86,7 +88,8 @@ def install(app: FastAPI) -> None:
     async def on_web_error(request: Request, error: WebError) -> Response:
         if error.status == 401 and request.method == "GET" and not wants_json(request):
             return RedirectResponse("/signin", status_code=303)
-        return error_response(request, error.status, error.code, error.detail, error.extra)
+        return error_response(request, error.status, error.code, error.detail, error.extra,
+                              headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> Response:

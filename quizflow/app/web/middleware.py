@@ -1,5 +1,9 @@
 """Plain ASGI middleware (no per-request task or body buffering): a body size limit,
-security headers, and a ``Server-Timing`` header (time spent in the app) on every response."""
+security headers, and a ``Server-Timing`` header (time spent in the app) on every response.
+
+Every response but the static files is ``Cache-Control: no-store`` (school computers are shared:
+the back button must not show the last student's quiz), and every response gets the content
+security policy unless it brings a policy of its own (the teacher reports do)."""
 
 from __future__ import annotations
 
@@ -17,16 +21,20 @@ _HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-# The pages use no inline script; /docs loads Swagger UI from a CDN, so it gets no CSP.
+# The pages use no inline script. /docs (off unless QUIZFLOW_API_DOCS is set) loads Swagger UI
+# from a CDN, so when it is on it gets no CSP.
 _CSP = (b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
-_NO_CSP_PREFIXES = ("/docs", "/redoc", "/teacher/classes/")
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; "
+        b"form-action 'self'; base-uri 'none'")
+_DOCS_PREFIXES = ("/docs", "/redoc")
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 class Guard:
-    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY, docs: bool = False) -> None:
         self.app = app
         self.max_body = max_body
+        self.docs = docs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +59,8 @@ class Guard:
                     raise BodyTooLarge(limit)
             return message
 
-        csp = not path.startswith(_NO_CSP_PREFIXES)
+        csp = not (self.docs and path.startswith(_DOCS_PREFIXES))
+        cacheable = path.startswith("/static/")
 
         async def guarded_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -60,8 +69,11 @@ class Guard:
                 # Lets a client tell time in the app from time queued, on the wire, or its own.
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 headers.append((b"server-timing", f"app;dur={elapsed_ms:.2f}".encode()))
-                if csp:
+                names = {name.lower() for name, _ in headers}
+                if csp and b"content-security-policy" not in names:
                     headers.append(_CSP)
+                if not cacheable and b"cache-control" not in names:
+                    headers.append(_NO_STORE)
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -89,5 +101,5 @@ async def _refuse(send: Send, path: str, limit: int) -> None:
         kind = b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": 413, "headers": [
         (b"content-type", kind), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"), *_HEADERS]})
+        (b"connection", b"close"), _NO_STORE, *_HEADERS]})
     await send({"type": "http.response.body", "body": body})

@@ -21,6 +21,8 @@ from quizflow.app.web.errors import WebError
 from quizflow.app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
 WEEK_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
@@ -60,4 +62,6 @@ async def report(request: Request, class_id: str, week: str,
     if not WEEK_RE.fullmatch(week) or not path.is_file() or \
             directory.resolve() not in path.resolve().parents:
         raise WebError(404, "no-report", f"no report for week {week[:40]!r}")
-    return HTMLResponse(path.read_bytes())
+    # The report is a file of its own (inline styles, a JSON block, no script): a policy of its
+    # own that runs nothing and loads nothing.
+    return HTMLResponse(path.read_bytes(), headers={"Content-Security-Policy": REPORT_CSP})
