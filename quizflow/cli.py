@@ -26,6 +26,7 @@ _COMMANDS: list[tuple[str, str, bool]] = [
     ("quizflow.commands.query", "query", False),
     ("quizflow.commands.hard_questions", "hard-questions", False),
     ("quizflow.commands.importer", "import", True),
+    ("quizflow.commands.accounts", "accounts", True),
 ]
 
 

@@ -7,14 +7,14 @@ Used by the ``quizflow accounts`` commands and the admin pages alike.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 
 from quizflow.accounts import credentials, passwords
-from quizflow.eventstore import ANY, EventStore, NewEvent
+from quizflow.eventstore import ANY, START, EventStore, NewEvent, RecordedEvent
 from quizflow.quiz import (
     ROLES,
     AccountCreated,
@@ -183,4 +183,101 @@ def rename_student(store: EventStore, school_id: str, student_id: str, name: str
     if student.name == name.strip():
         return False
     append(store, [StudentRenamed(school_id, student_id, name.strip())], actor)
+    return True
+
+
+def school_of(store: EventStore, class_id: str | None) -> str:
+    """The school of ``class_id``, or the only school; AdminError when that is ambiguous."""
+    schools = registered_schools(store)
+    if class_id is not None:
+        owners = [school for school, classes in schools.items() if class_id in classes]
+        if len(owners) == 1:
+            return owners[0]
+        raise AdminError(f"no class {class_id!r}" if not owners
+                         else f"class {class_id!r} is in several schools; pass --school")
+    if len(schools) == 1:
+        return next(iter(schools))
+    raise AdminError("pass --school: " + (f"there are {len(schools)} schools" if schools
+                                          else "there is no school yet"))
+
+
+def registered_schools(store: EventStore) -> dict[str, set[str]]:
+    """Every school's id with its class ids, from the roster streams."""
+    schools: dict[str, set[str]] = {}
+    for recorded in _every(store, ("roster/SchoolRegistered", "roster/ClassRegistered")):
+        school_id = recorded.data.get("school_id")
+        if isinstance(school_id, str):
+            classes = schools.setdefault(school_id, set())
+            class_id = recorded.data.get("class_id")
+            if isinstance(class_id, str):
+                classes.add(class_id)
+    return schools
+
+
+def students_of_class(store: EventStore, class_id: str) -> list[str]:
+    school_id = school_of(store, class_id)
+    roster = school_roster(store, school_id)
+    return sorted(s.student_id for s in roster.students.values() if s.class_id == class_id)
+
+
+def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: list[str],
+                ttl_s: int) -> list[dict[str, str]]:
+    """A new activation code for each account that has a credential: rows of account_id,
+    username, name, class_id, code and expires (as text)."""
+    from datetime import UTC, datetime, timedelta
+
+    expires = (datetime.now(UTC) + timedelta(seconds=ttl_s)).strftime("%Y-%m-%d")
+    names: dict[str, tuple[str, str]] = {}
+    for account_id in account_ids:
+        names.setdefault(account_id, ("", ""))
+    for recorded in _every(store, ("roster/StudentEnrolled", "roster/StudentMoved",
+                                   "roster/StudentRenamed", "accounts/AccountCreated")):
+        data = recorded.data
+        who = data.get("student_id") or data.get("account_id")
+        if who in names:
+            name, class_id = names[who]
+            names[who] = (data.get("name", name), data.get("class_id", class_id))
+    rows = []
+    for account_id in dict.fromkeys(account_ids):
+        found = credentials.of_account(conn, account_id)
+        if found is None:
+            raise AdminError(f"account {account_id!r} has no credentials to activate")
+        name, class_id = names[account_id]
+        rows.append({"account_id": account_id, "username": found.username, "name": name,
+                     "class_id": class_id, "code": credentials.issue_code(conn, account_id, ttl_s),
+                     "expires": expires})
+    return rows
+
+
+def _every(store: EventStore, types: tuple[str, ...]) -> Iterator[RecordedEvent]:
+    cursor = START
+    while True:
+        page = store.read_all(after=cursor, limit=5000, types=types)
+        if not page:
+            return
+        yield from page
+        cursor = page[-1].cursor
+
+
+def register_school(store: EventStore, school_id: str, name: str, actor: str = "admin") -> bool:
+    """Register a school (or rename it); False when it is registered with that name already."""
+    if school_roster(store, school_id).name == name:
+        return False
+    append(store, [SchoolRegistered(school_id, name)], actor)
+    return True
+
+
+def register_class(store: EventStore, school_id: str, class_id: str, name: str,
+                   teacher_id: str = "", teacher_name: str = "", actor: str = "admin") -> bool:
+    """Register a class, or rename it or give it a teacher (the latest registration wins)."""
+    roster = school_roster(store, school_id)
+    if roster.name is None:
+        raise AdminError(f"there is no school {school_id!r}")
+    old = roster.classes.get(class_id)
+    if old is not None:
+        teacher_id = teacher_id or old.teacher_id
+        teacher_name = teacher_name or old.teacher_name
+        if (old.name, old.teacher_id, old.teacher_name) == (name, teacher_id, teacher_name):
+            return False
+    append(store, [ClassRegistered(school_id, class_id, name, teacher_id, teacher_name)], actor)
     return True

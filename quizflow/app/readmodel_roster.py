@@ -87,6 +87,8 @@ class Roster:
             if previous is not None:
                 self.teachers[old.teacher_id] = replace(previous, class_ids=tuple(
                     c for c in previous.class_ids if c != event.class_id))
+        if not event.teacher_id:
+            return
         teacher = self.teachers.get(event.teacher_id)
         classes = teacher.class_ids if teacher else ()
         if event.class_id not in classes:

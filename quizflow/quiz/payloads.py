@@ -26,6 +26,8 @@ class UnknownEventType(PayloadError):
 _COUNTS = frozenset({"attempt", "streak"})
 _FREE_TEXT = frozenset({"name", "teacher_name"})
 _ROLE_LISTS = frozenset({"roles"})
+# A class may be registered before it has a teacher: then its teacher_id is "".
+_OPTIONAL_IDS = frozenset({"teacher_id"})
 
 
 def to_payload(event: Event) -> tuple[str, dict[str, Any]]:
@@ -84,7 +86,7 @@ def _field_value(name: str, data: Mapping[str, Any], problems: list[str]) -> Any
             problems.append(f"{name} must be a non-empty list of role names, got {value!r}")
         else:
             value = tuple(value)
-    elif name in _FREE_TEXT:
+    elif name in _FREE_TEXT or name in _OPTIONAL_IDS:
         if not isinstance(value, str):
             problems.append(f"{name} must be text, got {value!r}")
     elif not isinstance(value, str) or not value:

@@ -7,6 +7,7 @@ import sys
 
 import uvicorn
 
+from quizflow.accounts.settings import load_auth_settings
 from quizflow.app.auth import session_secret
 from quizflow.app.catalog import CourseCatalog
 from quizflow.app.handler import CommandHandler
@@ -33,16 +34,18 @@ class ModelCatalog(CourseCatalog):
         return self._model.course(course_id) or super().get(course_id)
 
 
-def context_for(store: PostgresEventStore, settings: Settings) -> WebContext:
+def context_for(store: PostgresEventStore, settings: Settings,
+                signin_url: str | None = None) -> WebContext:
     model = ReadModel(store)
     return WebContext(store=store, handler=CommandHandler(store, ModelCatalog(store, model)),
-                      model=model, reports_dir=settings.reports_dir)
+                      model=model, reports_dir=settings.reports_dir, signin_url=signin_url,
+                      auth=load_auth_settings())
 
 
 def serve(settings: Settings, host: str, port: int, *, pool_size: int = 10,
           access_log: bool = False, log_level: str = "warning") -> None:
     """Serve until interrupted. One process: the read model lives in it."""
-    from quizflow.database import open_store
+    from quizflow.database import login_database_url, open_store
 
     # Commands are awaited on the event loop, but the read model's subscriber and the
     # notifier are threads that wake from PostgreSQL I/O; with the default 5 ms GIL switch
@@ -55,7 +58,8 @@ def serve(settings: Settings, host: str, port: int, *, pool_size: int = 10,
     # short statements; a few more than cores keeps it from queueing without letting
     # PostgreSQL thrash). The sync pool is left the odd health check and course lookup.
     store = open_store(settings, min_size=1, max_size=4)
-    app = create_app(context_for(store, settings), session_secret(settings.home),
+    signin_url = login_database_url("signin", settings)
+    app = create_app(context_for(store, settings, signin_url), session_secret(settings.home),
                      command_pool_size=pool_size, freeze_gc=True)
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,

@@ -1,0 +1,188 @@
+"""`quizflow accounts`: create, deactivate, activation codes, single sign-on links, for scripts.
+
+Credentials are written as the sign-in login role; the account's events are appended as the
+web login, like every other append.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.markup import escape
+
+from quizflow.commands.output import Format, err, print_json, print_rows
+
+app = typer.Typer(help="Accounts: create them, deactivate them, hand out activation codes.",
+                  no_args_is_help=True)
+
+
+@contextmanager
+def _opened() -> Iterator[tuple[Any, Any]]:
+    """The event store (web login) and a connection as the sign-in login."""
+    import psycopg
+
+    from quizflow.database import login_database_url, open_store
+
+    try:
+        store = open_store(max_size=1)
+        conn = psycopg.connect(login_database_url("signin"), autocommit=True)
+    except psycopg.OperationalError as error:
+        err.print(f"[red]PostgreSQL unavailable:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    try:
+        yield store, conn
+    finally:
+        conn.close()
+        store.close()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error:[/] {escape(message)}")
+    return typer.Exit(code)
+
+
+def _account_id(conn: Any, who: str) -> str:
+    from quizflow.accounts import credentials
+
+    found = credentials.find(conn, who) or credentials.of_account(conn, who)
+    if found is None:
+        raise _fail(f"no account with the username or id {who!r}")
+    return found.account_id
+
+
+@app.command()
+def create(
+    role: list[str] = typer.Option(..., "--role", help="student, teacher, editor or admin "
+                                   "(repeat for several)."),
+    username: str = typer.Option(..., help="What the person types to sign in."),
+    name: str = typer.Option(..., help="The person's name, as teachers see it."),
+    school_class: str | None = typer.Option(None, "--class", help="A student's class; a "
+                                            "teacher given a class becomes its teacher."),
+    school: str | None = typer.Option(None, help="The school (default: the class's school, "
+                                      "or the only school)."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read a password from standard input."),
+) -> None:
+    """Create an account; prints it as JSON. Without a password, hand out an activation code."""
+    from quizflow.accounts import admin, credentials
+    from quizflow.accounts.passwords import PasswordRejected
+    from quizflow.accounts.settings import SettingError, load_auth_settings
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        policy = load_auth_settings().password
+    except SettingError as error:
+        raise _fail(str(error)) from None
+    with _opened() as (store, conn):
+        try:
+            school_id = school or admin.school_of(store, school_class)
+            account_id = admin.create_account(
+                store, conn, roles=role, username=username, name=name, school_id=school_id,
+                class_id=school_class, password=password, policy=policy)
+        except (admin.AdminError, credentials.UsernameTaken, PasswordRejected) as error:
+            raise _fail(str(error)) from None
+    print_json({"account_id": account_id, "username": credentials.fold(username),
+                "roles": sorted(set(role)), "school_id": school_id, "class_id": school_class,
+                "password_set": password is not None})
+
+
+@app.command()
+def deactivate(who: str = typer.Argument(..., help="Username or account id.")) -> None:
+    """Deactivate an account: it cannot sign in, and its sessions end now."""
+    from quizflow.accounts import admin
+
+    with _opened() as (store, conn):
+        account_id = _account_id(conn, who)
+        admin.deactivate(store, conn, account_id)
+    err.print(f"deactivated {account_id}")
+
+
+@app.command()
+def reactivate(who: str = typer.Argument(..., help="Username or account id.")) -> None:
+    """Let a deactivated account sign in again."""
+    from quizflow.accounts import admin
+
+    with _opened() as (store, conn):
+        account_id = _account_id(conn, who)
+        admin.reactivate(store, conn, account_id)
+    err.print(f"reactivated {account_id}")
+
+
+@app.command()
+def codes(
+    school_class: str | None = typer.Option(None, "--class", help="Every student of a class."),
+    who: list[str] = typer.Option([], "--account", help="An account (username or id); repeat."),
+    fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+) -> None:
+    """Issue new one-time activation codes (a lost password too: the old one stays until the
+    code is used). Each account's earlier unused codes stop working."""
+    from quizflow.accounts import admin
+    from quizflow.accounts.settings import load_auth_settings
+
+    if not school_class and not who:
+        raise _fail("name a class (--class) or accounts (--account)")
+    ttl = load_auth_settings().activation_code_ttl_s
+    with _opened() as (store, conn):
+        try:
+            ids = [_account_id(conn, w) for w in who]
+            if school_class:
+                ids += admin.students_of_class(store, school_class)
+            rows = admin.issue_codes(store, conn, ids, ttl)
+        except admin.AdminError as error:
+            raise _fail(str(error)) from None
+    print_rows(rows, fmt, title="Activation codes")
+
+
+@app.command()
+def link(
+    who: str = typer.Argument(..., help="Username or account id."),
+    subject: str = typer.Option(..., help="The `sub` claim the school's identity provider "
+                                "gives this person."),
+    issuer: str | None = typer.Option(None, help="The provider (default: QUIZFLOW_OIDC_ISSUER)."),
+) -> None:
+    """Link an account to a single sign-on identity (OpenID Connect `sub`)."""
+    from quizflow.accounts import credentials
+    from quizflow.accounts.settings import load_auth_settings
+
+    oidc = load_auth_settings().oidc
+    issuer = issuer or (oidc.issuer if oidc else None)
+    if not issuer:
+        raise _fail("no issuer: pass --issuer or set QUIZFLOW_OIDC_ISSUER")
+    with _opened() as (_, conn):
+        account_id = _account_id(conn, who)
+        credentials.link_sso(conn, issuer.rstrip("/"), subject, account_id)
+    err.print(f"linked {account_id} to {subject} at {issuer}")
+
+
+@app.command()
+def school(school_id: str = typer.Argument(..., help="A short id, e.g. `hill`."),
+           name: str = typer.Option(..., help="The school's name.")) -> None:
+    """Register a school (or rename it)."""
+    from quizflow.accounts import admin
+
+    with _opened() as (store, _):
+        changed = admin.register_school(store, school_id, name)
+    err.print(f"school {school_id} {'registered' if changed else 'unchanged'}")
+
+
+@app.command("class")
+def school_class_command(
+    class_id: str = typer.Argument(..., help="A short id, e.g. `hill-7a`."),
+    name: str = typer.Option(..., help="The class's name, e.g. `7A`."),
+    school: str | None = typer.Option(None, help="The school (default: the only school)."),
+) -> None:
+    """Register a class (or rename it). Give it a teacher with `accounts create --role teacher
+    --class ID`."""
+    from quizflow.accounts import admin
+
+    with _opened() as (store, _):
+        try:
+            school_id = school or admin.school_of(store, None)
+            changed = admin.register_class(store, school_id, class_id, name)
+        except admin.AdminError as error:
+            raise _fail(str(error)) from None
+    err.print(f"class {class_id} {'registered' if changed else 'unchanged'}")
