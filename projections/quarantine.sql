@@ -29,7 +29,14 @@ known_types as (
         'course/CoursePublished',
         'roster/SchoolRegistered',
         'roster/ClassRegistered',
-        'roster/StudentEnrolled'
+        'roster/StudentEnrolled',
+        'roster/StudentMoved',
+        'roster/StudentRenamed',
+        'accounts/AccountCreated',
+        'accounts/RoleGranted',
+        'accounts/RoleRevoked',
+        'accounts/AccountDeactivated',
+        'accounts/AccountReactivated'
     ])
 ),
 
@@ -64,14 +71,20 @@ judged as (
                       or json_type(e.data, '$.chapters') is distinct from 'ARRAY')
                 then 'missing course_id, or chapters is not a list'
             when e.type in ('roster/SchoolRegistered', 'roster/ClassRegistered',
-                            'roster/StudentEnrolled')
+                            'roster/StudentEnrolled', 'roster/StudentMoved',
+                            'roster/StudentRenamed')
                  and e.data ->> '$.school_id' is null
                 then 'missing school_id'
-            when e.type in ('roster/ClassRegistered', 'roster/StudentEnrolled')
+            when e.type in ('roster/ClassRegistered', 'roster/StudentEnrolled',
+                            'roster/StudentMoved')
                  and e.data ->> '$.class_id' is null
                 then 'missing class_id'
-            when e.type = 'roster/StudentEnrolled' and e.student_id is null
+            when e.type in ('roster/StudentEnrolled', 'roster/StudentMoved',
+                            'roster/StudentRenamed')
+                 and e.student_id is null
                 then 'missing student_id'
+            when e.type like 'accounts/%' and e.data ->> '$.account_id' is null
+                then 'missing account_id'
         end as reason
     from raw_events as e
 ),

@@ -1,8 +1,10 @@
--- roster: one row per student enrolment in a class, with the school, class and teacher.
--- Key: (school_id, class_id, student_id). The latest registration of a school or class (by
+-- roster: one row per student, in the class they are in now (a moved student moves), with
+-- their current name, the school, class and teacher.
+-- Key: (school_id, student_id). The latest registration of a school or class (by
 -- stream version) names it; one roster stream holds one school.
 -- partition: stream_id
--- types: roster/SchoolRegistered, roster/ClassRegistered, roster/StudentEnrolled
+-- types: roster/SchoolRegistered, roster/ClassRegistered, roster/StudentEnrolled,
+--        roster/StudentMoved, roster/StudentRenamed
 with roster_events as (
     select * from projection_input
 ),
@@ -27,19 +29,40 @@ classes as (
     qualify row_number() over (partition by stream_id, class_id order by version desc) = 1
 ),
 
-enrolments as (
-    select
-        stream_id,
-        data ->> '$.school_id' as school_id,
-        data ->> '$.class_id' as class_id,
-        student_id,
-        data ->> '$.name' as student_name,
-        occurred_at as enrolled_at
+enrolled as (
+    -- When the student first joined the school.
+    select stream_id, data ->> '$.school_id' as school_id, student_id, occurred_at as enrolled_at
     from roster_events
     where type = 'roster/StudentEnrolled'
-    qualify row_number() over (
-        partition by stream_id, class_id, student_id order by version desc
-    ) = 1
+    qualify row_number() over (partition by stream_id, student_id order by version) = 1
+),
+
+placements as (
+    -- The class the student is in now: the latest enrolment or move.
+    select stream_id, student_id, data ->> '$.class_id' as class_id
+    from roster_events
+    where type in ('roster/StudentEnrolled', 'roster/StudentMoved')
+    qualify row_number() over (partition by stream_id, student_id order by version desc) = 1
+),
+
+names as (
+    select stream_id, student_id, data ->> '$.name' as student_name
+    from roster_events
+    where type in ('roster/StudentEnrolled', 'roster/StudentRenamed')
+    qualify row_number() over (partition by stream_id, student_id order by version desc) = 1
+),
+
+enrolments as (
+    select
+        e.stream_id,
+        e.school_id,
+        p.class_id,
+        e.student_id,
+        n.student_name,
+        e.enrolled_at
+    from enrolled as e
+    inner join placements as p on p.stream_id = e.stream_id and p.student_id = e.student_id
+    inner join names as n on n.stream_id = e.stream_id and n.student_id = e.student_id
 ),
 
 final as (
