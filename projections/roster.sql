@@ -3,8 +3,7 @@
 -- Key: (school_id, student_id). The latest registration of a school or class (by
 -- stream version) names it; one roster stream holds one school.
 -- partition: stream_id
--- types: roster/SchoolRegistered, roster/ClassRegistered, roster/StudentEnrolled,
---        roster/StudentMoved, roster/StudentRenamed
+-- types: roster/SchoolRegistered, roster/ClassRegistered, roster/StudentEnrolled, roster/StudentMoved, roster/StudentRenamed
 with roster_events as (
     select * from projection_input
 ),
