@@ -10,12 +10,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware.sessions import SessionMiddleware
 
-from quizflow.app.web import api, errors, pages, reports, signin
+from quizflow.app.web import api, errors, pages, reports, signin, sso
 from quizflow.app.web.accounts import WebAccounts
 from quizflow.app.web.context import WebContext
 from quizflow.app.web.middleware import MAX_BODY, Guard
+from quizflow.app.web.session_cookie import SessionCookie
 from quizflow.app.web.templating import HERE
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
@@ -85,6 +85,7 @@ def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
     errors.install(app)
     app.include_router(signin.router)
     app.include_router(signin.pages)
+    app.include_router(sso.router)
     app.include_router(api.router)
     app.include_router(api.writes)
     app.include_router(pages.router)
@@ -93,7 +94,7 @@ def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
     # Outermost first: the size limit and headers see every request, the session every route.
     # The cookie only carries the session's token (and the CSRF token); the server decides
     # whether the session is alive. HttpOnly always; Secure when served over HTTPS.
-    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
+    app.add_middleware(SessionCookie, secret_key=secret, session_cookie=SESSION_COOKIE,
                        max_age=ctx.auth.session_max_age_s, same_site="lax",
                        https_only=ctx.auth.secure_cookies)
     app.add_middleware(Guard, max_body=max_body, docs=ctx.auth.api_docs)
