@@ -281,11 +281,11 @@ def _(mo):
 def _(PROJECTIONS_DIR, make_it_real, mo, name, projection_sql, settings):
     # Only on a click in the editor; a headless run stops here and writes nothing.
     mo.stop(not make_it_real.value)
-    from quizflow.database import database_url
+    from quizflow.database import login_database_url
     from quizflow.warehouse import run_pipeline
 
     (PROJECTIONS_DIR / f"{name}.sql").write_text(projection_sql)
-    summary = run_pipeline(settings, database_url(settings), checks=False)
+    summary = run_pipeline(settings, login_database_url("pipeline", settings), checks=False)
     mo.md(
         "\n".join(f"* `{p.name}`: {p.mode}, {p.rows:,} rows" for p in summary.projections)
         + f"\n\nPublished {summary.published}."

@@ -7,6 +7,7 @@ the connection and takes the warehouse's writer lock, so runs queue instead of f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,22 +20,26 @@ from quizflow.warehouse import PipelineConfig, open_warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Empty fields mean: from the environment (QUIZFLOW_HOME, QUIZFLOW_DATABASE_URL)."""
+    """Empty fields mean: from the environment (QUIZFLOW_HOME, QUIZFLOW_DATABASE_URL). The
+    store is read as the read-only login (QUIZFLOW_PIPELINE_DATABASE_URL, or quizflow_pipeline
+    on the server of the owner's URL)."""
 
     home: str | None = None
     database_url: str | None = None
 
     def settings(self) -> Settings:
         loaded = load_settings()
-        return Settings(
+        return dataclasses.replace(
+            loaded,
             home=Path(self.home).resolve() if self.home else loaded.home,
             database_url=self.database_url or loaded.database_url,
         )
 
     def url(self) -> str:
-        from quizflow.database import database_url
+        """The pipeline login's URL (migrating the store and creating the login if needed)."""
+        from quizflow.database import login_database_url
 
-        return database_url(self.settings())
+        return login_database_url("pipeline", self.settings())
 
     def config(self) -> PipelineConfig:
         return PipelineConfig.from_env()

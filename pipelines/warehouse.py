@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from pipelines.resources import WarehouseResource
-from quizflow.eventstore.postgres import READER_ROLE, PostgresEventStore
+from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.eventstore.types import START, Cursor
 from quizflow.warehouse import apply_projections, ingest, load_projections, open_published
 from quizflow.warehouse.checks import run_checks
@@ -112,7 +112,7 @@ def new_events_sensor(
     # Compares the store's head with the published snapshot's cursor: both readable without
     # the warehouse's lock. The sensor's own cursor only says when to run; the data checkpoint
     # is the warehouse's, committed with the rows.
-    with PostgresEventStore(warehouse.url(), role=READER_ROLE, min_size=1, max_size=1) as store:
+    with PostgresEventStore(warehouse.url(), role=None, min_size=1, max_size=1) as store:
         head = store.head()
     published = _published_cursor(warehouse)
     if head <= published:

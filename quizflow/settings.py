@@ -13,10 +13,41 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+# The login kinds (see quizflow/eventstore/logins.py) and the settings that override their URLs.
+LOGIN_URL_SETTINGS = {
+    "web": "QUIZFLOW_WEB_DATABASE_URL",
+    "signin": "QUIZFLOW_SIGNIN_DATABASE_URL",
+    "pipeline": "QUIZFLOW_PIPELINE_DATABASE_URL",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
+    # The owner's URL: migrations and administration (None: the embedded server's superuser).
     database_url: str | None
+    # Each process connects as a login role instead; set, these are used as given and Quizflow
+    # creates no role (None: derived from the owner's URL, the roles created when missing).
+    web_database_url: str | None = None
+    signin_database_url: str | None = None
+    pipeline_database_url: str | None = None
+    # Where the login roles' generated passwords are kept (None: db-logins.json in home).
+    db_logins_file: Path | None = None
+
+    def login_url_override(self, kind: str) -> str | None:
+        """The URL set for the login of ``kind`` ("web", "signin", "pipeline"), if any."""
+        if kind not in LOGIN_URL_SETTINGS:
+            raise KeyError(f"unknown login kind {kind!r}; known: {sorted(LOGIN_URL_SETTINGS)}")
+        overrides = {
+            "web": self.web_database_url,
+            "signin": self.signin_database_url,
+            "pipeline": self.pipeline_database_url,
+        }
+        return overrides[kind]
+
+    @property
+    def db_logins_path(self) -> Path:
+        return self.db_logins_file or self.home / "db-logins.json"
 
     @property
     def pg_data(self) -> Path:
@@ -46,4 +77,12 @@ class Settings:
 def load_settings() -> Settings:
     home = Path(os.environ.get("QUIZFLOW_HOME") or ".quizflow").resolve()
     url = os.environ.get("QUIZFLOW_DATABASE_URL") or None
-    return Settings(home=home, database_url=url)
+    logins_file = os.environ.get("QUIZFLOW_DB_LOGINS_FILE")
+    return Settings(
+        home=home,
+        database_url=url,
+        web_database_url=os.environ.get(LOGIN_URL_SETTINGS["web"]) or None,
+        signin_database_url=os.environ.get(LOGIN_URL_SETTINGS["signin"]) or None,
+        pipeline_database_url=os.environ.get(LOGIN_URL_SETTINGS["pipeline"]) or None,
+        db_logins_file=Path(logins_file).resolve() if logins_file else None,
+    )

@@ -16,6 +16,15 @@ from quizflow.eventstore.migrate import migrate
 REPO = Path(__file__).resolve().parent.parent
 REALDATA = REPO.parent / "shared" / "realdata"
 
+# The login roles are cluster-wide, their passwords kept in a file per QUIZFLOW_HOME. Tests that
+# give a process a home of its own on the shared server would each set new passwords for them,
+# under the feet of every other process (and test session) using them: all share one file, the
+# default home's, as every test subprocess inherits this.
+if not os.environ.get("QUIZFLOW_DB_LOGINS_FILE"):
+    from quizflow.settings import load_settings
+
+    os.environ["QUIZFLOW_DB_LOGINS_FILE"] = str(load_settings().db_logins_path)
+
 
 @pytest.fixture(scope="session")
 def server_url() -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from quizflow.commands.output import err, print_json
@@ -52,3 +54,59 @@ def stop() -> None:
         raise typer.Exit(1)
     stopped = embedded.stop(settings.pg_data)
     err.print("stopped" if stopped else "was not running")
+
+
+# What `db roles` prints instead of passwords, for an administrator to replace.
+PLACEHOLDERS = {
+    "web": "CHANGE-ME-web-password",
+    "signin": "CHANGE-ME-signin-password",
+    "pipeline": "CHANGE-ME-pipeline-password",
+}
+
+
+@app.command("roles")
+def roles(
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="Create or update the roles on the server of QUIZFLOW_DATABASE_URL (or the "
+            "embedded one) with the passwords kept in $QUIZFLOW_HOME/db-logins.json (made when "
+            "missing), then print the SQL that was run, real passwords included.",
+        ),
+    ] = False,
+) -> None:
+    """Print the SQL that creates Quizflow's three login roles.
+
+    quizflow_web (the web app and appends; member of quizflow_writer), quizflow_signin (the
+    sign-in code; member of quizflow_accounts) and quizflow_pipeline (the pipeline, read only;
+    member of quizflow_reader). Migrations and administration keep the owner's URL.
+
+    Without --apply the passwords are placeholders and nothing is touched: for a managed
+    PostgreSQL, replace them, run the SQL in Quizflow's database as a role with CREATEROLE
+    (after `quizflow db start` has migrated it), and set QUIZFLOW_WEB_DATABASE_URL,
+    QUIZFLOW_SIGNIN_DATABASE_URL and QUIZFLOW_PIPELINE_DATABASE_URL. The SQL is idempotent.
+    """
+    from quizflow.eventstore.logins import LOGINS, apply_logins, roles_sql
+
+    if not apply:
+        typer.echo(roles_sql(PLACEHOLDERS), nl=False)
+        typer.echo(_settings_hint(LOGINS))
+        return
+    from quizflow.database import database_url
+
+    settings = load_settings()
+    passwords = apply_logins(database_url(settings), settings.db_logins_path)
+    typer.echo(roles_sql(passwords), nl=False)
+    err.print(f"applied; the passwords are kept in {settings.db_logins_path} (mode 0600)")
+
+
+def _settings_hint(logins: dict[str, str]) -> str:
+    from quizflow.settings import LOGIN_URL_SETTINGS
+
+    lines = ["", "-- Then give each process its login's URL (the owner's host and database):"]
+    for kind, role in logins.items():
+        lines.append(
+            f"--   {LOGIN_URL_SETTINGS[kind]}=postgresql://{role}:PASSWORD@HOST:5432/DATABASE"
+        )
+    return "\n".join(lines)

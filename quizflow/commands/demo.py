@@ -29,7 +29,7 @@ def command(
     """Run the whole system once: store, simulated students, pipeline, reports."""
     from quizflow.app.publishing import publish_course
     from quizflow.content import load_course_file, sample_course_path
-    from quizflow.database import database_url
+    from quizflow.database import database_url, login_database_url
     from quizflow.eventstore.migrate import migrate
     from quizflow.eventstore.postgres import PostgresEventStore
     from quizflow.settings import load_settings
@@ -40,7 +40,9 @@ def command(
     url = database_url(settings)
     applied = migrate(url)
     err.print(f"[green]✓[/] PostgreSQL at {url} ({'migrated' if applied else 'schema up to date'})")
-    with PostgresEventStore(url) as store:
+    # The work is done as the login roles: appends as quizflow_web, the pipeline as
+    # quizflow_pipeline (the owner's URL above only migrates).
+    with PostgresEventStore(login_database_url("web", settings), role=None) as store:
         published = publish_course(store, load_course_file(sample_course_path()))
         err.print(f"[green]✓[/] sample course published (event at version {published[0].version})")
         summary = _simulate(store, students, days, seed)
@@ -49,7 +51,7 @@ def command(
         f"{summary.answers:,} answers, {summary.passes:,} passes, {summary.restarts:,} restarts; "
         f"{summary.events_appended:,} new events ({summary.elapsed_s:.0f} s)"
     )
-    run = _pipeline(settings, url)
+    run = _pipeline(settings, login_database_url("pipeline", settings))
     reports = _reports(settings, summary)
     _tour(settings, reports, time.monotonic() - started, run)
 

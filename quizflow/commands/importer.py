@@ -119,13 +119,14 @@ def responses(
 
 
 def _run_pipeline(last_cursor: Cursor | None) -> None:
-    from quizflow.database import database_url
+    from quizflow.database import login_database_url
     from quizflow.importer.publish import publish_import
     from quizflow.settings import load_settings
 
     settings = load_settings()
     with err.status("pipeline: bringing the warehouse up to date"):
-        summary, caught_up = publish_import(settings, database_url(settings), last_cursor)
+        url = login_database_url("pipeline", settings)
+        summary, caught_up = publish_import(settings, url, last_cursor)
     err.print(
         f"pipeline: {summary.ingest.events:,} events ingested, published {summary.published} "
         f"in {summary.seconds:.1f}s"

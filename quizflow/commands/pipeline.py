@@ -40,16 +40,16 @@ def run(
     checks: Annotated[bool, typer.Option(help="Run the data-quality checks.")] = True,
 ) -> None:
     """Ingest new events, update the projections, run the checks, publish the snapshot."""
-    from quizflow.database import database_url
-    from quizflow.eventstore.migrate import migrate
+    from quizflow.database import login_database_url
     from quizflow.warehouse import SourceUnavailableError, run_pipeline
     from quizflow.warehouse.duck import WarehouseBusyError
 
     _dagster_home()
     settings = load_settings()
     try:
-        url = database_url(settings)
-        migrate(url)  # a fresh store works too (an empty warehouse is a valid result)
+        # Migrated (a fresh store works too: an empty warehouse is a valid result), read as the
+        # read-only login quizflow_pipeline.
+        url = login_database_url("pipeline", settings)
     except Exception as error:
         err.print(f"[red]pipeline failed:[/] PostgreSQL unavailable: {error}")
         raise typer.Exit(2) from None

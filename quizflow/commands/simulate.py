@@ -86,11 +86,11 @@ def command(
 
 
 def _open_store(workers: int) -> Any:
-    from quizflow.database import database_url
+    from quizflow.database import login_database_url
     from quizflow.simulate.store import open_simulation_store
 
     try:
-        return open_simulation_store(database_url(), workers)
+        return open_simulation_store(login_database_url("web"), workers)
     except Exception as error:
         err.print(f"[red]PostgreSQL unavailable:[/] {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(1) from None

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import psycopg
 
-from quizflow.eventstore.postgres import READER_ROLE, PostgresEventStore
+from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.warehouse.config import PipelineConfig
 from quizflow.warehouse.duck import first_row
 from quizflow.warehouse.ingest import read_cursor
@@ -50,7 +50,7 @@ def reconciliation(con: duckdb.DuckDBPyConnection, url: str) -> CheckResult:
     cursor = read_cursor(con)
     mine = dict(con.execute(sql("checks/counts_by_type")).fetchall())
     try:
-        with PostgresEventStore(url, role=READER_ROLE, min_size=1, max_size=1) as store:
+        with PostgresEventStore(url, role=None, min_size=1, max_size=1) as store:
             theirs = store.count_by_type(cursor)
     except Exception as error:
         return CheckResult(
@@ -133,7 +133,6 @@ def freshness(con: duckdb.DuckDBPyConnection, url: str, max_lag_s: float) -> Che
     cursor = read_cursor(con)
     try:
         with psycopg.connect(url, autocommit=True) as pg:
-            pg.execute(f"set role {READER_ROLE}")  # our constant, not a value
             row = pg.execute(
                 sql("pg/oldest_pending"), {"tx": cursor.tx, "position": cursor.position}
             ).fetchone()

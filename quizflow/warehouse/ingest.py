@@ -21,7 +21,6 @@ import adbc_driver_postgresql.dbapi as adbc
 import duckdb
 import pyarrow as pa
 
-from quizflow.eventstore.postgres import READER_ROLE
 from quizflow.eventstore.types import START, Cursor
 from quizflow.warehouse.duck import first_row
 from quizflow.warehouse.sqlfiles import sql
@@ -58,23 +57,14 @@ def _redacted(url: str) -> str:
 
 
 def connect_source(url: str) -> Any:
-    """An autocommit ADBC connection acting as the read-only role."""
+    """An autocommit ADBC connection as ``url`` says: the pipeline's read-only login
+    (``login_database_url("pipeline")``)."""
     try:
-        conn = adbc.connect(url, autocommit=True)
+        return adbc.connect(url, autocommit=True)
     except Exception as error:
         raise SourceUnavailableError(
             f"cannot reach PostgreSQL at {_redacted(url)}: {error}"
         ) from error
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"set role {READER_ROLE}")  # a constant of ours, not a value
-    except Exception as error:
-        conn.close()
-        raise SourceUnavailableError(
-            f"cannot read events at {_redacted(url)} as {READER_ROLE}"
-            f" (is the store migrated?): {error}"
-        ) from error
-    return conn
 
 
 _DONE = object()

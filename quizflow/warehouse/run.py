@@ -65,7 +65,11 @@ def run_pipeline(
     checks: bool = True,
     say: Say | None = None,
 ) -> RunSummary:
-    """Bring the warehouse up to date with the store at ``url`` and publish it."""
+    """Bring the warehouse up to date with the store at ``url`` and publish it.
+
+    ``url`` is used as given: in production the pipeline's read-only login
+    (``quizflow.database.login_database_url("pipeline")``).
+    """
     config = config or PipelineConfig.from_env()
     report = say or (lambda _message: None)
     started = time.monotonic()
