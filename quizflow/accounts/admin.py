@@ -241,7 +241,12 @@ def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: l
     for account_id in dict.fromkeys(account_ids):
         found = credentials.of_account(conn, account_id)
         if found is None:
-            raise AdminError(f"account {account_id!r} has no credentials to activate")
+            if account_id not in names or not names[account_id][0]:
+                raise AdminError(f"there is no account {account_id!r}")
+            # An account made without credentials (the simulator's): its id is its username.
+            credentials.add(conn, account_id, account_id)
+            found = credentials.of_account(conn, account_id)
+            assert found is not None
         name, class_id = names[account_id]
         rows.append({"account_id": account_id, "username": found.username, "name": name,
                      "class_id": class_id, "code": credentials.issue_code(conn, account_id, ttl_s),
@@ -281,3 +286,13 @@ def register_class(store: EventStore, school_id: str, class_id: str, name: str,
             return False
     append(store, [ClassRegistered(school_id, class_id, name, teacher_id, teacher_name)], actor)
     return True
+
+
+def ensure_password(conn: psycopg.Connection[Any], account_id: str, username: str,
+                    password: str) -> None:
+    """Give an account this password unless it has one already (the demo's accounts)."""
+    found = credentials.of_account(conn, account_id)
+    if found is None:
+        credentials.add(conn, account_id, username, passwords.hash_password(password))
+    elif found.password_hash is None:
+        credentials.set_password_hash(conn, account_id, passwords.hash_password(password))

@@ -15,6 +15,7 @@ from typing import Any
 
 from quizflow.eventstore import ANY, EventStore, NewEvent, RecordedEvent
 from quizflow.quiz import (
+    AccountCreated,
     ClassRegistered,
     Course,
     CoursePublished,
@@ -22,7 +23,7 @@ from quizflow.quiz import (
     SchoolRegistered,
     StudentEnrolled,
     course_stream_id,
-    roster_stream_id,
+    stream_id,
     to_payload,
 )
 
@@ -57,14 +58,15 @@ def register(
     user_id: str = "admin",
     occurred_at: datetime | None = None,
 ) -> list[RecordedEvent]:
-    """Append roster facts (school, classes, students) of one school, each stored once."""
+    """Append roster facts (school, classes, students) and accounts, each stored once."""
     stored: list[RecordedEvent] = []
-    by_school: dict[str, list[NewEvent]] = {}
+    by_stream: dict[str, list[NewEvent]] = {}
     for fact in facts:
-        if not isinstance(fact, SchoolRegistered | ClassRegistered | StudentEnrolled):
+        if not isinstance(fact, SchoolRegistered | ClassRegistered | StudentEnrolled
+                          | AccountCreated):
             raise TypeError(f"not a roster fact: {fact!r}")
         type_name, payload = to_payload(fact)
-        by_school.setdefault(fact.school_id, []).append(
+        by_stream.setdefault(stream_id(fact), []).append(
             NewEvent(
                 type_name,
                 payload,
@@ -73,8 +75,7 @@ def register(
                 occurred_at,
             )
         )
-    for school_id, events in by_school.items():
-        stream = roster_stream_id(school_id)
+    for stream, events in by_stream.items():
         known = {e.event_id for e in store.read_stream(stream)}
         fresh = [e for e in events if e.event_id not in known]
         if fresh:

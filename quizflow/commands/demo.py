@@ -51,9 +51,41 @@ def command(
         f"{summary.answers:,} answers, {summary.passes:,} passes, {summary.restarts:,} restarts; "
         f"{summary.events_appended:,} new events ({summary.elapsed_s:.0f} s)"
     )
+    accounts = _demo_accounts(login_database_url("signin", settings), seed)
     run = _pipeline(settings, login_database_url("pipeline", settings))
     reports = _reports(settings, summary)
-    _tour(settings, reports, time.monotonic() - started, run)
+    _tour(settings, reports, time.monotonic() - started, run, accounts)
+
+
+# The only passwords Quizflow ever sets by itself, and only in the demo, which says so.
+DEMO_PASSWORDS = {
+    "student": "demo student password",
+    "teacher": "demo teacher password",
+    "editor": "demo editor password",
+    "admin": "demo admin password",
+}
+
+
+def _demo_accounts(signin_url: str, seed: int) -> list[tuple[str, str, str, str]]:
+    """(role, username, name, password) of one demo account per role, with their passwords
+    set (kept if set before)."""
+    import psycopg
+
+    from quizflow.accounts.admin import ensure_password
+    from quizflow.simulate.roster import build_roster
+
+    roster = build_roster(seed, 1, 1)
+    student = roster.students[0]
+    school_class = student.school_class
+    school = school_class.school_id
+    chosen = [("student", student.student_id, student.name),
+              ("teacher", school_class.teacher_id, school_class.teacher_name),
+              ("editor", f"{school}-editor", f"{school} content editor"),
+              ("admin", f"{school}-admin", f"{school} admin")]
+    with psycopg.connect(signin_url, autocommit=True) as conn:
+        for role, account_id, _ in chosen:
+            ensure_password(conn, account_id, account_id, DEMO_PASSWORDS[role])
+    return [(role, account_id, name, DEMO_PASSWORDS[role]) for role, account_id, name in chosen]
 
 
 def _simulate(store: Any, students: int, days: int, seed: int) -> Any:
@@ -109,16 +141,13 @@ def _reports(settings: Any, summary: Any) -> dict[str, Any]:
     return {"teacher": teacher, "hard": hard, "weeks": weeks}
 
 
-def _tour(settings: Any, reports: dict[str, Any], seconds: float, run: Any) -> None:
+def _tour(settings: Any, reports: dict[str, Any], seconds: float, run: Any,
+          accounts: list[tuple[str, str, str, str]]) -> None:
     from quizflow.reports.hard_questions import load_hard_questions
     from quizflow.warehouse import open_published
 
     with open_published(settings.published_path) as con:
         hardest = load_hard_questions(con, limit=5)
-        account = con.execute(
-            "select student_id, student_name, class_id, teacher_id, teacher_name"
-            " from roster order by class_id, student_id limit 1"
-        ).fetchone()
     err.rule("[bold]The five hardest questions")
     for rank, item in enumerate(hardest, start=1):
         facility = item["facility"]
@@ -141,13 +170,12 @@ def _tour(settings: Any, reports: dict[str, Any], seconds: float, run: Any) -> N
         err.print(f"            e.g. {example}")
     err.print(f"            {reports['hard']}")
     err.rule("[bold]Go on")
-    if account:
-        student_id, student_name, class_id, teacher_id, teacher_name = account
-        err.print(
-            "uv run quizflow serve                      then open http://127.0.0.1:8000\n"
-            f"    sign in as student [bold]{student_id}[/] ({student_name}) "
-            f"or teacher [bold]{teacher_id}[/] ({teacher_name}, class {class_id})"
-        )
+    err.print("uv run quizflow serve                      then open http://127.0.0.1:8000")
+    err.print("    [yellow]demo accounts[/] (demo passwords: for trying Quizflow out, never for "
+              "real students):")
+    for role, username, name, password in accounts:
+        err.print(f"    {role:8} username [bold]{username}[/]  password [bold]{password}[/]"
+                  f"  ({name})")
     err.print("uv run quizflow hard-questions --limit 10")
     err.print("uv run quizflow query --list")
     err.print("uv run quizflow pipeline dev                 (dagster dev -w workspace.yaml)")

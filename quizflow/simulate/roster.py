@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import time
 
-from quizflow.quiz import ClassRegistered, Event, SchoolRegistered, StudentEnrolled
+from quizflow.quiz import AccountCreated, ClassRegistered, Event, SchoolRegistered, StudentEnrolled
 from quizflow.simulate import names
 from quizflow.simulate.seeding import stream
 
@@ -61,7 +61,23 @@ class Roster:
             StudentEnrolled(s.school_class.school_id, s.school_class.class_id, s.student_id, s.name)
             for s in self.students
         ]
-        return facts
+        return facts + self.accounts()
+
+    def accounts(self) -> list[AccountCreated]:
+        """An account for every student and teacher, and an admin and a content editor per
+        school (``{school_id}-admin``, ``{school_id}-editor``). Accounts have no password: one
+        is set with an activation code (``quizflow accounts codes``), or by the demo."""
+        accounts = [AccountCreated(s.student_id, s.school_class.school_id, s.name, ("student",))
+                    for s in self.students]
+        teachers = {c.teacher_id: c for c in self.classes}
+        accounts += [AccountCreated(t, c.school_id, c.teacher_name, ("teacher",))
+                     for t, c in teachers.items()]
+        for school in self.schools:
+            accounts.append(AccountCreated(f"{school.school_id}-admin", school.school_id,
+                                           f"{school.name} admin", ("admin",)))
+            accounts.append(AccountCreated(f"{school.school_id}-editor", school.school_id,
+                                           f"{school.name} content editor", ("editor",)))
+        return accounts
 
 
 def build_roster(seed: int, students: int, schools: int = 2) -> Roster:

@@ -27,7 +27,9 @@ def test_the_demo_builds_everything_and_a_second_run_adds_nothing(
     first = demo(home, pg_url)
     assert first.returncode == 0, first.stderr
     assert "The five hardest questions" in first.stderr
-    assert "sign in as student" in first.stderr
+    assert "demo accounts" in first.stderr
+    for role in ("student", "teacher", "editor", "admin"):
+        assert f"demo {role} password" in first.stderr
     assert (home / "reports" / "hard-questions.html").exists()
     teacher_reports = sorted((home / "reports" / "teacher").glob("*/*.html"))
     assert teacher_reports, "no teacher report written"

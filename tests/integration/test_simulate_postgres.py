@@ -47,7 +47,11 @@ def test_a_small_simulation_produces_every_kind_of_quiz_event(
 ) -> None:
     _, summary = simulated
     types = Counter(row[3] for row in stored(pg_url))
-    assert set(types) == set(EVENT_TYPES)
+    # Everything but what only an administrator does (moves, renames, roles, deactivation).
+    assert set(types) == {t for t in EVENT_TYPES
+                          if t.startswith(("chapter-quiz/", "course/", "roster/"))
+                          and t not in ("roster/StudentMoved", "roster/StudentRenamed")
+                          } | {"accounts/AccountCreated"}
     assert types["roster/StudentEnrolled"] == 10
     assert summary.passes > 0 and summary.restarts > 0 and summary.rejected == 0
     assert 0.2 < summary.correct_share < 0.9

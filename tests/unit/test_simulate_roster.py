@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from quizflow.quiz import ClassRegistered, SchoolRegistered, StudentEnrolled
+from quizflow.quiz import AccountCreated, ClassRegistered, SchoolRegistered, StudentEnrolled
 from quizflow.simulate.names import FIRST_NAMES
 from quizflow.simulate.roster import build_roster
 
@@ -43,6 +43,16 @@ def test_the_roster_facts_register_schools_before_classes_before_students() -> N
     facts = build_roster(seed=7, students=60).facts()
     kinds = [type(f) for f in facts]
     assert kinds == sorted(
-        kinds, key=[SchoolRegistered, ClassRegistered, StudentEnrolled].index
+        kinds, key=[SchoolRegistered, ClassRegistered, StudentEnrolled, AccountCreated].index
     )
     assert kinds.count(StudentEnrolled) == 60
+
+
+def test_every_student_and_teacher_gets_an_account_and_each_school_an_admin_and_editor() -> None:
+    roster = build_roster(seed=7, students=60)
+    accounts = {a.account_id: a.roles for a in roster.accounts()}
+    assert all(accounts[s.student_id] == ("student",) for s in roster.students)
+    assert all(accounts[c.teacher_id] == ("teacher",) for c in roster.classes)
+    for school in roster.schools:
+        assert accounts[f"{school.school_id}-admin"] == ("admin",)
+        assert accounts[f"{school.school_id}-editor"] == ("editor",)
