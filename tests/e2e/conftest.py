@@ -140,7 +140,14 @@ def auth_settings() -> AuthSettings:
 
 
 @pytest.fixture
-def site(pg_url: str, tmp_path: Path, auth_settings: AuthSettings) -> Iterator[Site]:
+def site_port() -> int:
+    """The site's port; a test module may override this fixture (to know it in advance)."""
+    return free_port()
+
+
+@pytest.fixture
+def site(pg_url: str, tmp_path: Path, auth_settings: AuthSettings,
+         site_port: int) -> Iterator[Site]:
     store = PostgresEventStore(pg_url, max_size=6)
     publish_course(store, COURSE)
     add_accounts(pg_url, store)
@@ -152,7 +159,7 @@ def site(pg_url: str, tmp_path: Path, auth_settings: AuthSettings) -> Iterator[S
     ctx = WebContext(store, handler, model, reports_dir, read_wait_s=20.0,
                      signin_url=pg_url, signin_role=ACCOUNTS_GROUP, auth=auth_settings)
     app = create_app(ctx, SECRET)
-    port = free_port()
+    port = site_port
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
