@@ -47,7 +47,8 @@ def shown_question(tab: Page) -> str:
 
 def test_a_student_gets_one_wrong_starts_over_and_passes(site: Site, tab: Page) -> None:
     tab.goto(site.url)
-    tab.fill("#user_id", "alice")
+    tab.fill("#username", "alice")
+    tab.fill("#password", site.password)
     tab.click("button[type=submit]")
     tab.click(f'a[href="/quiz/{COURSE_ID}/{CHAPTER_ID}"]')
     tab.click("#start")
