@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from quizflow.app.readmodel_views import (
     Outcome,
     QuizKey,
     QuizView,
+    RecentAnswer,
     SchoolClass,
     Student,
     Teacher,
@@ -44,8 +46,8 @@ from quizflow.quiz import (
     from_payload,
 )
 
-__all__ = ["Account", "Outcome", "QuizKey", "QuizView", "ReadModel", "SchoolClass", "Student",
-           "Teacher"]
+__all__ = ["Account", "Outcome", "QuizKey", "QuizView", "ReadModel", "RecentAnswer",
+           "SchoolClass", "Student", "Teacher"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,8 @@ log = logging.getLogger(__name__)
 # After the subscription fails (database restart, network), wait this long before resuming
 # from the cursor; the model keeps serving what it has meanwhile (lag, never loss).
 _RETRY_S = 1.0
+# The answers kept per student for the teacher's pages (newest first); older ones drop off.
+RECENT_ANSWERS = 20
 
 
 @dataclass
@@ -80,6 +84,7 @@ class ReadModel:
         self._roster = Roster()
         self._quizzes: dict[str, dict[QuizKey, QuizView]] = {}
         self._student_cursor: dict[str, Cursor] = {}  # the latest event of each student's quizzes
+        self._recent: dict[str, tuple[RecentAnswer, ...]] = {}  # newest first, RECENT_ANSWERS
         # Async views waiting for a cursor; resolved from the subscriber thread.
         self._waiters: list[tuple[Cursor, asyncio.Future[bool]]] = []
 
@@ -163,16 +168,31 @@ class ReadModel:
             self._stats.skipped += 1
             return
         outcome, inputs = view.last_outcome, view.last_inputs
-        if isinstance(domain, QuestionAnsweredCorrectly):
-            outcome, inputs = "correct", domain.inputs
-        elif isinstance(domain, QuestionAnsweredIncorrectly):
-            outcome, inputs = "incorrect", domain.inputs
+        answers, mistakes = view.answers, view.mistakes
+        if isinstance(domain, QuestionAnsweredCorrectly | QuestionAnsweredIncorrectly):
+            correct = isinstance(domain, QuestionAnsweredCorrectly)
+            outcome, inputs = ("correct" if correct else "incorrect"), domain.inputs
+            answers, mistakes = answers + 1, mistakes + (0 if correct else 1)
+            self._remember_answer(event, student_id, domain, correct)
         elif isinstance(domain, QuestionAssigned | QuizStarted):
             # A new question (next, start over, a new attempt) clears the last message.
             outcome, inputs = None, {}
-        quizzes[key] = QuizView(state, outcome, inputs, event.cursor, event.version)
+        quizzes[key] = QuizView(state, outcome, inputs, event.cursor, event.version,
+                                answers, mistakes)
         if self._student_cursor.get(student_id, START) < event.cursor:
             self._student_cursor[student_id] = event.cursor
+
+    def _remember_answer(self, event: RecordedEvent, student_id: str,
+                         domain: QuestionAnsweredCorrectly | QuestionAnsweredIncorrectly,
+                         correct: bool) -> None:
+        # Ids and field names come from a short list of content, so they are interned: each
+        # event's JSON would otherwise give every kept answer copies of its own.
+        answer = RecentAnswer(
+            event.occurred_at, sys.intern(domain.course_id), sys.intern(domain.chapter_id),
+            sys.intern(domain.question_id),
+            tuple((sys.intern(name), value) for name, value in domain.inputs.items()), correct)
+        kept = self._recent.get(student_id, ())
+        self._recent[student_id] = (answer, *kept[:RECENT_ANSWERS - 1])
 
     def apply_own(self, events: Sequence[RecordedEvent]) -> bool:
         """Fold a command's stored events into its quiz now, ahead of the subscription.
@@ -260,6 +280,11 @@ class ReadModel:
     def quizzes_of(self, student_id: str) -> dict[QuizKey, QuizView]:
         with self._changed:
             return dict(self._quizzes.get(student_id, {}))
+
+    def recent_answers(self, student_id: str) -> tuple[RecentAnswer, ...]:
+        """The student's last answers (at most ``RECENT_ANSWERS``), newest first."""
+        with self._changed:
+            return self._recent.get(student_id, ())
 
     def wait_for(self, cursor: Cursor | None, timeout: float = 2.0) -> bool:
         """Block until the model has applied ``cursor``; False when ``timeout`` ran out first."""

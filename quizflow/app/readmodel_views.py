@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from quizflow.eventstore import START, Cursor
@@ -22,6 +23,21 @@ class QuizView:
     last_inputs: Mapping[str, str] = field(default_factory=dict)
     cursor: Cursor = START
     version: int = 0  # stream version of the last event folded in
+    answers: int = 0  # answers given in this chapter, every attempt
+    mistakes: int = 0  # of which wrong
+
+
+@dataclass(frozen=True, slots=True)
+class RecentAnswer:
+    """One answer a student gave, as a teacher reviews it. Slotted and with its ids interned:
+    the model keeps the last few of every student in the school."""
+
+    occurred_at: datetime
+    course_id: str
+    chapter_id: str
+    question_id: str
+    inputs: tuple[tuple[str, str], ...]  # (field name, what the student typed), in order
+    correct: bool
 
 
 @dataclass(frozen=True)

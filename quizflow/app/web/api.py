@@ -25,6 +25,7 @@ from quizflow.app.web.context import (
     who_is_asking,
 )
 from quizflow.app.web.errors import WebError, status_for
+from quizflow.app.web.teacher_views import student_report
 from quizflow.app.web.views import chapters_view, classes_view, quiz_view, view_from_result
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=100)]
@@ -139,3 +140,11 @@ async def start_over(request: Request, course_id: str, chapter_id: str, body: Co
 async def teacher_classes(request: Request,
                           who: Annotated[Identity, Depends(teacher)]) -> list[dict[str, Any]]:
     return classes_view(context(request).model, who.user_id)
+
+
+@router.get("/teacher/students/{student_id}",
+            responses={404: {"description": "not a student of one of your classes"}},
+            summary="One of your students: progress per chapter and recent answers (teachers)")
+async def teacher_student(request: Request, student_id: str,
+                          who: Annotated[Identity, Depends(teacher)]) -> dict[str, Any]:
+    return student_report(context(request).model, who, student_id)

@@ -19,7 +19,7 @@ from quizflow.app.web.errors import WebError, status_for
 from quizflow.app.web.forms import page as _page
 from quizflow.app.web.forms import read_form
 from quizflow.app.web.forms import redirect as _redirect
-from quizflow.app.web.views import chapters_view, classes_view, quiz_view
+from quizflow.app.web.views import chapters_view, quiz_view
 
 router = APIRouter(include_in_schema=False)
 INPUT_PREFIX = "answer."
@@ -87,10 +87,3 @@ async def quiz_command(request: Request, course_id: str, chapter_id: str, action
         return _quiz_page(request, who, course_id, chapter_id, status=status,
                           error=result.reason)
     return _redirect(f"/quiz/{course_id}/{chapter_id}")
-
-
-@router.get("/teacher")
-async def teacher_home(request: Request) -> Response:
-    who = await signed_in(request, "teacher")
-    return _page(request, "teacher.html", who=who,
-                 classes=classes_view(context(request).model, who.user_id))

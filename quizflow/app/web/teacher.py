@@ -1,0 +1,39 @@
+"""The teacher's pages: their classes, a class's progress per chapter, and a page per student
+with their progress and recent answers. Only the teacher's own classes and students (see
+``teacher_views``); the JSON twin of the student page is ``GET /api/teacher/students/{id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from quizflow.app.auth import Identity
+from quizflow.app.web.context import context, teacher
+from quizflow.app.web.forms import page
+from quizflow.app.web.teacher_views import class_view, own_class, student_report
+from quizflow.app.web.views import classes_view
+
+router = APIRouter(include_in_schema=False)
+Teacher = Annotated[Identity, Depends(teacher)]
+
+
+@router.get("/teacher")
+async def teacher_home(request: Request, who: Teacher) -> Response:
+    return page(request, "teacher.html", who=who,
+                classes=classes_view(context(request).model, who.user_id))
+
+
+@router.get("/teacher/classes/{class_id}")
+async def class_page(request: Request, class_id: str, who: Teacher) -> Response:
+    model = context(request).model
+    return page(request, "teacher_class.html", who=who,
+                view=class_view(model, own_class(model, who, class_id)))
+
+
+@router.get("/teacher/students/{student_id}")
+async def student_page(request: Request, student_id: str, who: Teacher) -> Response:
+    return page(request, "teacher_student.html", who=who,
+                view=student_report(context(request).model, who, student_id))
