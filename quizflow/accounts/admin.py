@@ -296,3 +296,15 @@ def ensure_password(conn: psycopg.Connection[Any], account_id: str, username: st
         credentials.add(conn, account_id, username, passwords.hash_password(password))
     elif found.password_hash is None:
         credentials.set_password_hash(conn, account_id, passwords.hash_password(password))
+
+
+def set_password(conn: psycopg.Connection[Any], account_ids: Sequence[str],
+                 password: str) -> None:
+    """Give these accounts one password (hashed once), making credentials where missing with
+    the account id as username: for simulated students, never for people."""
+    password_hash = passwords.hash_password(password)
+    for account_id in account_ids:
+        if credentials.of_account(conn, account_id) is None:
+            credentials.add(conn, account_id, account_id, password_hash)
+        else:
+            credentials.set_password_hash(conn, account_id, password_hash)

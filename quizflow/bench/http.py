@@ -27,21 +27,26 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
+from quizflow.accounts.admin import set_password
 from quizflow.app.handler import CommandHandler
 from quizflow.app.publishing import publish_course, register
+from quizflow.app.web.accounts import ACCOUNTS_GROUP
 from quizflow.bench.http_load import STUDENT_ID
 from quizflow.content import load_course_file, sample_course_path
 from quizflow.eventstore.admin import create_database, drop_database
 from quizflow.eventstore.migrate import migrate
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.quiz import (
+    AccountCreated,
     ClassRegistered,
     SchoolRegistered,
     StartQuiz,
     StudentEnrolled,
     SubmitAnswer,
 )
+from quizflow.settings import load_settings
 
 WRITE_P99_MS = 30.0
 READ_P99_MS = 100.0
@@ -54,6 +59,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The bench's students are made up; each run's database is dropped at its end.
+BENCH_PASSWORD = "bench student password"
+
+
 def _roster(students: int) -> list[Any]:
     facts: list[Any] = [SchoolRegistered("bench-school", "Bench School")]
     for number in range(students):
@@ -63,6 +72,8 @@ def _roster(students: int) -> list[Any]:
                                          f"bench-teacher-{number // CLASS_SIZE:03d}", "Teacher"))
         facts.append(StudentEnrolled("bench-school", class_id, STUDENT_ID.format(number),
                                      f"Student {number}"))
+        facts.append(AccountCreated(STUDENT_ID.format(number), "bench-school",
+                                    f"Student {number}", ("student",)))
     return facts
 
 
@@ -72,23 +83,29 @@ class Server:
     def __init__(self, db_url: str, pool_size: int, log: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The login roles are the server's: the served app uses the passwords this home
+        # keeps (a home of its own would set new ones under every other process).
         env = {**os.environ, "QUIZFLOW_DATABASE_URL": db_url,
                "QUIZFLOW_SECRET": secrets.token_urlsafe(24),
-               "QUIZFLOW_HOME": str(log.parent)}
+               "QUIZFLOW_HOME": str(log.parent),
+               "QUIZFLOW_DB_LOGINS_FILE": str(load_settings().db_logins_path),
+               # Bench students act as fast as the load asks: no per-student command limit.
+               "QUIZFLOW_COMMANDS_PER_SECOND": "100000", "QUIZFLOW_COMMAND_BURST": "100000"}
         self._log = log.open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from quizflow.cli import main; main()", "serve",
              "--host", "127.0.0.1", "--port", str(self.port), "--pool-size", str(pool_size)],
             env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, students: int, timeout: float = 90.0) -> None:
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Until the server's read model has caught up with the log (the roster included)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"quizflow serve exited with {self.process.returncode}")
             try:
                 health = httpx.get(f"{self.url}/api/health", timeout=2).json()
-                if health["read_model"]["students"] >= students:
+                if health["read_model"]["behind"] is False:
                     return
             except (httpx.HTTPError, ValueError, KeyError):
                 pass
@@ -108,7 +125,8 @@ class Server:
 def _load(url: str, students: int, seconds: float, first: int, seed: int) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "quizflow.bench.http_load", "--url", url, "--students",
-         str(students), "--seconds", str(seconds), "--first", str(first), "--seed", str(seed)],
+         str(students), "--seconds", str(seconds), "--first", str(first), "--seed", str(seed),
+         "--password", BENCH_PASSWORD],
         capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the load process failed:\n{done.stderr[-3000:]}")
@@ -154,12 +172,15 @@ def run(server_url: str, *, students: int = 100, seconds: float = 15.0,
         with PostgresEventStore(db_url) as store:
             publish_course(store, load_course_file(sample_course_path()))
             register(store, _roster(most))
+            with psycopg.connect(db_url, autocommit=True) as conn:
+                conn.execute(f"set role {ACCOUNTS_GROUP}")
+                set_password(conn, [STUDENT_ID.format(n) for n in range(most)], BENCH_PASSWORD)
             baseline = _direct_baseline(store)
         progress(f"direct handler baseline: {baseline}")
         with tempfile.TemporaryDirectory(prefix="quizflow-bench-http-") as home:
             server = Server(db_url, pool_size, Path(home) / "serve.log")
             try:
-                server.wait_ready(most)
+                server.wait_ready()
                 headline = _load(server.url, students, seconds, 0, 1)
                 progress(f"{students} students: write {headline['write']}, "
                          f"read {headline['read']}")

@@ -60,7 +60,7 @@ def command(
                               workers=workers)
     driver: Driver | None = None
     if via is Via.http:
-        http = HttpDriver(url)
+        http = HttpDriver(url, _simulation_password(config))
         try:
             http.check()
         except ServerUnavailable as error:
@@ -83,6 +83,27 @@ def command(
         print_json(summary.as_json())
     else:
         _print_summary(summary.as_json())
+
+
+def _simulation_password(config: Any) -> str:
+    """A password of this run for the simulated students, who sign in over HTTP with it."""
+    import secrets
+
+    import psycopg
+
+    from quizflow.accounts.admin import set_password
+    from quizflow.database import login_database_url
+    from quizflow.simulate.roster import build_roster
+
+    roster = build_roster(config.seed, config.students, config.schools)
+    password = secrets.token_urlsafe(18)
+    try:
+        with psycopg.connect(login_database_url("signin"), autocommit=True) as conn:
+            set_password(conn, [s.student_id for s in roster.students], password)
+    except psycopg.OperationalError as error:
+        err.print(f"[red]PostgreSQL unavailable:[/] {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(1) from None
+    return password
 
 
 def _open_store(workers: int) -> Any:

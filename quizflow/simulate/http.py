@@ -35,9 +35,13 @@ class ServerUnavailable(RuntimeError):
 
 class HttpDriver:
     def __init__(
-        self, url: str, *, timeout_s: float = 10.0, sign_in_patience_s: float = SIGN_IN_PATIENCE_S
+        self, url: str, password: str, *, timeout_s: float = 10.0,
+        sign_in_patience_s: float = SIGN_IN_PATIENCE_S
     ) -> None:
+        """``password``: the one the simulated students' accounts were given for this run
+        (their username is their id)."""
         self.url = url.rstrip("/")
+        self._password = password
         self._patience = sign_in_patience_s
         self._transport = httpx.HTTPTransport(retries=1)  # shared pool, one cookie jar each
         self._timeout = timeout_s
@@ -74,6 +78,11 @@ class HttpDriver:
             body["inputs"] = dict(command.inputs)
         quiz = f"/api/quizzes/{command.course_id}/{command.chapter_id}"
         response = client.post(f"{quiz}/{_ACTIONS[type(command)]}", json=body)
+        while response.status_code == 429:
+            # Over the server's per-student command limit: wait as told, then the same command
+            # again (its id makes a retry safe).
+            time.sleep(float(response.headers.get("retry-after", "1")))
+            response = client.post(f"{quiz}/{_ACTIONS[type(command)]}", json=body)
         document = _json(response)
         if response.status_code >= 500 or "status" not in document:
             raise ServerUnavailable(
@@ -109,7 +118,8 @@ class HttpDriver:
         client = self._new_client()
         deadline = time.monotonic() + self._patience
         while True:
-            response = client.post("/api/signin", json={"user_id": student_id})
+            response = client.post("/api/signin", json={"username": student_id,
+                                                         "password": self._password})
             if response.status_code == 200:
                 break
             if response.status_code != 401 or time.monotonic() > deadline:

@@ -13,14 +13,18 @@ import psycopg
 import pytest
 import uvicorn
 
+from quizflow.accounts.admin import set_password
+from quizflow.accounts.settings import AuthSettings
 from quizflow.app.handler import CommandHandler
 from quizflow.app.readmodel import ReadModel
 from quizflow.app.web import WebContext, create_app
+from quizflow.app.web.accounts import ACCOUNTS_GROUP
 from quizflow.app.web.server import ModelCatalog
 from quizflow.eventstore import InMemoryEventStore
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.simulate import SimulationConfig, simulate
 from quizflow.simulate.http import HttpDriver
+from quizflow.simulate.roster import build_roster
 
 CONFIG = SimulationConfig(students=6, days=2, seed=21, workers=3)
 
@@ -31,12 +35,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+PASSWORD = "the simulation's password"
+
+
 @pytest.fixture
 def server(pg_url: str, tmp_path: Path) -> Iterator[tuple[str, PostgresEventStore]]:
     store = PostgresEventStore(pg_url, max_size=8)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"set role {ACCOUNTS_GROUP}")
+        set_password(conn, [s.student_id for s in build_roster(CONFIG.seed, CONFIG.students,
+                                                                CONFIG.schools).students],
+                     PASSWORD)
     model = ReadModel(store)
+    # Simulated students act as fast as the machine allows: no per-student command limit.
     ctx = WebContext(store, CommandHandler(store, ModelCatalog(store, model)), model,
-                     tmp_path / "reports", read_wait_s=20.0)
+                     tmp_path / "reports", read_wait_s=20.0, signin_url=pg_url,
+                     signin_role=ACCOUNTS_GROUP,
+                     auth=AuthSettings(commands_per_second=10_000, command_burst=10_000))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(ctx, "test-secret"), host="127.0.0.1",
                                            port=port, log_level="warning", lifespan="on"))
@@ -67,7 +82,7 @@ def test_over_http_students_take_the_same_quizzes_as_through_the_handler(
 ) -> None:
     url, store = server
     # The server learns the roster from its subscription; on a busy shared database that lags.
-    driver = HttpDriver(url, sign_in_patience_s=60.0)
+    driver = HttpDriver(url, PASSWORD, sign_in_patience_s=60.0)
     try:
         over_http = simulate(store, CONFIG, driver=driver)
     finally:
@@ -87,7 +102,7 @@ def test_over_http_a_rerun_appends_nothing(
     pg_url: str, server: tuple[str, PostgresEventStore]
 ) -> None:
     url, store = server
-    driver = HttpDriver(url, sign_in_patience_s=60.0)
+    driver = HttpDriver(url, PASSWORD, sign_in_patience_s=60.0)
     try:
         first = simulate(store, CONFIG, driver=driver)
         before = quiz_events(pg_url)
