@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -117,15 +119,20 @@ def codes(
     school_class: str | None = typer.Option(None, "--class", help="Every student of a class."),
     who: list[str] = typer.Option([], "--account", help="An account (username or id); repeat."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
+    html: Path | None = typer.Option(None, "--html", dir_okay=False, help="Also write a "
+                                     "printable A4 sheet of cards (one per account) to FILE."),
+    url: str | None = typer.Option(None, "--url", help="The site's address for the cards "
+                                   "(default: QUIZFLOW_PUBLIC_URL)."),
 ) -> None:
     """Issue new one-time activation codes (a lost password too: the old one stays until the
     code is used). Each account's earlier unused codes stop working."""
-    from quizflow.accounts import admin
+    from quizflow.accounts import admin, code_sheet
     from quizflow.accounts.settings import load_auth_settings
 
     if not school_class and not who:
         raise _fail("name a class (--class) or accounts (--account)")
-    ttl = load_auth_settings().activation_code_ttl_s
+    settings = load_auth_settings()
+    ttl = settings.activation_code_ttl_s
     with _opened() as (store, conn):
         try:
             ids = [_account_id(conn, w) for w in who]
@@ -134,6 +141,15 @@ def codes(
             rows = admin.issue_codes(store, conn, ids, ttl)
         except admin.AdminError as error:
             raise _fail(str(error)) from None
+        if html is not None:
+            cards = code_sheet.cards_from_store(store, rows)
+            address = code_sheet.signin_address(url or settings.public_url)
+            title = school_class or "Activation codes"
+            html.write_text(code_sheet.render_standalone(cards, address, title),
+                            encoding="utf-8")
+            err.print(f"wrote {len(cards)} cards to {escape(str(html))}"
+                      + ("" if url or settings.public_url else
+                         " (no address on them: pass --url or set QUIZFLOW_PUBLIC_URL)"))
     print_rows(rows, fmt, title="Activation codes")
 
 
@@ -186,3 +202,57 @@ def school_class_command(
         except admin.AdminError as error:
             raise _fail(str(error)) from None
     err.print(f"class {class_id} {'registered' if changed else 'unchanged'}")
+
+
+class ImportFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("import")
+def import_roster(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                                help="The school's CSV export: student number, name, class "
+                                "(and optionally e-mail), with a header line."),
+    school: str | None = typer.Option(None, help="The school (default: the only school)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would change."),
+    fmt: ImportFormat = typer.Option(ImportFormat.table, "--format", help="table or json."),
+) -> None:
+    """Import a roster: new classes and students are added, moved and renamed students
+    changed; nobody is removed. The whole file is checked first: with any wrong line, every
+    problem is printed and nothing is written (exit code 2). New students get no password:
+    issue them codes (`accounts codes --class ID --html cards.html`)."""
+    from quizflow.accounts import admin, roster_import
+
+    data = file.read_bytes()
+    with _opened() as (store, conn):
+        try:
+            school_id = school or admin.school_of(store, None)
+            plan = roster_import.import_roster(store, conn, school_id, data, dry_run=dry_run)
+        except roster_import.RosterInvalid as invalid:
+            for problem in invalid.problems:
+                err.print(f"[red]{escape(file.name)}:[/] {escape(str(problem))}")
+            err.print(f"{len(invalid.problems)} problem(s); nothing was imported")
+            raise typer.Exit(2) from None
+        except admin.AdminError as error:
+            raise _fail(str(error)) from None
+    for warning in plan.warnings:
+        err.print(f"[yellow]warning:[/] {escape(str(warning))}")
+    if fmt is ImportFormat.json:
+        print_json({**plan.as_dict(), "dry_run": dry_run})
+        return
+    changes = (
+        [{"change": "new class", "line": "", "id": c.class_id, "name": c.name, "class": "",
+          "username": ""} for c in plan.new_classes]
+        + [{"change": "new student", "line": s.line, "id": s.student_id, "name": s.name,
+            "class": s.class_name, "username": s.username} for s in plan.creates]
+        + [{"change": "moved", "line": m.line, "id": m.student_id, "name": m.name,
+            "class": f"{m.from_class} -> {m.to_class_name}", "username": ""}
+           for m in plan.moves]
+        + [{"change": "renamed", "line": r.line, "id": r.student_id,
+            "name": f"{r.old_name} -> {r.new_name}", "class": "", "username": ""}
+           for r in plan.renames])
+    if changes:
+        print_rows(changes, Format.table, title="Would change" if dry_run else "Changed")
+    print_rows([plan.summary()], Format.table, title="Dry run: nothing written" if dry_run
+               else f"Imported into {plan.school_id}")

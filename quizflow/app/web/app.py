@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from quizflow.app.web import api, errors, pages, reports, signin, sso, teacher
+from quizflow.app.web import admin, api, errors, pages, reports, signin, sso, teacher
 from quizflow.app.web.accounts import WebAccounts
 from quizflow.app.web.context import WebContext
 from quizflow.app.web.middleware import MAX_BODY, Guard
@@ -90,6 +90,7 @@ def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
     app.include_router(api.writes)
     app.include_router(pages.router)
     app.include_router(reports.router)
+    app.include_router(admin.router)
     app.include_router(teacher.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # Outermost first: the size limit and headers see every request, the session every route.

@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from quizflow.app.web.errors import BodyTooLarge
 
 MAX_BODY = 16 * 1024
+# Paths (exact) that take a larger body: an uploaded roster file.
+LARGER_BODIES = {"/admin/import": 2 * 1024 * 1024}
 
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -42,12 +44,12 @@ class Guard:
             return
         started = time.perf_counter()
         path: str = scope.get("path", "")
+        limit = max(self.max_body, LARGER_BODIES.get(path, 0))
         length = _content_length(scope)
-        if length is not None and length > self.max_body:
-            await _refuse(send, path, self.max_body)
+        if length is not None and length > limit:
+            await _refuse(send, path, limit)
             return
         received = 0
-        limit = self.max_body
 
         async def counted_receive() -> Message:
             # Bodies without (or lying about) a Content-Length are counted as they arrive.
