@@ -4,6 +4,7 @@ with recent answers and mistakes; only for the teacher's own classes."""
 from __future__ import annotations
 
 import html
+import re
 import time
 import uuid
 from typing import Any
@@ -125,3 +126,25 @@ def test_students_and_editors_are_refused_and_anonymous_visitors_sent_to_sign_in
     anonymous = site.client()
     assert anonymous.get("/teacher/students/alice").status_code == 303
     assert anonymous.get("/api/teacher/students/alice").status_code == 401
+
+
+def test_a_teacher_prints_codes_for_her_own_class_only(site: Site) -> None:
+    teacher = site.client("t-ada")
+    page = teacher.get("/teacher/classes/7a").text
+    form = site.hidden_fields(page, "/teacher/classes/7a/codes")
+    # Everyone in 7a has a password already: nobody is waiting for a code.
+    nobody = teacher.post("/teacher/classes/7a/codes", data={**form, "which": "new"})
+    assert "has activated their account" in nobody.text or nobody.status_code == 303
+    sheet = teacher.post("/teacher/classes/7a/codes", data={**form, "which": "all"})
+    assert sheet.status_code == 200
+    cards = dict(re.findall(r'<dd class="card-username">([^<]+)</dd>\s*'
+                            r'<dt>Code</dt><dd class="card-code">([A-Z0-9-]+)</dd>', sheet.text))
+    assert sorted(cards) == ["alice", "bob"]
+    activated = httpx.post(f"{site.url}/api/activate", json={
+        "username": "bob", "code": cards["bob"], "password": "bob's own new passphrase"})
+    assert activated.status_code == 200
+    other = site.client("t-bo")
+    other_form = site.hidden_fields(other.get("/teacher/classes/7b").text,
+                                    "/teacher/classes/7b/codes")
+    assert other.post("/teacher/classes/7a/codes",
+                      data={**other_form, "which": "all"}).status_code == 403

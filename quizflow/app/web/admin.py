@@ -323,21 +323,27 @@ async def issue_class_codes(request: Request, class_id: str) -> Response:
             raise WebError(409, "deactivated", "reactivate the account first")
         wanted = [one]
     else:
-        everyone = _text(form, "which", 20) == "all"
-        students = [s.student_id for s in model.students_of_class(class_id)]
-        logins = await _read(request, lambda _, conn: _logins(conn, students))
-        wanted = [s for s in students if s in logins and not logins[s].disabled
-                  and (everyone or not logins[s].activated)
-                  and (account := model.account(s)) is not None and account.active]
+        wanted = await class_code_targets(request, class_id, _text(form, "which", 20) == "all")
     if not wanted:
         return await _class_page(request, who, school_class, notice=(
             "Every student of this class has activated their account: to give them all a "
             "new code, choose “every student”."))
-    return await _code_sheet(request, who, wanted, school_class.name,
-                             f"/admin/classes/{class_id}")
+    return await code_sheet_page(request, who, wanted, school_class.name,
+                                 f"/admin/classes/{class_id}")
 
 
-async def _code_sheet(request: Request, who: Identity, account_ids: list[str], title: str,
+async def class_code_targets(request: Request, class_id: str, everyone: bool) -> list[str]:
+    """The class's active students who get a code: those who have not activated their
+    account yet, or ``everyone``."""
+    model = context(request).model
+    students = [s.student_id for s in model.students_of_class(class_id)]
+    logins = await _read(request, lambda _, conn: _logins(conn, students))
+    return [s for s in students if s in logins and not logins[s].disabled
+            and (everyone or not logins[s].activated)
+            and (account := model.account(s)) is not None and account.active]
+
+
+async def code_sheet_page(request: Request, who: Identity, account_ids: list[str], title: str,
                       back: str) -> Response:
     ctx = context(request)
     try:
@@ -442,7 +448,7 @@ async def issue_teacher_code(request: Request) -> Response:
     teacher = _own_account(request, who, _text(form, "account_id", 100))
     if "teacher" not in teacher.roles or not teacher.active:
         raise WebError(404, "no-teacher", "your school has no such active teacher")
-    return await _code_sheet(request, who, [teacher.account_id], teacher.name,
+    return await code_sheet_page(request, who, [teacher.account_id], teacher.name,
                              "/admin/teachers")
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from quizflow.app.auth import Identity
 from quizflow.app.web.context import context, teacher
-from quizflow.app.web.forms import page
+from quizflow.app.web.forms import page, read_form, redirect
 from quizflow.app.web.teacher_views import class_view, own_class, student_report
 from quizflow.app.web.views import classes_view
 
@@ -31,6 +31,21 @@ async def class_page(request: Request, class_id: str, who: Teacher) -> Response:
     model = context(request).model
     return page(request, "teacher_class.html", who=who,
                 view=class_view(model, own_class(model, who, class_id)))
+
+
+@router.post("/teacher/classes/{class_id}/codes")
+async def class_codes(request: Request, class_id: str, who: Teacher) -> Response:
+    """A sheet of activation codes for the class's students who have not activated their
+    account yet (or every student): teachers hand them out as admins do."""
+    from quizflow.app.web.admin import class_code_targets, code_sheet_page
+
+    school_class = own_class(context(request).model, who, class_id)
+    form = await read_form(request)
+    wanted = await class_code_targets(request, class_id, form.get("which") == "all")
+    if not wanted:
+        return redirect(f"/teacher/classes/{class_id}?codes=none")
+    return await code_sheet_page(request, who, wanted, school_class.name,
+                                 f"/teacher/classes/{class_id}")
 
 
 @router.get("/teacher/students/{student_id}")
