@@ -95,9 +95,11 @@ def new_id(prefix: str) -> str:
 def create_account(store: EventStore, conn: psycopg.Connection[Any], *, roles: Sequence[str],
                    username: str, name: str, school_id: str, class_id: str | None = None,
                    password: str | None = None, policy: passwords.PasswordPolicy | None = None,
-                   account_id: str | None = None, actor: str = "admin") -> str:
+                   account_id: str | None = None, actor: str = "admin",
+                   roster: SchoolRoster | None = None) -> str:
     """Create an account (a student is enrolled in ``class_id``; a teacher given ``class_id``
-    becomes that class's teacher). Returns the account id."""
+    becomes that class's teacher). Returns the account id. ``roster``: the school as read
+    already (many accounts at once), else it is read here."""
     roles = list(dict.fromkeys(roles))
     unknown = [r for r in roles if r not in ROLES]
     if not roles or unknown:
@@ -105,7 +107,7 @@ def create_account(store: EventStore, conn: psycopg.Connection[Any], *, roles: S
     name = name.strip()
     if not name or not username.strip():
         raise AdminError("a name and a username are needed")
-    roster = school_roster(store, school_id)
+    roster = roster if roster is not None else school_roster(store, school_id)
     if roster.name is None:
         raise AdminError(f"there is no school {school_id!r}")
     if class_id is not None and class_id not in roster.classes:

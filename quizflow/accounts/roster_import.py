@@ -436,6 +436,7 @@ def apply_plan(store: EventStore, conn: psycopg.Connection[Any], plan: ImportPla
     for new_class in plan.new_classes:
         admin.register_class(store, plan.school_id, new_class.class_id, new_class.name,
                              actor=actor)
+    roster = admin.school_roster(store, plan.school_id)  # the classes just registered included
     created = []
     for new in plan.creates:
         username = new.username
@@ -445,7 +446,7 @@ def apply_plan(store: EventStore, conn: psycopg.Connection[Any], plan: ImportPla
                 admin.create_account(store, conn, roles=["student"], username=username,
                                      name=new.name, school_id=plan.school_id,
                                      class_id=new.class_id, account_id=new.student_id,
-                                     actor=actor)
+                                     actor=actor, roster=roster)
                 break
             except credentials.UsernameTaken:
                 # Taken since the plan was made (another import, an admin at work).
