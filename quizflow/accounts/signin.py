@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from quizflow.accounts import credentials, passwords, throttle
@@ -42,12 +43,10 @@ class Authenticator:
         self._is_active = is_active
 
     def sign_in(self, username: str, password: str, address: str) -> Outcome:
-        keys = {throttle.account_key(username): throttle.ACCOUNT,
-                throttle.address_key(address): throttle.ADDRESS}
+        keys = _keys(username, address)
         with self._pool.connection() as conn:
-            wait = throttle.retry_after(conn, list(keys))
-            if wait is not None:
-                return Outcome(retry_after=wait, problem="too many attempts; try again later")
+            if (throttled := _throttled(conn, keys)) is not None:
+                return throttled
             found = credentials.find(conn, username)
             usable = found is not None and not found.disabled
             matches, rehash = passwords.verify(found.password_hash if usable and found else None,
@@ -65,12 +64,10 @@ class Authenticator:
     def activate(self, username: str, code: str, new_password: str, address: str) -> Outcome:
         """Sign in once with an activation code and choose a password (raises
         ``PasswordRejected`` before the code is used up if the password is refused)."""
-        keys = {throttle.account_key(username): throttle.ACCOUNT,
-                throttle.address_key(address): throttle.ADDRESS}
+        keys = _keys(username, address)
         with self._pool.connection() as conn:
-            wait = throttle.retry_after(conn, list(keys))
-            if wait is not None:
-                return Outcome(retry_after=wait, problem="too many attempts; try again later")
+            if (throttled := _throttled(conn, keys)) is not None:
+                return throttled
             self.policy.check(new_password, username)
             found = credentials.find(conn, username)
             with conn.transaction():
@@ -96,3 +93,16 @@ class Authenticator:
         if found is None or found.disabled or not self._is_active(account_id):
             return None
         return account_id
+
+
+def _keys(username: str, address: str) -> dict[str, throttle.Rule]:
+    return {throttle.account_key(username): throttle.ACCOUNT,
+            throttle.address_key(address): throttle.ADDRESS}
+
+
+def _throttled(conn: psycopg.Connection[Any], keys: dict[str, throttle.Rule]) -> Outcome | None:
+    """The refusal while any key is blocked (checked before any password or code)."""
+    wait = throttle.retry_after(conn, list(keys))
+    if wait is None:
+        return None
+    return Outcome(retry_after=wait, problem="too many attempts; try again later")
