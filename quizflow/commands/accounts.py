@@ -115,6 +115,21 @@ def reactivate(who: str = typer.Argument(..., help="Username or account id.")) -
 
 
 @app.command()
+def grant(who: str = typer.Argument(..., help="Username or account id."),
+          role: str = typer.Argument(..., help="student, teacher, editor or admin.")) -> None:
+    """Give an account one more role (a teacher who also edits content, say)."""
+    from quizflow.accounts import admin
+
+    with _opened() as (store, conn):
+        account_id = _account_id(conn, who)
+        try:
+            admin.grant(store, account_id, role)
+        except admin.AdminError as error:
+            raise _fail(str(error)) from None
+    err.print(f"{account_id} is now also {role}")
+
+
+@app.command()
 def codes(
     school_class: str | None = typer.Option(None, "--class", help="Every student of a class."),
     who: list[str] = typer.Option([], "--account", help="An account (username or id); repeat."),

@@ -15,9 +15,15 @@ def command(
     log_level: str = typer.Option("warning", help="debug, info, warning or error."),
 ) -> None:
     """Serve the quiz web app until interrupted (Ctrl-C)."""
+    from quizflow.accounts.settings import SettingError, load_auth_settings
     from quizflow.app.web.server import serve
     from quizflow.settings import load_settings
 
+    try:
+        load_auth_settings()
+    except SettingError as error:
+        err.print(f"[red]error:[/] {error}")
+        raise typer.Exit(2) from None
     err.print(f"Quizflow on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     serve(load_settings(), host, port, pool_size=pool_size, access_log=access_log,
           log_level=log_level)

@@ -151,3 +151,14 @@ def test_pages_are_not_cached_and_carry_a_content_security_policy(site: Site) ->
         assert response.headers["cache-control"] == "no-store", path
         assert "default-src 'self'" in response.headers["content-security-policy"], path
     assert httpx.get(f"{site.url}/docs").status_code == 404
+
+
+def test_a_teacher_report_carries_a_policy_that_runs_and_loads_nothing(site: Site) -> None:
+    reports = site.reports_dir / "teacher" / "7a"
+    reports.mkdir(parents=True)
+    (reports / "2026-W48.html").write_text("<!doctype html><title>r</title><p>report</p>")
+    response = site.client("t-ada").get("/teacher/classes/7a/reports/2026-W48.html")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
