@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
 
 from quizflow.accounts import credentials, passwords
 from quizflow.eventstore import ANY, START, EventStore, NewEvent, RecordedEvent
+from quizflow.privacy.keys import names_of
+from quizflow.privacy.sealing import ERASED
 from quizflow.quiz import (
     ROLES,
     AccountCreated,
@@ -22,6 +24,7 @@ from quizflow.quiz import (
     AccountReactivated,
     ClassRegistered,
     Event,
+    PersonalText,
     RoleGranted,
     SchoolRegistered,
     StudentEnrolled,
@@ -39,18 +42,42 @@ class AdminError(ValueError):
     """A change that cannot be made as asked; the message says why."""
 
 
+@dataclass(frozen=True)
+class RosterClass:
+    school_id: str
+    class_id: str
+    name: str
+    teacher_id: str
+    teacher_name: str
+
+
+@dataclass(frozen=True)
+class RosterStudent:
+    school_id: str
+    class_id: str
+    student_id: str
+    name: str
+
+
 @dataclass
 class SchoolRoster:
-    """One school as its roster stream says now."""
+    """One school as its roster stream says now, names opened."""
 
     school_id: str
     name: str | None = None
-    classes: dict[str, ClassRegistered] = field(default_factory=dict)
-    students: dict[str, StudentEnrolled] = field(default_factory=dict)  # the current class/name
+    classes: dict[str, RosterClass] = field(default_factory=dict)
+    students: dict[str, RosterStudent] = field(default_factory=dict)  # the current class/name
 
 
 def school_roster(store: EventStore, school_id: str) -> SchoolRoster:
+    """The school as its roster stream says now, names opened (an erased person's name reads
+    "erased student")."""
     roster = SchoolRoster(school_id)
+    names = names_of(store)
+
+    def opened(value: PersonalText, subject_id: str) -> str:
+        return names.reveal(value, subject_id) or ERASED
+
     for recorded in store.read_stream(roster_stream_id(school_id)):
         try:
             event = from_payload(recorded.type, recorded.data)
@@ -60,25 +87,29 @@ def school_roster(store: EventStore, school_id: str) -> SchoolRoster:
             case SchoolRegistered():
                 roster.name = event.name
             case ClassRegistered():
-                roster.classes[event.class_id] = event
+                roster.classes[event.class_id] = RosterClass(
+                    event.school_id, event.class_id, event.name, event.teacher_id,
+                    opened(event.teacher_name, event.teacher_id) if event.teacher_id else "")
             case StudentEnrolled():
-                roster.students[event.student_id] = event
+                roster.students[event.student_id] = RosterStudent(
+                    event.school_id, event.class_id, event.student_id,
+                    opened(event.name, event.student_id))
             case StudentMoved() if event.student_id in roster.students:
                 old = roster.students[event.student_id]
-                roster.students[event.student_id] = StudentEnrolled(
-                    old.school_id, event.class_id, old.student_id, old.name)
+                roster.students[event.student_id] = replace(old, class_id=event.class_id)
             case StudentRenamed() if event.student_id in roster.students:
                 old = roster.students[event.student_id]
-                roster.students[event.student_id] = StudentEnrolled(
-                    old.school_id, old.class_id, old.student_id, event.name)
+                roster.students[event.student_id] = replace(
+                    old, name=opened(event.name, event.student_id))
     return roster
 
 
 def append(store: EventStore, events: Iterable[Event], actor: str) -> int:
     """Append roster and account facts, each to its own stream; the number appended."""
     by_stream: dict[str, list[NewEvent]] = {}
+    names = names_of(store)
     for event in events:
-        type_name, payload = to_payload(event)
+        type_name, payload = to_payload(names.seal_fact(event))
         by_stream.setdefault(stream_id(event), []).append(
             NewEvent(type_name, payload, {"user_id": actor}, uuid.uuid4()))
     appended = 0
@@ -125,12 +156,13 @@ def create_account(store: EventStore, conn: psycopg.Connection[Any], *, roles: S
     # and the credential is removed; if they succeed, it can.
     credentials.add(conn, account_id, username, password_hash)
     facts: list[Event] = []
+    sealed = names_of(store).seal(name, account_id)
     if "student" in roles and class_id is not None:
-        facts.append(StudentEnrolled(school_id, class_id, account_id, name))
+        facts.append(StudentEnrolled(school_id, class_id, account_id, sealed))
     if "teacher" in roles and class_id is not None:
         school_class = roster.classes[class_id]
-        facts.append(ClassRegistered(school_id, class_id, school_class.name, account_id, name))
-    facts.append(AccountCreated(account_id, school_id, name, tuple(roles)))
+        facts.append(ClassRegistered(school_id, class_id, school_class.name, account_id, sealed))
+    facts.append(AccountCreated(account_id, school_id, sealed, tuple(roles)))
     try:
         append(store, facts, actor)
     except BaseException:
@@ -184,7 +216,8 @@ def rename_student(store: EventStore, school_id: str, student_id: str, name: str
         raise AdminError("a name is needed")
     if student.name == name.strip():
         return False
-    append(store, [StudentRenamed(school_id, student_id, name.strip())], actor)
+    sealed = names_of(store).seal(name.strip(), student_id)
+    append(store, [StudentRenamed(school_id, student_id, sealed)], actor)
     return True
 
 
@@ -232,13 +265,20 @@ def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: l
     names: dict[str, tuple[str, str]] = {}
     for account_id in account_ids:
         names.setdefault(account_id, ("", ""))
+    keys = names_of(store)
     for recorded in _every(store, ("roster/StudentEnrolled", "roster/StudentMoved",
                                    "roster/StudentRenamed", "accounts/AccountCreated")):
         data = recorded.data
         who = data.get("student_id") or data.get("account_id")
         if who in names:
             name, class_id = names[who]
-            names[who] = (data.get("name", name), data.get("class_id", class_id))
+            if "name" in data:
+                try:
+                    fact = from_payload(recorded.type, data)
+                except PayloadError:
+                    continue
+                name = keys.reveal(getattr(fact, "name", ""), who) or ERASED
+            names[who] = (name, data.get("class_id", class_id))
     rows = []
     for account_id in dict.fromkeys(account_ids):
         found = credentials.of_account(conn, account_id)
@@ -286,7 +326,8 @@ def register_class(store: EventStore, school_id: str, class_id: str, name: str,
         teacher_name = teacher_name or old.teacher_name
         if (old.name, old.teacher_id, old.teacher_name) == (name, teacher_id, teacher_name):
             return False
-    append(store, [ClassRegistered(school_id, class_id, name, teacher_id, teacher_name)], actor)
+    sealed = names_of(store).seal(teacher_name, teacher_id) if teacher_id else ""
+    append(store, [ClassRegistered(school_id, class_id, name, teacher_id, sealed)], actor)
     return True
 
 

@@ -15,7 +15,7 @@ from it (``student_id``), so importing the same file again changes nothing.
 from __future__ import annotations
 
 import csv
-import hashlib
+import hmac
 import io
 import re
 import unicodedata
@@ -28,6 +28,7 @@ import psycopg
 
 from quizflow.accounts import admin, credentials
 from quizflow.eventstore import EventStore
+from quizflow.privacy.keys import names_of
 
 # What the columns may be called (compared case-insensitively, ignoring spaces, "-", "_", ".").
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -264,16 +265,21 @@ def unique_username(name: str, taken: Callable[[str], bool]) -> str:
     return candidate
 
 
-def student_id(school_id: str, number: str) -> str:
+def student_id(school_id: str, number: str, secret: bytes = b"") -> str:
     """The account id of the school's student with this student number.
 
     Derived, not stored: importing the same file again finds the same students, and the
-    number itself stays out of the events. The number is personal data, and a plain hash of a
-    short number can be reversed by trying them all; a later privacy change will key this
-    hash with a secret of the school.
+    number itself stays out of the events. The number is personal data and a short one is
+    quickly tried: the hash is keyed with a secret kept beside the name keys (``secret``; the
+    in-memory store of unit tests has none).
     """
-    digest = hashlib.sha256(f"{school_id}:{number.strip()}".encode()).hexdigest()
+    digest = hmac.new(secret, f"{school_id}:{number.strip()}".encode(), "sha256").hexdigest()
     return f"s-{digest[:12]}"
+
+
+def school_student_id(store: EventStore, school_id: str, number: str) -> str:
+    """``student_id`` keyed with this store's secret: the id an import gives the student."""
+    return student_id(school_id, number, names_of(store).secret("student-number"))
 
 
 def class_slug(name: str) -> str:
@@ -355,13 +361,14 @@ def plan_import(store: EventStore, conn: psycopg.Connection[Any], school_id: str
     if roster.name is None:
         raise admin.AdminError(f"there is no school {school_id!r}")
     plan = ImportPlan(school_id)
+    secret = names_of(store).secret("student-number")
     classes = _match_classes(store, roster, lines, plan)
     names_in_school = {fold(s.name): s for s in roster.students.values()}
     taken_here: set[str] = set()
     taken = _taken(conn, taken_here)
     problems = []
     for row in lines:
-        sid = student_id(school_id, row.number)
+        sid = student_id(school_id, row.number, secret)
         class_id = classes[fold(row.class_name)]
         class_name = (roster.classes[class_id].name if class_id in roster.classes
                       else row.class_name)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from quizflow.eventstore import ANY, EventStore, NewEvent, RecordedEvent
+from quizflow.privacy.keys import names_of
 from quizflow.quiz import (
     AccountCreated,
     ClassRegistered,
@@ -58,26 +59,26 @@ def register(
     user_id: str = "admin",
     occurred_at: datetime | None = None,
 ) -> list[RecordedEvent]:
-    """Append roster facts (school, classes, students) and accounts, each stored once."""
+    """Append roster facts (school, classes, students) and accounts, each stored once. Names
+    are sealed with their person's key; the event id derives from the plain content, so the
+    same fact appended again (sealed with another nonce) is still recognised."""
     stored: list[RecordedEvent] = []
-    by_stream: dict[str, list[NewEvent]] = {}
+    by_stream: dict[str, list[tuple[uuid.UUID, Event]]] = {}
     for fact in facts:
         if not isinstance(fact, SchoolRegistered | ClassRegistered | StudentEnrolled
                           | AccountCreated):
             raise TypeError(f"not a roster fact: {fact!r}")
-        type_name, payload = to_payload(fact)
-        by_stream.setdefault(stream_id(fact), []).append(
-            NewEvent(
-                type_name,
-                payload,
-                {"user_id": user_id},
-                _content_id(type_name, payload),
-                occurred_at,
-            )
-        )
-    for stream, events in by_stream.items():
+        type_name, plain = to_payload(fact)
+        by_stream.setdefault(stream_id(fact), []).append((_content_id(type_name, plain), fact))
+    names = names_of(store)
+    for stream, candidates in by_stream.items():
         known = {e.event_id for e in store.read_stream(stream)}
-        fresh = [e for e in events if e.event_id not in known]
+        fresh = []
+        for event_id, fact in candidates:
+            if event_id not in known:
+                type_name, payload = to_payload(names.seal_fact(fact))
+                fresh.append(NewEvent(type_name, payload, {"user_id": user_id}, event_id,
+                                      occurred_at))
         if fresh:
             stored += store.append(stream, ANY, fresh)
     return stored

@@ -34,6 +34,7 @@ from quizflow.app.readmodel_views import (
     Teacher,
 )
 from quizflow.eventstore import START, Cursor, EventStore, RecordedEvent
+from quizflow.privacy.keys import names_of
 from quizflow.quiz import (
     Course,
     CoursePublished,
@@ -81,7 +82,8 @@ class ReadModel:
         self._thread: threading.Thread | None = None
         self._stats = _Stats()
         self._courses: dict[str, Course] = {}
-        self._roster = Roster()
+        # Names are sealed in the log: opened with the store's key store (plain in memory).
+        self._roster = Roster(reveal=names_of(store).reveal)
         self._quizzes: dict[str, dict[QuizKey, QuizView]] = {}
         self._student_cursor: dict[str, Cursor] = {}  # the latest event of each student's quizzes
         self._recent: dict[str, tuple[RecentAnswer, ...]] = {}  # newest first, RECENT_ANSWERS

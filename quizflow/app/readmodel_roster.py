@@ -7,14 +7,18 @@ are frozen and replaced, never mutated, so a reader may keep one after the lock 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from quizflow.app.readmodel_views import Account, SchoolClass, Student, Teacher
+from quizflow.privacy.sealing import ERASED
 from quizflow.quiz import (
     AccountCreated,
     AccountDeactivated,
     AccountReactivated,
     ClassRegistered,
+    PersonalText,
+    PersonErased,
     RoleGranted,
     RoleRevoked,
     SchoolRegistered,
@@ -23,12 +27,18 @@ from quizflow.quiz import (
     StudentRenamed,
 )
 
-ROSTER_EVENTS = (SchoolRegistered, ClassRegistered, StudentEnrolled, StudentMoved, StudentRenamed,
-                 AccountCreated, RoleGranted, RoleRevoked, AccountDeactivated, AccountReactivated)
+# (sealed or plain text, the subject's id) -> the text, or None when it cannot be opened.
+Reveal = Callable[[PersonalText, str], str | None]
+
+
+def plain_only(value: PersonalText, subject_id: str) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class Roster:
-    def __init__(self) -> None:
+    def __init__(self, reveal: Reveal = plain_only) -> None:
+        self._reveal = reveal
+        self.erased: set[str] = set()
         self.schools: dict[str, str] = {}  # school_id -> name
         self.classes: dict[str, SchoolClass] = {}
         self.students: dict[str, Student] = {}
@@ -44,7 +54,8 @@ class Roster:
                 self._register_class(event)
             case StudentEnrolled():
                 self.students[event.student_id] = Student(
-                    event.student_id, event.name, event.school_id, event.class_id)
+                    event.student_id, self._name(event.name, event.student_id), event.school_id,
+                    event.class_id)
                 self._join(event.student_id, event.school_id, event.class_id)
             case StudentMoved():
                 student = self.students.get(event.student_id)
@@ -53,15 +64,19 @@ class Roster:
                     self.students[event.student_id] = replace(student, class_id=event.class_id)
                     self._join(event.student_id, event.school_id, event.class_id)
             case StudentRenamed():
+                name = self._name(event.name, event.student_id)
                 student = self.students.get(event.student_id)
                 if student is not None:
-                    self.students[event.student_id] = replace(student, name=event.name)
+                    self.students[event.student_id] = replace(student, name=name)
                 account = self.accounts.get(event.student_id)
                 if account is not None:
-                    self.accounts[event.student_id] = replace(account, name=event.name)
+                    self.accounts[event.student_id] = replace(account, name=name)
             case AccountCreated():
                 self.accounts[event.account_id] = Account(
-                    event.account_id, event.school_id, event.name, frozenset(event.roles))
+                    event.account_id, event.school_id, self._name(event.name, event.account_id),
+                    frozenset(event.roles))
+            case PersonErased():
+                self._erase(event.account_id)
             case RoleGranted() | RoleRevoked():
                 account = self.accounts.get(event.account_id)
                 if account is not None:
@@ -79,8 +94,9 @@ class Roster:
 
     def _register_class(self, event: ClassRegistered) -> None:
         old = self.classes.get(event.class_id)
+        teacher_name = self._name(event.teacher_name, event.teacher_id)
         self.classes[event.class_id] = SchoolClass(
-            event.class_id, event.school_id, event.name, event.teacher_id, event.teacher_name,
+            event.class_id, event.school_id, event.name, event.teacher_id, teacher_name,
             old.student_ids if old else ())
         if old is not None and old.teacher_id != event.teacher_id:
             previous = self.teachers.get(old.teacher_id)
@@ -93,7 +109,27 @@ class Roster:
         classes = teacher.class_ids if teacher else ()
         if event.class_id not in classes:
             classes = (*classes, event.class_id)
-        self.teachers[event.teacher_id] = Teacher(event.teacher_id, event.teacher_name, classes)
+        self.teachers[event.teacher_id] = Teacher(event.teacher_id, teacher_name, classes)
+
+    def _name(self, value: PersonalText, subject_id: str) -> str:
+        if subject_id in self.erased:
+            return ERASED
+        revealed = self._reveal(value, subject_id)
+        return revealed if revealed is not None else ERASED
+
+    def _erase(self, subject_id: str) -> None:
+        """Every name of the person becomes "erased student"; their facts stay."""
+        self.erased.add(subject_id)
+        if subject_id in self.students:
+            self.students[subject_id] = replace(self.students[subject_id], name=ERASED)
+        if subject_id in self.accounts:
+            self.accounts[subject_id] = replace(self.accounts[subject_id], name=ERASED,
+                                                active=False)
+        if subject_id in self.teachers:
+            self.teachers[subject_id] = replace(self.teachers[subject_id], name=ERASED)
+        for class_id, school_class in self.classes.items():
+            if school_class.teacher_id == subject_id:
+                self.classes[class_id] = replace(school_class, teacher_name=ERASED)
 
     def _join(self, student_id: str, school_id: str, class_id: str) -> None:
         school_class = self.classes.get(class_id) or SchoolClass(

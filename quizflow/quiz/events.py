@@ -14,6 +14,21 @@ from quizflow.quiz.course import Course
 
 
 @dataclass(frozen=True)
+class Sealed:
+    """Personal text (a name) encrypted with a key of its subject's own (AES-256-GCM); the key
+    id travels with it. Destroying the key erases the text from every copy of the log.
+    Opening it is IO (the key store), so it happens outside the domain (quizflow.privacy)."""
+
+    key_id: str
+    nonce: str  # base64
+    ciphertext: str  # base64, the GCM tag included
+
+
+# Old logs carry names in plain text; readers keep working with both (see docs/events.md).
+PersonalText = Sealed | str
+
+
+@dataclass(frozen=True)
 class QuizStarted:
     student_id: str
     course_id: str
@@ -97,7 +112,7 @@ class ClassRegistered:
     class_id: str
     name: str
     teacher_id: str
-    teacher_name: str
+    teacher_name: PersonalText
 
 
 @dataclass(frozen=True)
@@ -105,7 +120,7 @@ class StudentEnrolled:
     school_id: str
     class_id: str
     student_id: str
-    name: str
+    name: PersonalText
 
 
 @dataclass(frozen=True)
@@ -121,7 +136,7 @@ class StudentMoved:
 class StudentRenamed:
     school_id: str
     student_id: str
-    name: str
+    name: PersonalText
 
 
 # Accounts: who may sign in, in which roles. Credentials are not events (they must stay
@@ -135,7 +150,7 @@ class AccountCreated:
 
     account_id: str
     school_id: str
-    name: str
+    name: PersonalText
     roles: tuple[str, ...]
 
 
@@ -161,6 +176,14 @@ class AccountReactivated:
     account_id: str
 
 
+@dataclass(frozen=True)
+class PersonErased:
+    """The person's key is destroyed: every sealed text of theirs is unreadable for good.
+    Carries no name; answers, timings and statistics stay."""
+
+    account_id: str
+
+
 QuizEvent = (
     QuizStarted
     | QuestionAssigned
@@ -172,6 +195,7 @@ QuizEvent = (
 RosterEvent = SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved | StudentRenamed
 AccountEvent = (
     AccountCreated | RoleGranted | RoleRevoked | AccountDeactivated | AccountReactivated
+    | PersonErased
 )
 Event = QuizEvent | CoursePublished | RosterEvent | AccountEvent
 
@@ -202,6 +226,7 @@ EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
     "accounts/RoleRevoked": RoleRevoked,
     "accounts/AccountDeactivated": AccountDeactivated,
     "accounts/AccountReactivated": AccountReactivated,
+    "accounts/PersonErased": PersonErased,
 }
 TYPE_NAMES: Final[Mapping[type[Event], str]] = {cls: name for name, cls in EVENT_TYPES.items()}
 
@@ -230,6 +255,6 @@ def stream_id(event: Event) -> str:
                   | StudentRenamed):
         return roster_stream_id(event.school_id)
     if isinstance(event, AccountCreated | RoleGranted | RoleRevoked | AccountDeactivated
-                  | AccountReactivated):
+                  | AccountReactivated | PersonErased):
         return account_stream_id(event.account_id)
     return quiz_stream_id(event.student_id, event.course_id, event.chapter_id)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from quizflow.quiz.course import Course, CourseError
-from quizflow.quiz.events import EVENT_TYPES, TYPE_NAMES, CoursePublished, Event
+from quizflow.quiz.events import EVENT_TYPES, TYPE_NAMES, CoursePublished, Event, Sealed
 
 
 class PayloadError(ValueError):
@@ -42,6 +42,9 @@ def to_payload(event: Event) -> tuple[str, dict[str, Any]]:
         data["inputs"] = dict(data["inputs"])
     for name in _ROLE_LISTS & data.keys():
         data[name] = list(data[name])
+    for name, value in data.items():
+        if isinstance(value, Sealed):
+            data[name] = sealed_payload(value)
     return type_name, data
 
 
@@ -86,9 +89,28 @@ def _field_value(name: str, data: Mapping[str, Any], problems: list[str]) -> Any
             problems.append(f"{name} must be a non-empty list of role names, got {value!r}")
         else:
             value = tuple(value)
+    elif name in _FREE_TEXT and isinstance(value, Mapping):
+        value = _sealed(name, value, problems)
     elif name in _FREE_TEXT or name in _OPTIONAL_IDS:
         if not isinstance(value, str):
             problems.append(f"{name} must be text, got {value!r}")
     elif not isinstance(value, str) or not value:
         problems.append(f"{name} must be a non-empty id, got {value!r}")
     return value
+
+
+SEALED_WITH = "aes-256-gcm"
+
+
+def sealed_payload(value: Sealed) -> dict[str, str]:
+    return {"sealed": SEALED_WITH, "key_id": value.key_id, "nonce": value.nonce,
+            "ciphertext": value.ciphertext}
+
+
+def _sealed(name: str, value: Mapping[str, Any], problems: list[str]) -> Sealed | None:
+    key_id, nonce, ciphertext = (value.get(k) for k in ("key_id", "nonce", "ciphertext"))
+    if value.get("sealed") != SEALED_WITH or not (
+            isinstance(key_id, str) and isinstance(nonce, str) and isinstance(ciphertext, str)):
+        problems.append(f"{name} must be text or sealed text ({SEALED_WITH}), got {value!r}")
+        return None
+    return Sealed(key_id, nonce, ciphertext)

@@ -13,7 +13,7 @@ import httpx
 import psycopg
 
 from quizflow.accounts import admin
-from quizflow.accounts.roster_import import student_id
+from quizflow.accounts.roster_import import school_student_id
 from quizflow.app.web.accounts import ACCOUNTS_GROUP
 
 Site = Any  # the `site` fixture of tests/e2e/conftest.py
@@ -245,7 +245,7 @@ def test_a_roster_import_adds_students_once_and_moves_them_later(site: Site) -> 
                              "unchanged": 0}
     assert re.findall(r'<td class="mono">([^<]+)</td>', page.text) == [
         "anna.devries", "bram.bakker", "anna.devries2"]
-    anna, bram = student_id("hill", "1001"), student_id("hill", "1002")
+    anna, bram = (school_student_id(site.store, "hill", n) for n in ("1001", "1002"))
     wait_until(lambda: site.model.student(bram) is not None)
     assert site.model.student(anna).class_id == "7a"
     new_class = site.model.school_class(site.model.student(bram).class_id)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from quizflow.accounts.roster_import import student_id
+from quizflow.accounts.roster_import import school_student_id
 from tests.e2e.browser import ARTIFACTS, open_tab, requires_chromium
 
 Site = Any  # the `site` fixture of tests/e2e/conftest.py
@@ -81,4 +81,4 @@ def test_an_admin_imports_a_roster_and_prints_the_class_codes(site: Site, tab: P
     assert sizes == {(595, 842)}, sizes  # A4 in points
 
     # The cards are for the students the file named.
-    assert site.model.student(student_id("hill", "2001")).name == "Anna de Vries"
+    assert site.model.student(school_student_id(site.store, "hill", "2001")).name == "Anna de Vries"

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from quizflow.accounts import admin
-from quizflow.accounts.roster_import import student_id
+from quizflow.accounts.roster_import import school_student_id
 from quizflow.cli import app
 from quizflow.eventstore.postgres import PostgresEventStore
 
@@ -77,7 +77,7 @@ def test_import_dry_run_then_apply_then_again_changes_nothing(
     assert [s["username"] for s in done["created"]] == ["anna.devries", "bram.bakker"]
     assert [s["class_id"] for s in done["created"]] == ["hill-7a", "hill-7b"]
     roster = admin.school_roster(store, "hill")
-    assert roster.students[student_id("hill", "2")].class_id == "hill-7b"
+    assert roster.students[school_student_id(store, "hill", "2")].class_id == "hill-7b"
     appended = events(pg_url)
 
     code, stdout, _ = run("import", str(good))
@@ -87,8 +87,8 @@ def test_import_dry_run_then_apply_then_again_changes_nothing(
     good.write_text(ROSTER.replace("2,Bram Bakker,7B", "2,Bram Bakker,7A"))
     code, stdout, _ = run("import", str(good), "--format", "json")
     assert json.loads(stdout)["summary"]["moved"] == 1
-    assert admin.school_roster(store, "hill").students[student_id("hill", "2")].class_id \
-        == "hill-7a"
+    bram = school_student_id(store, "hill", "2")
+    assert admin.school_roster(store, "hill").students[bram].class_id == "hill-7a"
 
 
 def test_codes_write_a_printable_sheet(store: PostgresEventStore, tmp_path: Path) -> None:
