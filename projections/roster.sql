@@ -1,5 +1,7 @@
 -- roster: one row per student, in the class they are in now (a moved student moves), with
--- their current name, the school, class and teacher.
+-- the school, class and teacher. Names are sealed in the log with their person's key, which the
+-- pipeline cannot read: student_name and teacher_name are null, except for old logs that
+-- carried names in plain text. Reports add names at report time from the key store.
 -- Key: (school_id, student_id). The latest registration of a school or class (by
 -- stream version) names it; one roster stream holds one school.
 -- partition: stream_id
@@ -22,7 +24,8 @@ classes as (
         data ->> '$.class_id' as class_id,
         data ->> '$.name' as class_name,
         data ->> '$.teacher_id' as teacher_id,
-        data ->> '$.teacher_name' as teacher_name
+        case when json_type(data, '$.teacher_name') = 'VARCHAR'
+             then data ->> '$.teacher_name' end as teacher_name
     from roster_events
     where type = 'roster/ClassRegistered'
     qualify row_number() over (partition by stream_id, class_id order by version desc) = 1
@@ -45,7 +48,10 @@ placements as (
 ),
 
 names as (
-    select stream_id, student_id, data ->> '$.name' as student_name
+    select
+        stream_id,
+        student_id,
+        case when json_type(data, '$.name') = 'VARCHAR' then data ->> '$.name' end as student_name
     from roster_events
     where type in ('roster/StudentEnrolled', 'roster/StudentRenamed')
     qualify row_number() over (partition by stream_id, student_id order by version desc) = 1

@@ -239,7 +239,7 @@ def school_of(store: EventStore, class_id: str | None) -> str:
 def registered_schools(store: EventStore) -> dict[str, set[str]]:
     """Every school's id with its class ids, from the roster streams."""
     schools: dict[str, set[str]] = {}
-    for recorded in _every(store, ("roster/SchoolRegistered", "roster/ClassRegistered")):
+    for recorded in events_of_types(store, ("roster/SchoolRegistered", "roster/ClassRegistered")):
         school_id = recorded.data.get("school_id")
         if isinstance(school_id, str):
             classes = schools.setdefault(school_id, set())
@@ -266,7 +266,7 @@ def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: l
     for account_id in account_ids:
         names.setdefault(account_id, ("", ""))
     keys = names_of(store)
-    for recorded in _every(store, ("roster/StudentEnrolled", "roster/StudentMoved",
+    for recorded in events_of_types(store, ("roster/StudentEnrolled", "roster/StudentMoved",
                                    "roster/StudentRenamed", "accounts/AccountCreated")):
         data = recorded.data
         who = data.get("student_id") or data.get("account_id")
@@ -296,7 +296,8 @@ def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: l
     return rows
 
 
-def _every(store: EventStore, types: tuple[str, ...]) -> Iterator[RecordedEvent]:
+def events_of_types(store: EventStore, types: tuple[str, ...]) -> Iterator[RecordedEvent]:
+    """Every event of these types, in the log's order."""
     cursor = START
     while True:
         page = store.read_all(after=cursor, limit=5000, types=types)

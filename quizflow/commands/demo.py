@@ -121,9 +121,11 @@ def _reports(settings: Any, summary: Any) -> dict[str, Any]:
     from datetime import date
 
     from quizflow.reports.hard_questions import write_hard_questions_report
+    from quizflow.reports.names import current_names
     from quizflow.reports.teacher import write_all_teacher_reports
     from quizflow.reports.teacher_week import IsoWeek
 
+    names = current_names(settings)
     first = date.fromisoformat(summary.first_day)
     last = date.fromisoformat(summary.last_day)
     weeks = IsoWeek.span(first, last)
@@ -132,7 +134,7 @@ def _reports(settings: Any, summary: Any) -> dict[str, Any]:
         task = progress.add_task("teacher reports", total=len(weeks))
         for week in weeks:
             progress.update(task, description=f"teacher reports {week}")
-            teacher += write_all_teacher_reports(settings.published_path, week)
+            teacher += write_all_teacher_reports(settings.published_path, week, names=names)
             progress.advance(task)
     hard = write_hard_questions_report(
         settings.published_path, settings.reports_dir / "hard-questions.html"

@@ -52,13 +52,17 @@ def teacher(
     except BadWeekError as error:
         err.print(f"[red]report failed:[/] {error}")
         raise typer.Exit(2) from None
-    snapshot = load_settings().published_path
+    from quizflow.reports.names import current_names
+
+    settings = load_settings()
+    snapshot = settings.published_path
     try:
         with err.status(f"writing teacher reports for {iso_week}"):
+            names = current_names(settings)
             if class_id is not None:
-                paths = [write_teacher_report(snapshot, class_id, iso_week, out)]
+                paths = [write_teacher_report(snapshot, class_id, iso_week, out, names)]
             else:
-                paths = write_all_teacher_reports(snapshot, iso_week, out)
+                paths = write_all_teacher_reports(snapshot, iso_week, out, names)
     except UnknownClassError as error:
         err.print(f"[red]report failed:[/] {error}")
         raise typer.Exit(2) from None

@@ -9,7 +9,8 @@ a test or a program can check every number against the queries that produced it.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ import jinja2
 
 from quizflow.reports import charts
 from quizflow.reports import teacher_findings as findings
+from quizflow.reports.names import named
 from quizflow.reports.teacher_data import (
     PREVIOUS_WEEK,
     WEEK_QUERIES,
@@ -60,17 +62,20 @@ def write_teacher_report(
     class_id: str,
     iso_week: IsoWeek | str,
     out_dir: Path | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write one class's report for one week; returns the file. Raises UnknownClassError and
-    BadWeekError with messages fit for a person."""
+    BadWeekError with messages fit for a person. ``names`` by student and teacher id (the
+    snapshot has none: ``quizflow.reports.names.roster_names``); without them, ids show."""
     week = _week(iso_week)
     with open_published(snapshot_path) as con:
         data = load_class_week(con, class_id, week)
-    return _write(data, out_dir or default_out_dir())
+    return _write(with_names(data, names), out_dir or default_out_dir())
 
 
 def write_all_teacher_reports(
-    snapshot_path: Path, iso_week: IsoWeek | str, out_dir: Path | None = None
+    snapshot_path: Path, iso_week: IsoWeek | str, out_dir: Path | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the report of every class in the snapshot's roster for one week."""
     week = _week(iso_week)
@@ -79,7 +84,15 @@ def write_all_teacher_reports(
     # reader holds the file for as short a time as possible.
     with open_published(snapshot_path) as con:
         weeks = [load_known_class_week(con, c, week) for c in classes(con)]
-    return [_write(data, out) for data in weeks]
+    return [_write(with_names(data, names), out) for data in weeks]
+
+
+def with_names(data: ClassWeek, names: Mapping[str, str] | None) -> ClassWeek:
+    """The week's rows with the people's names filled in, at report time."""
+    if not names:
+        return data
+    return replace(data, school_class=named(data.school_class, names),
+                   this_week=named(data.this_week, names), last_week=named(data.last_week, names))
 
 
 def render_teacher_report(data: ClassWeek, *, generated_at: datetime | None = None) -> str:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from quizflow.eventstore.admin import create_database, drop_database
 from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.reports.names import roster_names
 from quizflow.reports.teacher import (
     UnknownClassError,
     write_all_teacher_reports,
@@ -222,3 +223,23 @@ def test_the_cli_writes_the_report_and_explains_bad_input(
 
     neither = runner.invoke(app, ["report", "teacher", "--week", WEEK])
     assert neither.exit_code == 2 and "--class ID or --all" in neither.output
+
+
+def test_names_come_from_the_key_store_at_report_time_not_from_the_snapshot(
+    published: Published, home: Path, tmp_path: Path
+) -> None:
+    with PostgresEventStore(published.url) as store:
+        names = roster_names(store)
+    with open_published(published.settings.published_path) as con:
+        in_class = [r[0] for r in con.execute(
+            "select student_id from roster where class_id = ?", [published.class_id]).fetchall()]
+        named_in_snapshot = con.execute(
+            "select count(*) from roster where student_name is not null"
+            " or teacher_name is not null").fetchone()
+    assert named_in_snapshot == (0,)
+    html = write_teacher_report(published.settings.published_path, published.class_id, WEEK,
+                                tmp_path, names).read_text()
+    assert in_class and all(names[s] in html for s in in_class)
+    without = write_teacher_report(published.settings.published_path, published.class_id, WEEK,
+                                   tmp_path / "plain").read_text()
+    assert not any(names[s] in without for s in in_class)
