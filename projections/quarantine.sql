@@ -36,7 +36,8 @@ known_types as (
         'accounts/RoleGranted',
         'accounts/RoleRevoked',
         'accounts/AccountDeactivated',
-        'accounts/AccountReactivated'
+        'accounts/AccountReactivated',
+        'accounts/PersonErased'
     ])
 ),
 

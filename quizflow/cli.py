@@ -27,6 +27,7 @@ _COMMANDS: list[tuple[str, str, bool]] = [
     ("quizflow.commands.hard_questions", "hard-questions", False),
     ("quizflow.commands.importer", "import", True),
     ("quizflow.commands.accounts", "accounts", True),
+    ("quizflow.commands.privacy", "privacy", True),
 ]
 
 
