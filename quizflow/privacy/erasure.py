@@ -12,6 +12,7 @@ erased whose key still exists, and running the erasure again finishes it).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -29,10 +30,11 @@ from quizflow.privacy.sealing import ERASED
 from quizflow.quiz import PayloadError, PersonErased, from_payload
 
 # Tables whose dead rows could still hold a destroyed key or a username: rewritten after an
-# erasure so that nothing of them lingers in the database's files.
-_REWRITTEN = ("quizflow_privacy.subject_keys", "quizflow_auth.credentials",
-              "quizflow_auth.activation_codes", "quizflow_auth.sessions",
-              "quizflow_auth.sso_links")
+# erasure so that nothing of them lingers in the database's files. The key table by the
+# names role (or the owner), the credentials by the sign-in role, whose group owns them.
+_KEY_TABLES = ("quizflow_privacy.subject_keys",)
+_CREDENTIAL_TABLES = ("quizflow_auth.credentials", "quizflow_auth.activation_codes",
+                      "quizflow_auth.sessions", "quizflow_auth.sso_links")
 _PERSON_TYPES = ("accounts/AccountCreated", "roster/StudentEnrolled", "roster/StudentRenamed",
                  "roster/ClassRegistered", "accounts/PersonErased")
 
@@ -83,9 +85,11 @@ def known_names(store: EventStore, person_id: str) -> tuple[bool, bool, set[str]
     return exists, erased, found
 
 
-def erase(store: EventStore, owner_url: str, signin_url: str, person_id: str,
+def erase(store: EventStore, keys_url: str, signin_url: str, person_id: str,
           reports_dir: Path, actor: str = "admin") -> Erasure:
-    """Erase a student (or any person with an account) for good."""
+    """Erase a student (or any person with an account) for good. ``keys_url`` connects as a
+    role that may delete keys and rewrite the key table: the owner, or on PostgreSQL 17 and
+    later the web login (the names role holds MAINTAIN there)."""
     exists, erased, names = known_names(store, person_id)
     if not exists:
         raise ErasureError(f"there is no student or account {person_id!r}")
@@ -97,20 +101,28 @@ def erase(store: EventStore, owner_url: str, signin_url: str, person_id: str,
         result.credentials_deleted = conn.execute(
             "delete from quizflow_auth.credentials where account_id = %s",
             (person_id,)).rowcount
-    with psycopg.connect(owner_url, autocommit=True) as conn:
+        _rewrite(conn, _CREDENTIAL_TABLES)
+    with psycopg.connect(keys_url, autocommit=True) as conn:
         result.key_destroyed = conn.execute(
             "delete from quizflow_privacy.subject_keys where subject_id = %s",
             (person_id,)).rowcount > 0
-        # A deleted row stays in its page until vacuumed, and plain VACUUM leaves the bytes;
-        # VACUUM FULL writes the tables anew and drops the old files.
-        for table in _REWRITTEN:
-            conn.execute(f"vacuum full {table}")
-        conn.execute("checkpoint")
+        _rewrite(conn, _KEY_TABLES)
     keys = names_of(store).keys
     if keys is not None:
         keys.forget(person_id)
     result.reports_redacted = [str(p) for p in redact_reports(reports_dir, names)]
     return result
+
+
+def _rewrite(conn: psycopg.Connection[Any], tables: tuple[str, ...]) -> None:
+    # A deleted row stays in its page until vacuumed, and plain VACUUM leaves its bytes in the
+    # page; VACUUM FULL writes the table anew and drops the old file.
+    for table in tables:
+        conn.execute(f"vacuum full {table}")
+    # So that recovery never needs the old files again; without the privilege, the next
+    # scheduled checkpoint does it.
+    with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+        conn.execute("checkpoint")
 
 
 def _spellings(name: str) -> list[str]:

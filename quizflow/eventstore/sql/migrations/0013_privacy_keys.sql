@@ -36,4 +36,14 @@ grant usage on schema quizflow_privacy to quizflow_names;
 grant select, insert, delete on quizflow_privacy.subject_keys to quizflow_names;
 grant select on quizflow_privacy.secrets to quizflow_names;
 grant quizflow_names to quizflow_writer;
+-- An erasure rewrites the key table (VACUUM FULL) so that a destroyed key does not linger in a
+-- dead row: the names role may do that itself where the server knows the MAINTAIN privilege
+-- (PostgreSQL 17 and later); on older servers the owner does it (`quizflow privacy erase`).
+do $$
+begin
+    if current_setting('server_version_num')::int >= 170000 then
+        execute 'grant maintain on quizflow_privacy.subject_keys to quizflow_names';
+    end if;
+end
+$$;
 grant quizflow_names to current_user;
