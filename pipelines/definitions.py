@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines import reports, warehouse
+from pipelines import privacy, reports, warehouse
 from pipelines.resources import WarehouseResource
 
-MODULES = [warehouse, reports]
+MODULES = [warehouse, reports, privacy]
 
 defs = dg.Definitions.merge(
     *(module.defs for module in MODULES),

@@ -82,3 +82,37 @@ def export(
     else:
         out.write_text(json.dumps(document, indent=2, default=str) + "\n", encoding="utf-8")
         err.print(f"wrote {out}")
+
+
+@app.command()
+def retention(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only list who is due."),
+) -> None:
+    """Erase the students deactivated longer ago than QUIZFLOW_RETENTION_DAYS (default 365);
+    prints their ids (never their names) as JSON."""
+    from datetime import UTC, datetime
+
+    from quizflow.database import database_url, login_database_url
+    from quizflow.eventstore.postgres import PostgresEventStore
+    from quizflow.privacy.erasure import erase
+    from quizflow.privacy.retention import (
+        RetentionSettingError,
+        due_for_erasure,
+        retention_days,
+    )
+    from quizflow.settings import load_settings
+
+    try:
+        days = retention_days()
+    except RetentionSettingError as error:
+        raise _fail(str(error)) from None
+    settings = load_settings()
+    with PostgresEventStore(login_database_url("web", settings), role=None,
+                            max_size=1) as store:
+        due = due_for_erasure(store, days, datetime.now(UTC))
+        if not dry_run:
+            for person in due:
+                erase(store, database_url(settings), login_database_url("signin", settings),
+                      person.student_id, settings.reports_dir, actor="retention")
+    print_json({"retention_days": days, "dry_run": dry_run,
+                "erased" if not dry_run else "due": [d.student_id for d in due]})
