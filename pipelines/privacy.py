@@ -1,11 +1,11 @@
 """Retention: each night, erase the students whose identity is past its retention time
 (``QUIZFLOW_RETENTION_DAYS`` after deactivation). The run log names them by id only."""
 
-from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import dagster as dg
+from dagster import OpExecutionContext
 
 from pipelines.resources import WarehouseResource
 from quizflow.privacy.retention import due_for_erasure, retention_days
@@ -14,7 +14,7 @@ TIMEZONE = "Europe/Amsterdam"
 
 
 @dg.op(description="Erase every student past the retention time; logs their ids only.")
-def erase_due_students(context: dg.OpExecutionContext,
+def erase_due_students(context: OpExecutionContext,
                        warehouse: WarehouseResource) -> list[str]:
     from quizflow.database import database_url, login_database_url
     from quizflow.eventstore.postgres import PostgresEventStore
