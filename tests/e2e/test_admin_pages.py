@@ -327,3 +327,26 @@ def test_an_admin_sees_nothing_of_another_school(site: Site, pg_url: str) -> Non
     assert "Dave" not in client.get("/admin/teachers").text
     assert site.event_count() == before
     assert site.model.student("alice").class_id == "7a"
+
+
+def test_an_admin_erases_a_deactivated_student_for_good(site: Site) -> None:
+    client = signed_in(site, "a-ann")
+    bob = site.client("bob")
+    submit(site, client, "/admin/classes/7a", "/admin/accounts/bob/deactivate")
+    wait_until(lambda: not site.model.account("bob").active)
+    before = site.event_count()
+    unconfirmed = submit(site, client, "/admin/classes/7a", "/admin/accounts/bob/erase",
+                         confirm="not bob")
+    assert unconfirmed.status_code == 422 and site.event_count() == before
+    erased = submit(site, client, "/admin/classes/7a", "/admin/accounts/bob/erase",
+                    confirm="bob")
+    assert erased.status_code == 200, erased.text
+    assert "erased" in erased.text and ">Bob<" not in erased.text, (erased.url, erased.history)
+    wait_until(lambda: site.model.student("bob").name == "erased student")
+    assert bob.get("/api/me").status_code == 401
+    assert httpx.post(f"{site.url}/api/signin", json={
+        "username": "bob", "password": site.password}).status_code == 401
+    with psycopg.connect(site.store.url) as conn:
+        keys = conn.execute("select count(*) from quizflow_privacy.subject_keys"
+                            " where subject_id = 'bob'").fetchone()
+    assert keys == (0,)

@@ -28,6 +28,7 @@ from quizflow.app.web.context import ID_RE, accounts_of, caught_up, context, sig
 from quizflow.app.web.errors import WebError
 from quizflow.app.web.forms import page, read_form, redirect
 from quizflow.eventstore import EventStore
+from quizflow.privacy.erasure import erase
 from quizflow.quiz import ROLES
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +45,7 @@ DONE = {
     "unchanged": "Nothing changed: it was like that already.",
     "deactivated": "The account is deactivated: it is signed out and cannot sign in.",
     "reactivated": "The account can sign in again.",
+    "erased": "The person is erased: their name can no longer be read anywhere.",
     "teacher-created": "The teacher's account is made. Issue a code so they can activate it.",
     "teacher-assigned": "The class has its teacher.",
 }
@@ -360,6 +362,39 @@ async def code_sheet_page(request: Request, who: Identity, account_ids: list[str
 
 
 # -- accounts ----------------------------------------------------------------------------------
+# Before the route below, which would take "erase" for an action of its own.
+@router.post("/admin/accounts/{account_id}/erase")
+async def erase_account(request: Request, account_id: str) -> Response:
+    """Erase a person for good (the name can never be read again); asked for twice: the form
+    must carry ``confirm`` equal to the account id."""
+    who = await _admin(request)
+    account = _own_account(request, who, account_id)
+    form = await read_form(request)
+    if account.account_id == who.user_id:
+        raise WebError(409, "own-account", "you cannot erase your own account")
+    if form.get("confirm") != account.account_id:
+        raise WebError(422, "not-confirmed", "type the account id to confirm the erasure")
+    ctx = context(request)
+    student = ctx.model.student(account.account_id)
+    store_url = getattr(ctx.store, "url", None)
+    if store_url is None or ctx.signin_url is None:
+        raise WebError(503, "erasure-unavailable", "erasure needs the PostgreSQL store")
+
+    def run() -> Any:
+        return erase(ctx.store, store_url, ctx.signin_url or "", account.account_id,
+                     ctx.reports_dir, actor=who.user_id)
+
+    try:
+        await run_in_threadpool(run)
+    except psycopg.errors.InsufficientPrivilege:
+        raise WebError(503, "erasure-needs-owner", (
+            "this database server does not let the web app rewrite the key table; run "
+            f"`quizflow privacy erase --student {account.account_id}` as the operator")) from None
+    remember_cursor(request.session, await run_in_threadpool(ctx.store.head))
+    back = f"/admin/classes/{student.class_id}" if student else "/admin/teachers"
+    return redirect(f"{back}?done=erased")
+
+
 @router.post("/admin/accounts/{account_id}/{action}")
 async def account_state(request: Request, account_id: str, action: str) -> Response:
     who = await _admin(request)
