@@ -1,10 +1,15 @@
 """Warehouse assets: raw events -> projections -> published snapshot, their checks, the sensor.
 
 Thin on purpose: each asset calls quizflow.warehouse and returns metadata.
+
+The snapshot is published only when the checks that guard correctness (reconciliation with the
+store, unique keys) pass: ``published_snapshot`` runs them again under the warehouse's lock, as
+it copies, and fails the run otherwise. The sensor retries a failed run (see ``run_key_for``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import dagster as dg
@@ -15,7 +20,7 @@ from quizflow.eventstore.types import START, Cursor
 from quizflow.warehouse import apply_projections, ingest, load_projections, open_published
 from quizflow.warehouse.checks import run_checks
 from quizflow.warehouse.ingest import read_cursor
-from quizflow.warehouse.publish import publish
+from quizflow.warehouse.publish import PublishBlockedError, publish_checked
 
 GROUP = "warehouse"
 PROJECTIONS = load_projections()
@@ -58,8 +63,20 @@ def projections(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     description="The read-only copy readers open: $QUIZFLOW_HOME/published/warehouse.duckdb.",
 )
 def published_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    settings = warehouse.settings()
-    path = publish(settings.warehouse_path, settings.published_path)
+    settings, config = warehouse.settings(), warehouse.config()
+    try:
+        path = publish_checked(
+            settings.warehouse_path,
+            settings.published_path,
+            warehouse.url(),
+            memory_limit=config.memory_limit,
+            lock_timeout_s=config.lock_timeout_seconds,
+        )
+    except PublishBlockedError as error:
+        raise dg.Failure(
+            description=str(error),
+            metadata={"failed_checks": dg.MetadataValue.json([c.to_dict() for c in error.failed])},
+        ) from error
     return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
 
 
@@ -100,11 +117,48 @@ warehouse_job = dg.define_asset_job(
 )
 
 
+# The run tag naming the store head a sensor run was asked for (all its attempts share it).
+HEAD_TAG = "quizflow/head"
+# A failed run is retried on the next tick; after further failures the sensor waits this long,
+# doubled for each, up to RETRY_MAX_S (a store that stays down is not hammered every 30 s).
+RETRY_BASE_S = 30.0
+RETRY_MAX_S = 1800.0
+_FAILED = [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+
+
+def run_key_for(
+    instance: dg.DagsterInstance | None, head: Cursor, now: float | None = None
+) -> tuple[str, float]:
+    """The run key to ask for, for ``head``, and how many seconds to wait before asking.
+
+    Dagster starts one run per run key, ever, so a run key derived from the head alone would
+    never be retried after a failure (every tick skipped "already completed" until a new event
+    arrived). Each failed or canceled run for the head adds an attempt number to the key; a run
+    still going keeps its key, so it is not started twice.
+    """
+    base = f"head-{head}"
+    if instance is None:
+        return base, 0.0
+    failed = instance.get_run_records(
+        filters=dg.RunsFilter(
+            job_name=warehouse_job.name, tags={HEAD_TAG: str(head)}, statuses=_FAILED
+        )
+    )
+    if not failed:
+        return base, 0.0
+    attempts = len(failed)
+    ended = max((r.end_time or r.update_timestamp.timestamp()) for r in failed)
+    delay = 0.0 if attempts == 1 else min(RETRY_BASE_S * 2 ** (attempts - 1), RETRY_MAX_S)
+    wait = max(0.0, ended + delay - (time.time() if now is None else now))
+    return f"{base}-retry-{attempts}", wait
+
+
 @dg.sensor(
     job=warehouse_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts a run when the store holds events the published snapshot lacks.",
+    description="Starts a run when the store holds events the published snapshot lacks, "
+    "and retries a failed one.",
 )
 def new_events_sensor(
     context: dg.SensorEvaluationContext, warehouse: WarehouseResource
@@ -117,7 +171,22 @@ def new_events_sensor(
     published = _published_cursor(warehouse)
     if head <= published:
         return dg.SkipReason(f"up to date at {published}")
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"head-{head}")], cursor=str(head))
+    key, wait = run_key_for(_instance(context), head)
+    if wait > 0:
+        return dg.SkipReason(
+            f"the last run for head {head} failed ({key.rsplit('-', 1)[-1]} failures so far); "
+            f"retrying in {wait:.0f}s"
+        )
+    request = dg.RunRequest(run_key=key, tags={HEAD_TAG: str(head)})
+    return dg.SensorResult(run_requests=[request], cursor=str(head))
+
+
+def _instance(context: dg.SensorEvaluationContext) -> dg.DagsterInstance | None:
+    """The sensor's instance; None when evaluated without one (``build_sensor_context()``)."""
+    try:
+        return context.instance
+    except dg.DagsterInvariantViolationError:
+        return None
 
 
 def _published_cursor(warehouse: WarehouseResource) -> Cursor:

@@ -10,6 +10,12 @@ exactly, and the subscription skips them later by version), so a student's next 
 waits for the log; ``wait_for`` is the bounded fallback for anything else. The log's order is
 only safe up to the oldest running transaction in the whole cluster, so a long transaction
 elsewhere makes the subscription lag; without ``apply_own`` every view would wait that out.
+
+Tolerant of what it cannot read: an event of an unknown type is skipped and counted; a
+malformed event of a known type is skipped too, and when it is a quiz's, that quiz needs
+attention: ``quiz`` raises ``QuizNeedsAttention`` naming the event and its problem (the web app
+answers 409) instead of showing a state built without it. Imported history (the importer's own
+``imported-`` streams) is the warehouse's: it never changes a live quiz.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from quizflow.app.readmodel_roster import Roster
 from quizflow.app.readmodel_views import (
@@ -34,6 +40,7 @@ from quizflow.app.readmodel_views import (
     Teacher,
 )
 from quizflow.eventstore import START, Cursor, EventStore, RecordedEvent
+from quizflow.importer.events import is_imported_stream
 from quizflow.privacy.keys import names_of
 from quizflow.quiz import (
     Course,
@@ -43,12 +50,14 @@ from quizflow.quiz import (
     QuestionAnsweredIncorrectly,
     QuestionAssigned,
     QuizStarted,
+    UnknownEventType,
     evolve,
     from_payload,
+    quiz_stream_id,
 )
 
-__all__ = ["Account", "Outcome", "QuizKey", "QuizView", "ReadModel", "RecentAnswer",
-           "SchoolClass", "Student", "Teacher"]
+__all__ = ["Account", "Outcome", "QuizKey", "QuizNeedsAttention", "QuizView", "ReadModel",
+           "RecentAnswer", "SchoolClass", "Student", "Teacher"]
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +69,28 @@ _RETRY_S = 1.0
 RECENT_ANSWERS = 20
 
 
+class QuizNeedsAttention(Exception):
+    """A quiz whose stream holds a malformed event: no view of it can be trusted until the
+    history is repaired. ``detail`` names the event and what is wrong with it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
 @dataclass
 class _Stats:
     applied: int = 0
-    skipped: int = 0
+    skipped: int = 0  # every event not applied: unknown types and malformed ones
+    unknown_type: int = 0
+    malformed: int = 0
+    imported_history: int = 0  # events of imported streams, left to the warehouse
     failures: int = 0
     waits: int = 0  # views that had to wait for their own command
     wait_timeouts: int = 0
     wait_max_ms: float = 0.0
     last_recorded_at: float | None = None  # wall time of the last applied event's append
+    progress_at: float | None = None  # monotonic time of the last event folded in, or start
 
 
 class ReadModel:
@@ -87,6 +109,9 @@ class ReadModel:
         self._quizzes: dict[str, dict[QuizKey, QuizView]] = {}
         self._student_cursor: dict[str, Cursor] = {}  # the latest event of each student's quizzes
         self._recent: dict[str, tuple[RecentAnswer, ...]] = {}  # newest first, RECENT_ANSWERS
+        # Quizzes needing attention, by (student, (course, chapter)) or, when the malformed
+        # event does not say whose it is, by its stream id: the problem.
+        self._attention: dict[object, str] = {}
         # Async views waiting for a cursor; resolved from the subscriber thread.
         self._waiters: list[tuple[Cursor, asyncio.Future[bool]]] = []
 
@@ -94,6 +119,8 @@ class ReadModel:
     def start(self, catch_up_timeout: float | None = 30.0) -> bool:
         """Start following the log; True once caught up with the head seen now (or no wait)."""
         head = self._store.head()
+        with self._changed:
+            self._stats.progress_at = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="quizflow-readmodel", daemon=True)
         self._thread.start()
         if catch_up_timeout is None:
@@ -109,7 +136,12 @@ class ReadModel:
         while not self._stop.is_set():
             try:
                 for event in self._store.subscribe(after=self._cursor, stop=self._stop):
-                    self.apply(event)
+                    try:
+                        self.apply(event)
+                    except Exception as error:
+                        # Folding has no IO: the same event would fail the same way on every
+                        # retry, and the model would never get past it. Skip it instead.
+                        self._skip_broken(event, error)
             except Exception:
                 # Whatever broke (connection lost, a bug folding one event), keep the model
                 # serving and resume from the last applied cursor.
@@ -120,21 +152,70 @@ class ReadModel:
     # -- folding ---------------------------------------------------------------------------
     def apply(self, event: RecordedEvent) -> None:
         """Fold one event in; public so tests and tools can feed a model without a thread."""
-        try:
-            domain = from_payload(event.type, event.data)
-        except PayloadError:
-            domain = None  # not ours or malformed: the warehouse quarantines; here we skip it
+        domain: object = None
+        problem: PayloadError | None = None
+        imported = is_imported_stream(event.stream_id)
+        if not imported:
+            try:
+                domain = from_payload(event.type, event.data)
+            except PayloadError as error:
+                problem = error  # the warehouse quarantines it; here it is skipped
         with self._changed:
-            if domain is None:
-                self._stats.skipped += 1
+            if imported:
+                self._stats.imported_history += 1
+            elif problem is not None:
+                self._skip(event, problem)
             else:
                 self._fold(event, domain)
                 self._stats.applied += 1
             self._cursor = max(self._cursor, event.cursor)
             self._stats.last_recorded_at = event.recorded_at.timestamp()
+            self._stats.progress_at = time.monotonic()
             self._changed.notify_all()
             if self._waiters:
                 self._wake_waiters()
+
+    def _skip_broken(self, event: RecordedEvent, error: Exception) -> None:
+        log.exception("read model could not fold event %s of stream %s; skipped",
+                      event.version, event.stream_id)
+        with self._changed:
+            self._stats.skipped += 1
+            self._stats.malformed += 1
+            if event.stream_id.startswith("chapter-quiz"):
+                self._needs_attention(event, _raw_quiz_ids(event.data), repr(error))
+            self._cursor = max(self._cursor, event.cursor)
+            self._changed.notify_all()
+            if self._waiters:
+                self._wake_waiters()
+
+    def _skip(self, event: RecordedEvent, problem: PayloadError) -> None:
+        """Count an event that cannot be applied (called with the lock held). An unknown type
+        leaves its quiz as it was, at the event's version; a malformed quiz event marks its
+        quiz as needing attention."""
+        self._stats.skipped += 1
+        ids = _raw_quiz_ids(event.data)
+        if isinstance(problem, UnknownEventType):
+            self._stats.unknown_type += 1
+            view = self._quizzes.get(ids[0], {}).get(ids[1]) if ids else None
+            if ids and view is not None and view.version == event.version - 1:
+                # So a command's own events, which follow it, still fold in at once.
+                self._quizzes[ids[0]][ids[1]] = replace(view, version=event.version,
+                                                        cursor=event.cursor)
+            return
+        self._stats.malformed += 1
+        if event.type.startswith("chapter-quiz/") or event.stream_id.startswith("chapter-quiz"):
+            self._needs_attention(event, ids, str(problem))
+
+    def _needs_attention(self, event: RecordedEvent, ids: tuple[str, QuizKey] | None,
+                         problem: str) -> None:
+        key: object = ids if ids is not None else event.stream_id
+        if key not in self._attention:
+            log.error("quiz stream %s needs attention: event %s (%s) is malformed: %s",
+                      event.stream_id, event.version, event.type, problem)
+            self._attention[key] = (
+                f"this quiz cannot be shown until its stored history is repaired: event "
+                f"{event.version} of stream {event.stream_id} ({event.type}) is malformed: "
+                f"{problem}")
 
     def _wake_waiters(self) -> None:
         # Called with the lock held. Futures belong to the event loop's thread, so they are
@@ -166,9 +247,13 @@ class ReadModel:
             return  # folded already, from the command's own result
         try:
             state = evolve(view.state, domain)
-        except TypeError:
+        except TypeError as error:  # a known event that does not belong in a quiz stream
             self._stats.skipped += 1
+            self._stats.malformed += 1
+            self._needs_attention(event, ids, str(error))
             return
+        if state.version != event.version:  # an unknown event was skipped before this one
+            state = replace(state, version=event.version)
         outcome, inputs = view.last_outcome, view.last_inputs
         answers, mistakes = view.answers, view.mistakes
         if isinstance(domain, QuestionAnsweredCorrectly | QuestionAnsweredIncorrectly):
@@ -276,8 +361,20 @@ class ReadModel:
                           key=lambda a: a.name)
 
     def quiz(self, student_id: str, course_id: str, chapter_id: str) -> QuizView:
+        """The quiz as it stands; raises QuizNeedsAttention when its stream holds a malformed
+        event."""
         with self._changed:
+            if self._attention:
+                problem = self._attention_of(student_id, course_id, chapter_id)
+                if problem is not None:
+                    raise QuizNeedsAttention(problem)
             return self._quizzes.get(student_id, {}).get((course_id, chapter_id), QuizView())
+
+    def _attention_of(self, student_id: str, course_id: str, chapter_id: str) -> str | None:
+        return (self._attention.get((student_id, (course_id, chapter_id)))
+                or self._attention.get(quiz_stream_id(student_id, course_id, chapter_id))
+                # The stream id before ids were escaped (the handler still reads such streams).
+                or self._attention.get(f"chapter-quiz-{student_id}-{course_id}-{chapter_id}"))
 
     def quizzes_of(self, student_id: str) -> dict[QuizKey, QuizView]:
         with self._changed:
@@ -342,11 +439,17 @@ class ReadModel:
                 "running": bool(self._thread and self._thread.is_alive()),
                 "events_applied": stats.applied,
                 "events_skipped": stats.skipped,
+                "events_unknown_type": stats.unknown_type,
+                "events_malformed": stats.malformed,
+                "events_of_imported_history": stats.imported_history,
+                "quizzes_needing_attention": len(self._attention),
                 "subscription_failures": stats.failures,
                 "views_waited": stats.waits,
                 "view_wait_timeouts": stats.wait_timeouts,
                 "view_wait_max_ms": round(stats.wait_max_ms, 1),
                 "seconds_since_last_event": None if last is None else round(time.time() - last, 3),
+                "seconds_since_progress": None if stats.progress_at is None
+                else round(time.monotonic() - stats.progress_at, 3),
                 "courses": len(self._courses),
                 "students": len(self._roster.students),
                 "classes": len(self._roster.classes),
@@ -356,6 +459,19 @@ class ReadModel:
     def head(self) -> Cursor:
         """The store's head now (one small query)."""
         return self._store.head()
+
+    def stalled_seconds(self, head: Cursor) -> float:
+        """How long the model has been behind ``head`` without folding anything in: the
+        shorter of the time since it last applied an event and the age of the oldest event it
+        has not applied (0 when it is not behind; one small query when it is)."""
+        with self._changed:
+            cursor, progress_at = self._cursor, self._stats.progress_at
+        if cursor >= head:
+            return 0.0
+        idle = float("inf") if progress_at is None else time.monotonic() - progress_at
+        pending = self._store.read_all(after=cursor, limit=1)
+        waiting = time.time() - pending[0].recorded_at.timestamp() if pending else 0.0
+        return max(0.0, min(idle, waiting))
 
     def lag(self) -> dict[str, object]:
         """How far the model is behind the store's head right now (one small query)."""
@@ -367,6 +483,17 @@ class ReadModel:
 def _resolve(future: asyncio.Future[bool]) -> None:
     if not future.done():
         future.set_result(True)
+
+
+def _raw_quiz_ids(data: object) -> tuple[str, QuizKey] | None:
+    """(student, (course, chapter)) named by an event's stored data, if it names them."""
+    if not isinstance(data, dict):
+        return None
+    student, course, chapter = (data.get(name) for name in ("student_id", "course_id",
+                                                             "chapter_id"))
+    if isinstance(student, str) and isinstance(course, str) and isinstance(chapter, str):
+        return student, (course, chapter)
+    return None
 
 
 def _quiz_ids(event: object) -> tuple[str, QuizKey] | None:

@@ -6,11 +6,12 @@ import os
 import subprocess
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
 
-from quizflow.commands.output import err, print_json
+from quizflow.commands.output import err, first_line, print_json, quiet_connection_pool
 from quizflow.settings import PROJECT_ROOT, load_settings
 
 app = typer.Typer(help="The analytics pipeline: ingest, projections, checks, published snapshot.")
@@ -39,11 +40,24 @@ def run(
     ] = False,
     checks: Annotated[bool, typer.Option(help="Run the data-quality checks.")] = True,
 ) -> None:
-    """Ingest new events, update the projections, run the checks, publish the snapshot."""
-    from quizflow.database import login_database_url
-    from quizflow.warehouse import SourceUnavailableError, run_pipeline
-    from quizflow.warehouse.duck import WarehouseBusyError
+    """Ingest new events, update the projections, run the checks, publish the snapshot.
 
+    Exits 1 when it failed, with one sentence saying why: nothing is published when a write
+    fails (a full disk) or a check that guards correctness fails (reconciliation with the
+    store, unique keys). When another run holds the warehouse it says so at once and waits,
+    with a line every 10 s, up to QUIZFLOW_LOCK_TIMEOUT_SECONDS (default 600), then fails.
+    """
+    import psycopg
+
+    from quizflow.database import login_database_url
+    from quizflow.warehouse import (
+        PipelineError,
+        PublishBlockedError,
+        SourceUnavailableError,
+        run_pipeline,
+    )
+
+    quiet_connection_pool()
     _dagster_home()
     settings = load_settings()
     try:
@@ -51,8 +65,8 @@ def run(
         # read-only login quizflow_pipeline.
         url = login_database_url("pipeline", settings)
     except Exception as error:
-        err.print(f"[red]pipeline failed:[/] PostgreSQL unavailable: {error}")
-        raise typer.Exit(2) from None
+        _failed(f"PostgreSQL is not reachable ({first_line(error)}); start it or check "
+                "QUIZFLOW_DATABASE_URL, then run it again.")
     try:
         with err.status("pipeline: starting") as status:
 
@@ -67,13 +81,27 @@ def run(
                 checks=checks,
                 say=say,
             )
-    except (SourceUnavailableError, WarehouseBusyError) as error:
-        err.print(f"[red]pipeline failed:[/] {error}")
-        raise typer.Exit(2) from None
-    for check in summary.checks:
-        style = "green" if check.passed else ("red" if check.severity == "error" else "yellow")
-        mark = "ok" if check.passed else check.severity.upper()
-        err.print(f"[{style}]{mark:>5}[/] {check.name}: {check.description}")
+    except (SourceUnavailableError, psycopg.Error) as error:
+        # PostgreSQL went away mid-run: every chunk ingested so far is committed with its
+        # cursor, so the next run carries on where this one stopped.
+        _failed(f"PostgreSQL stopped answering ({first_line(error)}); what was ingested is "
+                "kept, run it again once the database is back.")
+    except PublishBlockedError as error:
+        # The checks ran: show them all, then why nothing was published.
+        if error.summary is not None:
+            _print_checks(error.summary.checks)
+            if fmt is RunFormat.json:
+                print_json(error.summary.to_dict())
+        names = " and ".join(c.name for c in error.failed)
+        checks_ = "checks" if len(error.failed) > 1 else "check"
+        hint = (f"; if PostgreSQL lost those events for good, move {settings.warehouse_path} "
+                "aside and run again to rebuild the warehouse from the store"
+                if any(c.name == "reconciliation" for c in error.failed) else "")
+        _failed(f"the {names} {checks_} failed, so nothing was published and readers keep "
+                f"the previous snapshot (see above){hint}.")
+    except PipelineError as error:  # a failed write, another run holding the warehouse
+        _failed(f"{first_line(error)}.")
+    _print_checks(summary.checks)
     if fmt is RunFormat.json:
         print_json(summary.to_dict())
     else:
@@ -85,6 +113,19 @@ def run(
         )
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _print_checks(checks: list[Any]) -> None:
+    for check in checks:
+        style = "green" if check.passed else ("red" if check.severity == "error" else "yellow")
+        mark = "ok" if check.passed else check.severity.upper()
+        err.print(f"[{style}]{mark:>5}[/] {check.name}: {escape(check.description)}")
+
+
+def _failed(sentence: str) -> NoReturn:
+    """One sentence on stderr and the CLI's error code, instead of a traceback."""
+    err.print(f"[red]pipeline failed:[/] {escape(sentence)}", soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @app.command("status")

@@ -1,22 +1,33 @@
 """The analytics warehouse: incremental ingest into DuckDB, projections, published snapshots."""
 
 from quizflow.warehouse.config import PipelineConfig
-from quizflow.warehouse.duck import open_published, open_warehouse
+from quizflow.warehouse.duck import (
+    PipelineError,
+    WarehouseBusyError,
+    WarehouseWriteError,
+    open_published,
+    open_warehouse,
+)
 from quizflow.warehouse.ingest import IngestResult, SourceUnavailableError, ingest
 from quizflow.warehouse.projections import apply_projections, load_projections
-from quizflow.warehouse.publish import publish
+from quizflow.warehouse.publish import PublishBlockedError, publish, publish_checked
 from quizflow.warehouse.run import RunSummary, run_pipeline
 
 __all__ = [
     "IngestResult",
     "PipelineConfig",
+    "PipelineError",
+    "PublishBlockedError",
     "RunSummary",
     "SourceUnavailableError",
+    "WarehouseBusyError",
+    "WarehouseWriteError",
     "apply_projections",
     "ingest",
     "load_projections",
     "open_published",
     "open_warehouse",
     "publish",
+    "publish_checked",
     "run_pipeline",
 ]

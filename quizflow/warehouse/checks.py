@@ -2,6 +2,8 @@
 
 Each check returns a ``CheckResult``; ``severity`` "error" means the data cannot be trusted
 (the run reports failure), "warn" means someone should look (the run still succeeds).
+``blocking`` checks guard correctness (reconciliation with the store, unique keys): when one
+fails the run does not publish, so readers keep the last snapshot that passed them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from typing import Any
 import duckdb
 import psycopg
 
-from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.warehouse.config import PipelineConfig
 from quizflow.warehouse.duck import first_row
 from quizflow.warehouse.ingest import read_cursor
@@ -28,6 +29,11 @@ class CheckResult:
     severity: str  # "error" or "warn"
     description: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    blocking: bool = False  # a failure keeps the run from publishing
+
+    @property
+    def blocks_publishing(self) -> bool:
+        return self.blocking and not self.passed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,10 +42,9 @@ class CheckResult:
 def run_checks(
     con: duckdb.DuckDBPyConnection, url: str, config: PipelineConfig
 ) -> list[CheckResult]:
+    """Every check, the blocking ones first."""
     return [
-        reconciliation(con, url),
-        event_ids_unique(con),
-        answer_keys_unique(con),
+        *blocking_checks(con, url),
         quarantine_reviewed(con),
         runaway_streams(con, config.runaway_events_per_minute),
         freshness(con, url, config.max_lag_seconds),
@@ -47,23 +52,48 @@ def run_checks(
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection, url: str) -> CheckResult:
+    """Per event type up to the ingest cursor, the warehouse and PostgreSQL must hold as many
+    events with the same ids (compared by checksum). Events the store no longer has (commits a
+    crash erased after the warehouse read them) fail it, as do events that took their place."""
     cursor = read_cursor(con)
-    mine = dict(con.execute(sql("checks/counts_by_type")).fetchall())
+    mine = {t: (int(n), int(s)) for t, n, s in con.execute(sql("checks/reconcile")).fetchall()}
     try:
-        with PostgresEventStore(url, role=None, min_size=1, max_size=1) as store:
-            theirs = store.count_by_type(cursor)
+        with psycopg.connect(url, autocommit=True) as pg:
+            rows = pg.execute(
+                sql("pg/reconcile"), {"tx": cursor.tx, "position": cursor.position}
+            ).fetchall()
     except Exception as error:
         return CheckResult(
-            "reconciliation", "events", False, "error", f"PostgreSQL unreadable: {error}"
+            "reconciliation",
+            "events",
+            False,
+            "error",
+            f"PostgreSQL unreadable, the warehouse cannot be reconciled: {error}",
+            {"cursor": str(cursor)},
+            blocking=True,
         )
-    differences = {
-        t: {"warehouse": mine.get(t, 0), "postgres": theirs.get(t, 0)}
-        for t in sorted(set(mine) | set(theirs))
-        if mine.get(t, 0) != theirs.get(t, 0)
-    }
-    total = sum(mine.values())
+    theirs = {t: (int(n), int(s)) for t, n, s in rows}
+    differences: dict[str, dict[str, Any]] = {}
+    for t in sorted(set(mine) | set(theirs)):
+        (w, w_sum), (p, p_sum) = mine.get(t, (0, 0)), theirs.get(t, (0, 0))
+        if (w, w_sum) != (p, p_sum):
+            differences[t] = {"warehouse": w, "postgres": p, "ids_differ": w_sum != p_sum}
+    total = sum(n for n, _ in mine.values())
     if differences:
-        text = f"event counts differ from PostgreSQL up to {cursor}: {differences}"
+        gone = sum(max(0, d["warehouse"] - d["postgres"]) for d in differences.values())
+        new = sum(max(0, d["postgres"] - d["warehouse"]) for d in differences.values())
+        replaced = [t for t, d in differences.items() if d["warehouse"] == d["postgres"]]
+        parts = []
+        if gone:
+            parts.append(f"the warehouse holds {gone:,} events PostgreSQL no longer has")
+        if new:
+            parts.append(f"PostgreSQL holds {new:,} events the warehouse never ingested")
+        if replaced:
+            parts.append(f"the event ids differ for {', '.join(replaced)}")
+        text = (
+            f"the warehouse and PostgreSQL disagree up to {cursor}: {'; '.join(parts)} "
+            f"(per type: {differences})"
+        )
     else:
         text = f"{total:,} events in {len(mine)} types match PostgreSQL up to {cursor}"
     return CheckResult(
@@ -73,7 +103,13 @@ def reconciliation(con: duckdb.DuckDBPyConnection, url: str) -> CheckResult:
         "error",
         text,
         {"cursor": str(cursor), "events": total, "differences": differences},
+        blocking=True,
     )
+
+
+def blocking_checks(con: duckdb.DuckDBPyConnection, url: str) -> list[CheckResult]:
+    """The checks that must pass before a snapshot is published."""
+    return [reconciliation(con, url), event_ids_unique(con), answer_keys_unique(con)]
 
 
 def _duplicates(
@@ -82,7 +118,9 @@ def _duplicates(
     rows = con.execute(sql(query)).fetchall()
     examples = {event_id: copies for event_id, copies in rows}
     text = f"{what} duplicated: {examples}" if rows else f"every {what} is unique"
-    return CheckResult(name, asset, not rows, "error", text, {"duplicates": examples})
+    return CheckResult(
+        name, asset, not rows, "error", text, {"duplicates": examples}, blocking=True
+    )
 
 
 def event_ids_unique(con: duckdb.DuckDBPyConnection) -> CheckResult:

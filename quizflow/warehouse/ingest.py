@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from quizflow.eventstore.types import START, Cursor
-from quizflow.warehouse.duck import first_row
+from quizflow.warehouse.duck import first_row, rollback
 from quizflow.warehouse.sqlfiles import sql
 
 Progress = Callable[[int, Cursor], None]
@@ -178,7 +178,7 @@ def ingest(
                         _write_cursor(con, cursor, inserted)
                     con.execute("commit")
                 except BaseException:
-                    con.execute("rollback")
+                    rollback(con)
                     raise
                 total += inserted
                 chunks += 1

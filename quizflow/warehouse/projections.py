@@ -28,7 +28,7 @@ import duckdb
 
 from quizflow.eventstore.types import Cursor
 from quizflow.settings import PROJECT_ROOT
-from quizflow.warehouse.duck import first_row
+from quizflow.warehouse.duck import first_row, rollback
 from quizflow.warehouse.ingest import read_cursor
 from quizflow.warehouse.normalise import register as register_functions
 from quizflow.warehouse.sqlfiles import sql
@@ -159,7 +159,7 @@ def _apply(
         )
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        rollback(con)
         raise
     mode = "rebuild" if after is None else "incremental"
     return ProjectionResult(p.name, mode, partitions, _count(con, p), time.monotonic() - started)

@@ -3,20 +3,32 @@
 ``quizflow pipeline run`` and the tests call ``run_pipeline``; the Dagster assets call the same
 steps one by one (pipelines/). The whole run holds the writer lock, so runs started at the same
 time (the sensor, a person) take turns instead of failing on DuckDB's file lock.
+
+A run never reports success it did not have: a failed write (a full disk) raises
+``WarehouseWriteError`` and a failed blocking check ``PublishBlockedError``; either way the
+published snapshot stays the previous one.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from quizflow.settings import Settings
 from quizflow.warehouse.checks import CheckResult, run_checks
 from quizflow.warehouse.config import PipelineConfig
-from quizflow.warehouse.duck import connect_warehouse, writer_lock
+from quizflow.warehouse.duck import (
+    PipelineError,
+    Say,
+    close_warehouse,
+    connect_warehouse,
+    write_error,
+    writer_lock,
+)
 from quizflow.warehouse.ingest import IngestResult, ingest
 from quizflow.warehouse.projections import (
     PROJECTIONS_DIR,
@@ -24,16 +36,16 @@ from quizflow.warehouse.projections import (
     apply_projections,
     load_projections,
 )
-from quizflow.warehouse.publish import copy_snapshot
+from quizflow.warehouse.publish import PublishBlockedError, copy_snapshot
 
-Say = Callable[[str], None]
+__all__ = ["PublishBlockedError", "RunSummary", "Say", "run_pipeline"]
 
 
 @dataclass(frozen=True)
 class RunSummary:
     ingest: IngestResult
     projections: list[ProjectionResult]
-    published: Path
+    published: Path | None  # None: a blocking check failed, nothing was published
     seconds: float
     checks: list[CheckResult] = field(default_factory=list)
 
@@ -50,7 +62,7 @@ class RunSummary:
             "ingest": ingest,
             "projections": [asdict(p) for p in self.projections],
             "checks": [c.to_dict() for c in self.checks],
-            "published": str(self.published),
+            "published": str(self.published) if self.published else None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -74,8 +86,12 @@ def run_pipeline(
     report = say or (lambda _message: None)
     started = time.monotonic()
     projections = load_projections(projections_dir)  # fail on a bad file before touching data
-    with writer_lock(settings.warehouse_path, config.lock_timeout_seconds):
-        con = connect_warehouse(settings.warehouse_path, config.memory_limit)
+    path = settings.warehouse_path
+    with writer_lock(path, config.lock_timeout_seconds, report):
+        try:
+            con = connect_warehouse(path, config.memory_limit)
+        except (duckdb.Error, OSError) as error:
+            raise _unwritten(write_error(f"the warehouse {path}", error)) from error
         try:
             report("ingesting new events")
             ingested = ingest(
@@ -92,8 +108,31 @@ def run_pipeline(
             if checks:
                 report("running checks")
                 results = run_checks(con, url, config)
-        finally:
+        except (duckdb.Error, OSError) as error:
             con.close()
-        published = copy_snapshot(settings.warehouse_path, settings.published_path)
+            raise _unwritten(write_error(f"the warehouse {path}", error)) from error
+        except BaseException:
+            con.close()
+            raise
+        try:
+            close_warehouse(con, path)
+        except PipelineError as error:
+            raise _unwritten(error) from error
+        blocked = [c for c in results if c.blocks_publishing]
+        if blocked:
+            summary = RunSummary(ingested, applied, None, time.monotonic() - started, results)
+            raise PublishBlockedError(blocked, summary)
+        try:
+            published = copy_snapshot(path, settings.published_path)
+        except PipelineError as error:
+            raise _unwritten(error) from error
     report(f"published {published}")
     return RunSummary(ingested, applied, published, time.monotonic() - started, results)
+
+
+def _unwritten(error: PipelineError) -> PipelineError:
+    """The error, its message ending with what it means for readers."""
+    return type(error)(
+        f"{error}; nothing was published, readers keep the previous snapshot, and the next "
+        "run carries on from what was committed"
+    )

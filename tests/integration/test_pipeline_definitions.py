@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -9,6 +10,7 @@ import dagster as dg
 from pipelines import warehouse
 from pipelines.definitions import defs
 from pipelines.resources import WarehouseResource
+from quizflow.eventstore import Cursor
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.warehouse import open_published
 from tests.integration import eventfactory
@@ -50,7 +52,9 @@ def test_the_sensor_asks_for_a_run_only_when_the_store_has_unpublished_events(
 
     def tick() -> dg.SensorResult | dg.SkipReason:
         context = dg.build_sensor_context(resources={"warehouse": resource})
-        return warehouse.new_events_sensor(context)  # type: ignore[no-any-return]
+        result = warehouse.new_events_sensor(context)
+        assert isinstance(result, dg.SensorResult | dg.SkipReason)
+        return result
 
     assert isinstance(tick(), dg.SkipReason)  # empty store, nothing published
     with PostgresEventStore(pg_url) as store:
@@ -62,3 +66,56 @@ def test_the_sensor_asks_for_a_run_only_when_the_store_has_unpublished_events(
         resources={"warehouse": resource},
     )
     assert isinstance(tick(), dg.SkipReason)
+
+
+def test_a_failed_run_is_retried_on_a_later_tick_with_a_new_run_key(
+    tmp_path: Path, pg_url: str
+) -> None:
+    home = str(tmp_path / "home")
+    resource = WarehouseResource(home=home, database_url=pg_url)
+    # PostgreSQL gone while `events` runs: a database that is not there.
+    gone = WarehouseResource(home=home, database_url=pg_url.replace("/quizflow_test", "/gone"))
+    job = defs.resolve_job_def("warehouse_job")
+    instance = dg.DagsterInstance.ephemeral()
+
+    def tick() -> dg.SensorResult | dg.SkipReason:
+        context = dg.build_sensor_context(instance=instance, resources={"warehouse": resource})
+        result = warehouse.new_events_sensor(context)
+        assert isinstance(result, dg.SensorResult | dg.SkipReason)
+        return result
+
+    def launch(request: dg.RunRequest, store: WarehouseResource) -> bool:
+        # What the daemon does with a request: a run tagged with its run key and the sensor.
+        tags = {**request.tags, "dagster/run_key": request.run_key or "",
+                "dagster/sensor_name": "new_events_sensor"}
+        result = job.execute_in_process(
+            instance=instance, resources={"warehouse": store}, tags=tags, raise_on_error=False
+        )
+        return result.success
+
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.populate(store, students=1, days=1)
+    first = tick()
+    assert isinstance(first, dg.SensorResult) and first.run_requests
+    (request,) = first.run_requests
+    assert not launch(request, gone)
+
+    retry = tick()
+    assert isinstance(retry, dg.SensorResult) and retry.run_requests
+    (again,) = retry.run_requests
+    # Dagster starts one run per run key, ever: the retry needs a key of its own.
+    assert again.run_key != request.run_key
+    assert again.run_key == f"{request.run_key}-retry-1"
+    assert not launch(again, gone)
+
+    # After a second failure the sensor backs off instead of failing every 30 s...
+    waiting = tick()
+    assert isinstance(waiting, dg.SkipReason) and "retrying in" in (waiting.skip_message or "")
+    head = Cursor.parse(again.tags[warehouse.HEAD_TAG])
+    key, wait = warehouse.run_key_for(instance, head)
+    assert key == f"{request.run_key}-retry-2" and 0 < wait <= warehouse.RETRY_BASE_S * 2
+    # ...and asks again once the wait is over; this time the store is back.
+    key, wait = warehouse.run_key_for(instance, head, now=time.time() + wait + 1)
+    assert wait == 0
+    assert launch(dg.RunRequest(run_key=key, tags=again.tags), resource)
+    assert isinstance(tick(), dg.SkipReason)  # published: up to date

@@ -6,6 +6,8 @@ keeps the session cookie from being used by another site) and a ``command_id``.
 
 from __future__ import annotations
 
+import logging
+import os
 import uuid
 from typing import Annotated, Any
 
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.concurrency import run_in_threadpool
 
 from quizflow.app.auth import Identity
+from quizflow.app.readmodel import ReadModel
 from quizflow.app.web.commands import build, execute
 from quizflow.app.web.context import (
     caught_up,
@@ -56,14 +59,57 @@ class Answer(Command):
                  Annotated[StrictStr, Field(max_length=500)]] = Field(max_length=20)
 
 
-@router.get("/health", summary="The live read model: its position, lag and counters")
-async def health(request: Request) -> dict[str, Any]:
+log = logging.getLogger(__name__)
+
+# How long the read model may be behind the store's head without applying anything before
+# /api/health answers 503 (it is stuck on an event, or its subscription keeps failing).
+HEALTH_MAX_LAG_SETTING = "QUIZFLOW_HEALTH_MAX_LAG_SECONDS"
+HEALTH_MAX_LAG_DEFAULT_S = 30.0
+
+
+def health_max_lag_s() -> float:
+    try:
+        return float(os.environ.get(HEALTH_MAX_LAG_SETTING, HEALTH_MAX_LAG_DEFAULT_S))
+    except ValueError:
+        return HEALTH_MAX_LAG_DEFAULT_S
+
+
+def _measure(model: ReadModel, max_lag_s: float) -> tuple[dict[str, Any], str | None]:
+    """Where the model stands against the store's head (a query or two), and what is wrong
+    with it, if anything, in a sentence."""
+    running = bool(model.status()["running"])
+    try:
+        head = model.head()
+        cursor = model.cursor
+        stalled = model.stalled_seconds(head)
+    except Exception:
+        log.exception("health: the event store could not be read")
+        return {"running": running}, "the event store cannot be read"
+    lag = {"head": str(head), "cursor": str(cursor), "behind": cursor < head,
+           "stalled_seconds": round(stalled, 1)}
+    if not running:
+        return lag, "the read model is not running"
+    if stalled > max_lag_s:
+        return lag, (f"the read model is behind the store and has applied nothing for "
+                     f"{stalled:.0f}s (limit {max_lag_s:.0f}s, {HEALTH_MAX_LAG_SETTING})")
+    return lag, None
+
+
+@router.get("/health", summary="The live read model: its position, lag and counters",
+            responses={503: {"description": "the read model is not running, or stuck behind "
+                             "the store; `problem` says which"}})
+async def health(request: Request) -> JSONResponse:
     model = context(request).model
-    lag = await run_in_threadpool(model.lag)  # one small query: where the log's head is
+    lag, problem = await run_in_threadpool(_measure, model, health_max_lag_s())
     if await who_is_asking(request) is None:
         # Anonymous callers (a load balancer) learn whether it serves, not the roster's size.
-        return {"ok": True, "read_model": {"running": model.status()["running"], **lag}}
-    return {"ok": True, "read_model": {**model.status(), **lag}}
+        read_model: dict[str, Any] = {"running": model.status()["running"], **lag}
+    else:
+        read_model = {**model.status(), **lag}
+    document: dict[str, Any] = {"ok": problem is None, "read_model": read_model}
+    if problem is not None:
+        document["problem"] = problem
+    return JSONResponse(document, status_code=200 if problem is None else 503)
 
 
 @router.get("/courses", summary="Published courses, chapters and your standing in each")
