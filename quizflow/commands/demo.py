@@ -103,10 +103,16 @@ def _simulate(store: Any, students: int, days: int, seed: int) -> Any:
 
 def _pipeline(settings: Any, url: str) -> Any:
     from quizflow.warehouse import run_pipeline
+    from quizflow.warehouse.duck import PipelineError
 
-    with _progress() as progress:
-        task = progress.add_task("pipeline", total=None)
-        run = run_pipeline(settings, url, say=lambda m: progress.update(task, description=m))
+    try:
+        with _progress() as progress:
+            task = progress.add_task("pipeline", total=None)
+            run = run_pipeline(settings, url,
+                               say=lambda m: progress.update(task, description=m))
+    except PipelineError as error:
+        err.print(f"[red]pipeline failed:[/] {error}")
+        raise typer.Exit(1) from None
     failed = [c for c in run.checks if not c.passed]
     err.print(
         f"[green]✓[/] pipeline: {run.ingest.events:,} events ingested, "
