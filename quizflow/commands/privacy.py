@@ -116,3 +116,25 @@ def retention(
                       person.student_id, settings.reports_dir, actor="retention")
     print_json({"retention_days": days, "dry_run": dry_run,
                 "erased" if not dry_run else "due": [d.student_id for d in due]})
+
+
+@app.command()
+def pseudonym(
+    student: list[str] = typer.Argument(..., help="Student ids (one or more)."),
+) -> None:
+    """What the analysts' snapshot calls these students (for the named queries' student_id):
+    only someone who may read names can turn an id into its pseudonym."""
+    import psycopg
+
+    from quizflow.database import login_database_url
+    from quizflow.eventstore.postgres import PostgresEventStore
+    from quizflow.privacy.keys import names_of
+    from quizflow.privacy.pseudonyms import pseudonym as pseudonym_of
+
+    try:
+        with PostgresEventStore(login_database_url("web"), role=None, max_size=1) as store:
+            secret = names_of(store).secret("pseudonym")
+    except psycopg.OperationalError as error:
+        raise _fail(f"PostgreSQL unavailable: {error}", 1) from None
+    for person in student:
+        typer.echo(f"{person}\t{pseudonym_of(person, secret)}")

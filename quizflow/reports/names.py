@@ -11,6 +11,7 @@ from quizflow.accounts.admin import events_of_types
 from quizflow.app.readmodel_roster import Roster
 from quizflow.eventstore import EventStore
 from quizflow.privacy.keys import names_of
+from quizflow.privacy.pseudonyms import pseudonym
 from quizflow.quiz import PayloadError, from_payload
 from quizflow.settings import Settings
 
@@ -19,8 +20,10 @@ _TYPES = ("roster/ClassRegistered", "roster/StudentEnrolled", "roster/StudentRen
 
 
 def roster_names(store: EventStore) -> dict[str, str]:
-    """Every student's and teacher's current name by id."""
-    roster = Roster(reveal=names_of(store).reveal)
+    """Every student's and teacher's current name by id, and every student's by pseudonym
+    (what the snapshot calls them)."""
+    names = names_of(store)
+    roster = Roster(reveal=names.reveal)
     for recorded in events_of_types(store, _TYPES):
         try:
             roster.fold(from_payload(recorded.type, recorded.data))
@@ -28,6 +31,8 @@ def roster_names(store: EventStore) -> dict[str, str]:
             continue
     found = {t.teacher_id: t.name for t in roster.teachers.values()}
     found.update({s.student_id: s.name for s in roster.students.values()})
+    secret = names.secret("pseudonym")
+    found.update({pseudonym(s.student_id, secret): s.name for s in roster.students.values()})
     return found
 
 

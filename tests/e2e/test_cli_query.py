@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from quizflow.cli import app
-from quizflow.eventstore import Cursor
+from quizflow.eventstore import Cursor, NewEvent
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.importer.publish import publish_import
 from quizflow.settings import Settings, load_settings
@@ -73,11 +73,16 @@ def test_a_query_before_any_pipeline_run_says_to_run_the_pipeline_first(tmp_path
 def test_json_output_is_one_document_on_stdout_with_messages_kept_off_it(
     published: Settings, pg_url: str
 ) -> None:
+    # The snapshot knows students by pseudonyms; someone who may read names looks one up.
+    looked_up = quizflow("privacy", "pseudonym", "s1", home=published.home, url=pg_url)
+    assert looked_up.returncode == 0, looked_up.stderr
+    s1 = looked_up.stdout.split()[1]
+    assert s1.startswith("p-")
     result = quizflow(
         "query",
         "student_timeline",
         "--param",
-        "student_id=s1",
+        f"student_id={s1}",
         "--format",
         "json",
         home=published.home,
@@ -132,3 +137,32 @@ def test_mistakes_in_the_name_parameters_or_values_are_clear_errors(published: S
     assert bad.exit_code == 2 and "'lots' is not a whole number" in bad.stderr
     malformed = runner.invoke(app, ["query", "wheel_spinning", "-p", "min_restarts"])
     assert malformed.exit_code == 2 and "name=value" in malformed.stderr
+
+
+def test_csv_output_never_hands_a_spreadsheet_a_formula(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    # Students type anything; a teacher opens the CSV in Excel. A cell starting with = + - @
+    # would run as a formula there, so it gets a leading quote; a plain number stays a number.
+    monkeypatch.setenv("QUIZFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("QUIZFLOW_DATABASE_URL", pg_url)
+    settings = load_settings()
+    hostile = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0",
+               "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-3"]
+    ids = {"student_id": "s1", "course_id": "math-1", "chapter_id": "ch-1", "attempt": 1}
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.publish_course(store)
+        store.append("chapter-quiz-s1-math-1-ch-1", "no-stream", [
+            NewEvent("chapter-quiz/QuizStarted", ids, occurred_at=eventfactory.START_AT),
+            *[NewEvent("chapter-quiz/QuestionAnsweredIncorrectly",
+                       {**ids, "question_id": "q-1-1", "inputs": {"_INPUT_1_": text}},
+                       occurred_at=eventfactory.START_AT) for text in hostile]])
+        head = store.head()
+    assert publish_import(settings, pg_url, head)[1]
+    result = CliRunner().invoke(app, ["query", "common_wrong_answers", "-p",
+                                      "question_id=q-1-1", "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    cells = [cell for row in csv.reader(io.StringIO(result.stdout)) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@") or c.startswith("-2")]
+    answers = {row["answer"] for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert sorted(a[:3] for a in answers) == ["'+1", "'-2", "'=h", "'@s", "-3"], answers

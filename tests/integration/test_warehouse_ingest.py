@@ -13,6 +13,8 @@ import pytest
 
 from quizflow.eventstore import NewEvent
 from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.privacy.keys import names_of
+from quizflow.privacy.pseudonyms import pseudonym
 from quizflow.settings import Settings, load_settings
 from quizflow.warehouse import PipelineConfig, SourceUnavailableError, open_published, run_pipeline
 from quizflow.warehouse.ingest import read_cursor
@@ -128,7 +130,10 @@ def test_answers_hold_the_contract_columns_normalised_answers_and_response_times
         ("q3", False, "a=7; b=two words", None),
     ]
     assert json.loads(rows[0][4]) == {"_INPUT_1_": " .50 "}
-    assert rows[0][5:8] == ("s1", "math-1", "ch-1")
+    # The snapshot knows the student by a pseudonym: the same HMAC here as in PostgreSQL.
+    secret = names_of(store).secret("pseudonym")
+    assert rows[0][5:8] == (pseudonym("s1", secret), "math-1", "ch-1")
+    assert rows[0][5] != "s1" and rows[0][5].startswith("p-")
 
 
 def test_an_unreachable_postgres_is_a_clear_error_that_writes_nothing_and_then_catches_up(
