@@ -157,6 +157,8 @@ def ingest(
     try:
         with conn.cursor() as cur:
             try:
+                cur.execute(sql("pg/pseudonym_pads"))
+                _pseudonyms(con, cur.fetchone())
                 cur.execute(sql("pg/set_cursor"), parameters=(str(before.tx), str(before.position)))
                 cur.fetchall()
                 cur.execute(sql("pg/read_events"))
@@ -187,6 +189,17 @@ def ingest(
     finally:
         conn.close()
     return IngestResult(total, chunks, before, cursor, time.monotonic() - started)
+
+
+def _pseudonyms(con: duckdb.DuckDBPyConnection, pads: tuple[bytes, bytes] | None) -> None:
+    """``qf_pseudonym(id)`` on this connection: HMAC-SHA-256 of the id under the store's
+    pseudonym key (as quizflow.privacy.pseudonyms). The key stays in session variables and a
+    temporary macro: never in the warehouse file."""
+    if pads is None:
+        raise SourceUnavailableError("the store has no pseudonym key (is it migrated?)")
+    con.execute("set variable qf_inner_pad = ?::blob", [bytes(pads[0])])
+    con.execute("set variable qf_outer_pad = ?::blob", [bytes(pads[1])])
+    con.execute(sql("duck/pseudonym_macro"))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, stream: pa.RecordBatchReader) -> int:

@@ -1,8 +1,9 @@
--- Pseudonyms for analytics: the pipeline's reader role may compute a student's pseudonym
--- (HMAC-SHA-256 of the id under the 'pseudonym' secret, 64 bits in hex) but never read the
--- key, so the warehouse and the analysts' snapshot hold pseudonyms whose key is not there.
+-- Pseudonyms for analytics: the pipeline makes a student's pseudonym (HMAC-SHA-256 of the id
+-- under the 'pseudonym' secret, 64 bits in hex) as it ingests, so the warehouse and the
+-- analysts' snapshot know students only by pseudonyms whose key is in neither. The pipeline's
+-- reader role may read the key's pads (it reads every real id anyway); it may not read names.
 -- The pads are HMAC's inner and outer keys (the secret, zero-padded to SHA-256's 64-byte
--- block, XOR 0x36 and 0x5c), made once so that each pseudonym costs two sha256 calls.
+-- block, XOR 0x36 and 0x5c), made once so that DuckDB computes a pseudonym with two sha256.
 create table quizflow_privacy.pseudonym_pads (
     id boolean primary key default true check (id),
     inner_pad bytea not null,
@@ -28,15 +29,6 @@ begin
 end
 $$;
 
-create function quizflow_privacy.pseudonym(person_id text) returns text
-language sql stable strict security definer
-set search_path = pg_catalog
-as $$
-    select 'p-' || left(encode(sha256(p.outer_pad || sha256(p.inner_pad || convert_to(person_id, 'UTF8'))),
-                               'hex'), 16)
-      from quizflow_privacy.pseudonym_pads as p
-$$;
-
-revoke all on function quizflow_privacy.pseudonym(text) from public;
+revoke all on quizflow_privacy.pseudonym_pads from public;
 grant usage on schema quizflow_privacy to quizflow_reader;
-grant execute on function quizflow_privacy.pseudonym(text) to quizflow_reader, quizflow_names;
+grant select on quizflow_privacy.pseudonym_pads to quizflow_reader, quizflow_names;
