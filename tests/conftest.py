@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from quizflow.eventstore import EventStore
@@ -35,12 +36,34 @@ def server_url() -> str:
     return database_url(load_settings())
 
 
+# Event types that tests append besides the vocabulary (docs/events.md): the store refuses
+# unknown types, so the test databases know these too, added as a later migration adds a type.
+# Some stand for "a type this version of a reader does not know" (quarantine, read model).
+TEST_EVENT_TYPES = (
+    "test/Happened", "a/One", "b/Two", "t/A", "t/B", "t/Fast", "t/Slow", "mystery/Happened",
+    "someone-else/Happened",
+)
+
+
+@pytest.fixture(scope="session")
+def event_vocabulary() -> frozenset[str]:
+    """Every type a test database accepts: the quiz's vocabulary and the test types."""
+    from quizflow.quiz import EVENT_TYPES
+
+    return frozenset(EVENT_TYPES) | frozenset(TEST_EVENT_TYPES)
+
+
 @pytest.fixture(scope="session")
 def template_db(server_url: str) -> Iterator[str]:
     """A migrated database that per-test databases are copied from; dropped at the end."""
     name = f"quizflow_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = create_database(server_url, name)
     migrate(url)
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cursor:
+        cursor.executemany(
+            "insert into quizflow.event_types (type) values (%s)",
+            [(type_,) for type_ in TEST_EVENT_TYPES],
+        )
     yield name
     drop_database(server_url, name)
 
@@ -61,7 +84,7 @@ def any_store(request: pytest.FixtureRequest) -> Iterator[EventStore]:
     from quizflow.eventstore.postgres import PostgresEventStore
 
     opened: EventStore = (
-        InMemoryEventStore()
+        InMemoryEventStore(event_types=request.getfixturevalue("event_vocabulary"))
         if request.param == "memory"
         else PostgresEventStore(request.getfixturevalue("pg_url"))
     )

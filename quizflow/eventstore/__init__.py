@@ -11,6 +11,7 @@ from quizflow.eventstore.types import (
     DuplicateEventError,
     EventStoreError,
     ExpectedVersion,
+    InvalidEventError,
     NewEvent,
     RecordedEvent,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "EventStoreError",
     "ExpectedVersion",
     "InMemoryEventStore",
+    "InvalidEventError",
     "NewEvent",
     "RecordedEvent",
 ]

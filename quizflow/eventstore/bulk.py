@@ -64,7 +64,8 @@ def synthetic_quiz_rows(
         # Each stream is one student's quiz at one chapter: eight chapters per student.
         student, chapter = f"s{stream_no // 8}", f"ch-{stream_no % 8 + 1}"
         stream_no += 1
-        stream = f"chapter-quiz-{student}-math-1-{chapter}"
+        # quiz_stream_id of docs/events.md (these ids need no escaping).
+        stream = f"chapter-quiz/{student}/math-1/{chapter}"
         ids = f'"student_id": "{student}", "course_id": "math-1", "chapter_id": "{chapter}"'
         correlation = f"{seed:08x}-0000-4000-8000-{stream_no:012x}"
         meta = f'"user_id": "{student}", "correlation_id": "{correlation}"'

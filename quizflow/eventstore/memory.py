@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from quizflow.eventstore.types import (
     Cursor,
     DuplicateEventError,
     ExpectedVersion,
+    InvalidEventError,
     NewEvent,
     RecordedEvent,
     expected_as_int,
@@ -23,7 +24,13 @@ from quizflow.eventstore.types import (
 
 
 class InMemoryEventStore:
-    def __init__(self) -> None:
+    """``event_types``: the vocabulary it accepts, as PostgreSQL's ``quizflow.event_types``
+    table is (an append of another type raises InvalidEventError); None accepts any type. The
+    event store imports nothing of the domain, so the caller passes the vocabulary (the quiz's
+    ``EVENT_TYPES``)."""
+
+    def __init__(self, event_types: Collection[str] | None = None) -> None:
+        self._event_types = frozenset(event_types) if event_types is not None else None
         self._events: list[RecordedEvent] = []
         self._streams: dict[str, list[RecordedEvent]] = defaultdict(list)
         self._by_id: dict[str, RecordedEvent] = {}
@@ -54,12 +61,12 @@ class InMemoryEventStore:
             current = len(stream)
             if expected is not None and expected != current:
                 raise ConcurrencyError(stream_id, expected_version, current)
+            for event in events:
+                self._check(stream_id, event)
             self._tx += 1
             now = datetime.now(UTC)
             recorded = []
             for offset, event in enumerate(events, start=1):
-                if event.occurred_at is not None and event.occurred_at.tzinfo is None:
-                    raise ValueError("occurred_at must be timezone-aware")
                 stored_event = RecordedEvent(
                     event_id=event.event_id,
                     stream_id=stream_id,
@@ -78,6 +85,16 @@ class InMemoryEventStore:
                 recorded.append(stored_event)
             self._changed.notify_all()
             return recorded
+
+    def _check(self, stream_id: str, event: NewEvent) -> None:
+        """What PostgreSQL's append functions refuse, refused before anything is stored."""
+        if self._event_types is not None and event.type not in self._event_types:
+            raise InvalidEventError(
+                f"event refused in stream {stream_id}: unknown event type {event.type!r}"
+                " (not in the store's event types)"
+            )
+        if event.occurred_at is not None and event.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware")
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         with self._changed:

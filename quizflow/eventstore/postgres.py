@@ -25,7 +25,12 @@ from psycopg.rows import tuple_row
 
 from quizflow.eventstore.connections import open_connections
 from quizflow.eventstore.notifier import CHANNEL, HOT_POLL_S, HOT_WINDOW_S, Notifier
-from quizflow.eventstore.rows import PreparedAppend, row_to_event, same_append
+from quizflow.eventstore.rows import (
+    PreparedAppend,
+    refused_event,
+    row_to_event,
+    same_append,
+)
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     START,
@@ -100,6 +105,9 @@ class PostgresEventStore:
                     return stored
                 raise ConcurrencyError(stream_id, expected_version, self.stream_version(stream_id))
             except psycopg.Error as error:
+                refused = refused_event(error)
+                if refused is not None:
+                    raise refused from error
                 stored = self._already_stored(stream_id, events)
                 if stored is not None:
                     return stored

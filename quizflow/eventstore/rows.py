@@ -7,11 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import psycopg
+
 from quizflow.eventstore.payload import as_stored, encode
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     DuplicateEventError,
     ExpectedVersion,
+    InvalidEventError,
     NewEvent,
     RecordedEvent,
     expected_as_int,
@@ -83,6 +86,19 @@ class PreparedAppend:
                 self.events, payloads, rows, strict=True
             )
         ]
+
+
+# Raised by the append functions for an event no reader can use (an unknown type, a non-finite
+# occurred_at): migrations/0012_append_refuses_unusable_events.sql.
+REFUSED_EVENT = "QF004"
+
+
+def refused_event(error: psycopg.Error) -> InvalidEventError | None:
+    """The store's refusal of an unusable event as an InvalidEventError; None for any other
+    error."""
+    if error.sqlstate != REFUSED_EVENT:
+        return None
+    return InvalidEventError(error.diag.message_primary or str(error))
 
 
 def row_to_event(row: tuple[Any, ...]) -> RecordedEvent:

@@ -88,6 +88,12 @@ class DuplicateEventError(EventStoreError):
     """An event id was reused for a different event (idempotency keys must name one event)."""
 
 
+class InvalidEventError(EventStoreError, ValueError):
+    """An event no reader could use: a type outside the store's vocabulary (PostgreSQL: the
+    rows of ``quizflow.event_types``), or an ``occurred_at`` that is not a finite time. Nothing
+    of the append is stored."""
+
+
 def expected_as_int(expected: ExpectedVersion) -> int | None:
     """None means any version; 0 means the stream must not exist yet."""
     if expected == ANY:

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from quizflow.quiz import quiz_stream_id
 from quizflow.warehouse.projections import apply_projections, load_projections
 from quizflow.warehouse.sqlfiles import schema_statements
 
@@ -100,7 +101,7 @@ def answer_row(
         "answer": answer,
         "response_ms": response_ms,
         "attempt": attempt,
-        "stream_id": f"chapter-quiz-{student_id}-{course_id}-{chapter_id}",
+        "stream_id": quiz_stream_id(student_id, course_id, chapter_id),
         "version": position,
     }
 
@@ -126,7 +127,7 @@ def attempt_row(
         "course_id": course_id,
         "chapter_id": chapter_id,
         "attempt": attempt,
-        "stream_id": f"chapter-quiz-{student_id}-{course_id}-{chapter_id}",
+        "stream_id": quiz_stream_id(student_id, course_id, chapter_id),
         "started_at": at(started),
         "first_event_at": at(started),
         "last_event_at": last_at,

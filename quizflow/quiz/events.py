@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import quote
 
 from quizflow.quiz.course import Course
 
@@ -232,6 +233,20 @@ TYPE_NAMES: Final[Mapping[type[Event], str]] = {cls: name for name, cls in EVENT
 
 
 def quiz_stream_id(student_id: str, course_id: str, chapter_id: str) -> str:
+    """``chapter-quiz/{student_id}/{course_id}/{chapter_id}``, each id percent-encoded (UTF-8)
+    but for ASCII letters, digits and ``-_.~:``. No part can contain the ``/`` that separates
+    them (nor the ``%`` of an escape), so two quizzes never share a stream, whatever their ids:
+    ``a-b``/``c`` and ``a``/``b-c`` did under the old format (``legacy_quiz_stream_id``)."""
+    return "chapter-quiz/" + "/".join(
+        quote(part, safe=":", errors="surrogatepass")
+        for part in (student_id, course_id, chapter_id)
+    )
+
+
+def legacy_quiz_stream_id(student_id: str, course_id: str, chapter_id: str) -> str:
+    """The stream id of a quiz before ids were escaped: the parts joined with ``-``, which ids
+    may contain, so several quizzes can map to one of these. The command handler still finds
+    a quiz whose events are in such a stream (and are all that quiz's)."""
     return f"chapter-quiz-{student_id}-{course_id}-{chapter_id}"
 
 

@@ -1,21 +1,19 @@
-"""The PostgreSQL store the simulator writes to, tuned for bulk synthetic traffic."""
+"""The PostgreSQL store the simulator writes to: a connection per worker."""
 
 from __future__ import annotations
-
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from quizflow.eventstore.postgres import PostgresEventStore
 
 
 def open_simulation_store(url: str, workers: int) -> PostgresEventStore:
-    """A store with a connection per worker, committing without waiting for fsync, connected
-    as ``url`` says (the web login: ``login_database_url("web")``, which also migrates).
+    """A store with a connection per worker, connected as ``url`` says (the web login:
+    ``login_database_url("web")``, which also migrates).
 
-    synchronous_commit=off on these connections only: a crash can lose the last fraction of a
-    second of commits, never corrupt anything, and the events lost are synthetic ones that
-    re-running the same seed appends again exactly (measured: about a quarter less time).
+    Its commits are synchronous like every other writer's. It once set
+    ``synchronous_commit=off`` (about a quarter faster), but an asynchronous commit is visible
+    to readers before it is durable: the pipeline or the read model can consume an event that a
+    PostgreSQL crash then erases, and re-running the seed appends it again as a new fact after
+    readers moved on. A log that readers consume incrementally must never lose what they read.
     """
-    options = conninfo_to_dict(url).get("options") or ""
-    tuned = make_conninfo(url, options=f"{options} -c synchronous_commit=off".strip())
     # One connection per worker, plus the roster and catalog reads.
-    return PostgresEventStore(tuned, role=None, max_size=workers + 2)
+    return PostgresEventStore(url, role=None, max_size=workers + 2)

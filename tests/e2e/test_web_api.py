@@ -164,3 +164,36 @@ def test_the_openapi_document_lists_the_api(site: Site) -> None:
     paths = site.client().get("/openapi.json").json()["paths"]
     assert "/api/quizzes/{course_id}/{chapter_id}/answer" in paths
     assert "/api/signin" in paths
+
+
+def test_a_command_id_used_for_another_command_is_refused_with_409(site: Site) -> None:
+    alice = site.client("alice")
+    command_id = str(uuid.uuid4())
+    started = alice.post(f"{QUIZ}/start", json={"command_id": command_id})
+    assert started.status_code == 200
+    question_id = started.json()["quiz"]["question"]["question_id"]
+    other_chapter = COURSE["chapters"][1]["chapter_id"]
+    before = site.event_count()
+    reuses = [
+        (alice, f"{QUIZ}/answer",
+         {"question_id": question_id, "inputs": site.right(question_id)}),
+        (alice, f"/api/quizzes/{COURSE_ID}/{other_chapter}/start", {}),  # another quiz
+        (site.client("bob"), f"{QUIZ}/start", {}),  # another student's quiz
+    ]
+    for client, path, body in reuses:
+        refused = client.post(path, json={"command_id": command_id, **body})
+        assert refused.status_code == 409, (path, refused.text)
+        assert refused.json()["error"] == "command-id-reused"
+        assert f"command id {command_id} was already used for another command" in (
+            refused.json()["detail"])
+    # The HTML form says the same.
+    page = alice.get(f"/quiz/{COURSE_ID}/{CHAPTER_ID}").text
+    form = site.hidden_fields(page, f"/quiz/{COURSE_ID}/{CHAPTER_ID}/answer")
+    fields = {f"answer.{name}": value for name, value in site.right(question_id).items()}
+    refused = alice.post(f"/quiz/{COURSE_ID}/{CHAPTER_ID}/answer",
+                         data={**form, **fields, "command_id": command_id})
+    assert refused.status_code == 409
+    assert "was already used for another command" in refused.text
+    assert site.event_count() == before
+    retry = alice.post(f"{QUIZ}/start", json={"command_id": command_id})
+    assert retry.status_code == 200 and retry.json()["replayed"] is True

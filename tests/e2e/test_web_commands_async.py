@@ -17,7 +17,16 @@ from quizflow.content import load_course_file, sample_course_path
 from quizflow.eventstore import ConcurrencyError, NewEvent
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.eventstore.postgres_async import AsyncPostgresEventStore
-from quizflow.quiz import Course, StartQuiz, SubmitAnswer
+from quizflow.quiz import (
+    Course,
+    QuestionAssigned,
+    QuizStarted,
+    StartQuiz,
+    SubmitAnswer,
+    legacy_quiz_stream_id,
+    quiz_stream_id,
+    to_payload,
+)
 
 COURSE = load_course_file(sample_course_path())
 CHAPTER = COURSE["chapters"][0]
@@ -104,6 +113,47 @@ def test_different_commands_racing_on_one_quiz_decide_on_the_latest_state(pg_url
         for result in results:
             assert result.status in ("ok", "rejected", "conflict")
             assert {e.event_id for e in result.events} <= stored
+
+    _with_async_store(pg_url, body)
+
+
+def test_a_command_id_reused_for_another_command_is_refused_on_the_event_loop(
+    pg_url: str,
+) -> None:
+    async def body(store: PostgresEventStore, commands: AsyncPostgresEventStore) -> None:
+        handler, course = _course(store)
+        command_id = uuid.uuid4()
+        started = await handler.handle_async(StartQuiz(*QUIZ_IDS), commands, course,
+                                             command_id=command_id)
+        question_id = started.state.question_id or ""
+        before = store.head()
+        for deciding in (handler, CommandHandler(store)):
+            for command in (SubmitAnswer(*QUIZ_IDS, question_id, RIGHT[question_id]),
+                            StartQuiz("bob", *QUIZ_IDS[1:])):
+                result = await deciding.handle_async(command, commands, course,
+                                                     command_id=command_id)
+                assert (result.status, result.code) == ("rejected", "command-id-reused")
+        assert store.head() == before
+        again = await handler.handle_async(StartQuiz(*QUIZ_IDS), commands, course,
+                                           command_id=command_id)
+        assert again.replayed
+
+    _with_async_store(pg_url, body)
+
+
+def test_a_quiz_in_a_legacy_stream_goes_on_there_on_the_event_loop(pg_url: str) -> None:
+    async def body(store: PostgresEventStore, commands: AsyncPostgresEventStore) -> None:
+        handler, course = _course(store)
+        question_id = next(iter(RIGHT))
+        legacy = legacy_quiz_stream_id(*QUIZ_IDS)
+        assigned = QuestionAssigned(*QUIZ_IDS, 1, question_id)
+        store.append(legacy, 0, [NewEvent(*to_payload(QuizStarted(*QUIZ_IDS, 1))),
+                                 NewEvent(*to_payload(assigned))])
+        answered = await handler.handle_async(
+            SubmitAnswer(*QUIZ_IDS, question_id, RIGHT[question_id]), commands, course)
+        assert (answered.status, answered.stream_id) == ("ok", legacy)
+        assert store.stream_version(legacy) == 3
+        assert store.read_stream(quiz_stream_id(*QUIZ_IDS)) == []
 
     _with_async_store(pg_url, body)
 

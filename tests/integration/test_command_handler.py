@@ -10,14 +10,19 @@ import pytest
 from quizflow.app.handler import CommandHandler
 from quizflow.app.publishing import publish_course, register
 from quizflow.content import load_course_file, sample_course_path
-from quizflow.eventstore import EventStore
+from quizflow.eventstore import NO_STREAM, EventStore, NewEvent
 from quizflow.quiz import (
+    Command,
     NextQuestion,
+    QuestionAssigned,
+    QuizStarted,
     SchoolRegistered,
     StartOver,
     StartQuiz,
     SubmitAnswer,
+    legacy_quiz_stream_id,
     quiz_stream_id,
+    to_payload,
 )
 
 COURSE = load_course_file(sample_course_path())
@@ -139,3 +144,92 @@ def test_publishing_the_same_course_and_roster_twice_appends_nothing(store: Even
     register(store, [SchoolRegistered("school-1", "De Linde")])
     register(store, [SchoolRegistered("school-1", "De Linde")])
     assert len(store.read_all(limit=10_000)) == before + 1
+
+
+def test_a_command_id_reused_for_another_command_is_refused_and_appends_nothing(
+    store: EventStore,
+) -> None:
+    publish_course(store, {**COURSE, "course_id": "other-course"})
+    ids = ("s1", COURSE_ID, CHAPTER["chapter_id"])
+    handler = CommandHandler(store)
+    start_id, answer_id = uuid.uuid4(), uuid.uuid4()
+    question = handler.handle(StartQuiz(*ids), command_id=start_id).state.question_id or ""
+    handler.handle(SubmitAnswer(*ids, question, right(question)), command_id=answer_id)
+    other_question = next(q for q in QUESTIONS if q != question)
+    reuses: list[tuple[uuid.UUID, Command]] = [
+        (start_id, NextQuestion(*ids)),  # another action
+        (answer_id, StartOver(*ids)),
+        (answer_id, SubmitAnswer(*ids, question, wrong(question))),  # other inputs
+        (answer_id, SubmitAnswer(*ids, other_question, right(question))),  # another question
+        (start_id, StartQuiz("s2", COURSE_ID, CHAPTER["chapter_id"])),  # another student's quiz
+        (start_id, StartQuiz("s1", "other-course", CHAPTER["chapter_id"])),  # another course
+    ]
+    before = len(store.read_all(limit=10_000))
+    # The same handler (its folds cached) and a fresh one (another process) alike.
+    for deciding in (handler, CommandHandler(store)):
+        for command_id, command in reuses:
+            result = deciding.handle(command, command_id=command_id)
+            assert (result.status, result.code) == ("rejected", "command-id-reused"), command
+            assert f"command id {command_id} was already used for another command" in (
+                result.reason or "")
+            assert result.events == []
+    assert len(store.read_all(limit=10_000)) == before
+    # Retries of the commands themselves are still answered with their events.
+    assert handler.handle(StartQuiz(*ids), command_id=start_id).replayed
+    retry = CommandHandler(store).handle(SubmitAnswer(*ids, question, right(question)),
+                                         command_id=answer_id)
+    assert retry.replayed and retry.status == "ok"
+
+
+def test_two_quizzes_whose_ids_joined_alike_get_streams_of_their_own(store: EventStore) -> None:
+    # ("ann-x", "maths") and ("ann", "x-maths") once shared "chapter-quiz-ann-x-maths-...".
+    publish_course(store, {**COURSE, "course_id": "maths"})
+    publish_course(store, {**COURSE, "course_id": "x-maths"})
+    chapter = CHAPTER["chapter_id"]
+    handler = CommandHandler(store)
+    first = handler.handle(StartQuiz("ann-x", "maths", chapter))
+    second = handler.handle(StartQuiz("ann", "x-maths", chapter))
+    assert (first.status, second.status) == ("ok", "ok"), second.reason
+    assert first.stream_id != second.stream_id
+    for result, student in ((first, "ann-x"), (second, "ann")):
+        assert {e.data["student_id"] for e in store.read_stream(result.stream_id)} == {student}
+    assert store.read_stream(legacy_quiz_stream_id("ann", "x-maths", chapter)) == []
+
+
+def _legacy_start(store: EventStore, ids: tuple[str, str, str], question: str) -> uuid.UUID:
+    """A quiz started by the handler of before, in the stream id of before."""
+    command_id = uuid.uuid4()
+    metadata = {"command_id": str(command_id), "command": "StartQuiz", "user_id": ids[0]}
+    store.append(legacy_quiz_stream_id(*ids), NO_STREAM, [
+        NewEvent(*to_payload(QuizStarted(*ids, 1)), metadata, uuid.uuid5(command_id, "0")),
+        NewEvent(*to_payload(QuestionAssigned(*ids, 1, question)), metadata,
+                 uuid.uuid5(command_id, "1")),
+    ])
+    return command_id
+
+
+def test_a_quiz_in_a_legacy_stream_goes_on_there(store: EventStore) -> None:
+    ids = ("s1", COURSE_ID, CHAPTER["chapter_id"])
+    question = next(iter(QUESTIONS))
+    start_id = _legacy_start(store, ids, question)
+    handler = CommandHandler(store)
+    answered = handler.handle(SubmitAnswer(*ids, question, right(question)))
+    assert answered.status == "ok", answered.reason
+    assert answered.stream_id == legacy_quiz_stream_id(*ids)
+    assert [e.version for e in answered.events] == [3]
+    following = CommandHandler(store).handle(NextQuestion(*ids))  # another process
+    assert (following.status, following.stream_id) == ("ok", legacy_quiz_stream_id(*ids))
+    assert handler.handle(StartQuiz(*ids), command_id=start_id).replayed
+    assert store.read_stream(quiz_stream_id(*ids)) == []
+    assert len(store.read_stream(legacy_quiz_stream_id(*ids))) == 4
+
+
+def test_a_legacy_stream_of_another_quiz_is_left_alone(store: EventStore) -> None:
+    publish_course(store, {**COURSE, "course_id": "maths"})
+    publish_course(store, {**COURSE, "course_id": "x-maths"})
+    chapter = CHAPTER["chapter_id"]
+    theirs, mine = ("ann-x", "maths", chapter), ("ann", "x-maths", chapter)
+    _legacy_start(store, theirs, next(iter(QUESTIONS)))
+    started = CommandHandler(store).handle(StartQuiz(*mine))
+    assert (started.status, started.stream_id) == ("ok", quiz_stream_id(*mine))
+    assert len(store.read_stream(legacy_quiz_stream_id(*theirs))) == 2

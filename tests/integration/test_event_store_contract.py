@@ -17,8 +17,10 @@ from quizflow.eventstore import (
     Cursor,
     DuplicateEventError,
     EventStore,
+    InvalidEventError,
     NewEvent,
 )
+from quizflow.quiz import EVENT_TYPES
 
 
 @pytest.fixture
@@ -212,3 +214,38 @@ def test_stored_events_cannot_be_changed_through_the_callers_data(store: EventSt
 def test_event_ids_are_uuids(store: EventStore) -> None:
     [stored] = store.append("s", ANY, [event()])
     assert isinstance(stored.event_id, uuid.UUID)
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_an_event_of_an_unknown_type_is_refused_and_nothing_of_its_append_is_stored(
+    store: EventStore, size: int
+) -> None:
+    store.append("s", NO_STREAM, [event(n=0)])
+    unknown = event("no-such/Type", n=2)
+    batch = [unknown] if size == 1 else [event(n=1), unknown, event(n=3)]
+    with pytest.raises(InvalidEventError, match="unknown event type 'no-such/Type'"):
+        store.append("s", 1, batch)
+    assert store.stream_version("s") == 1
+    assert [e.data for e in store.read_all()] == [{"n": 0}]
+    # The refusal is no conflict: the same version is still free for a usable event.
+    assert store.append("s", 1, [event(n=4)])[0].version == 2
+
+
+def test_an_unknown_type_is_refused_whatever_the_expected_version(store: EventStore) -> None:
+    for expected in (NO_STREAM, ANY):
+        with pytest.raises(InvalidEventError):
+            store.append("s", expected, [event("")])
+    assert store.read_all() == []
+
+
+def test_every_type_of_the_quiz_vocabulary_is_accepted(store: EventStore) -> None:
+    """docs/events.md's types, as quizflow.quiz.EVENT_TYPES lists them: a migration that adds
+    a type must add it to quizflow.event_types too."""
+    refused = []
+    for type_ in sorted(EVENT_TYPES):
+        try:
+            store.append(f"s-{type_}", NO_STREAM, [event(type_)])
+        except InvalidEventError:
+            refused.append(type_)
+    assert refused == [], "add these types to quizflow.event_types in a migration"
+    assert sorted(e.type for e in store.read_all()) == sorted(EVENT_TYPES)

@@ -150,6 +150,6 @@ def test_events_are_not_changed_by_the_inputs_dict_they_were_made_from() -> None
 
 
 def test_each_event_names_its_stream() -> None:
-    assert stream_id(QuizStarted(*QUIZ, 1)) == "chapter-quiz-ann-maths-basics"
+    assert stream_id(QuizStarted(*QUIZ, 1)) == "chapter-quiz/ann/maths/basics"
     assert stream_id(CoursePublished(tiny_course())) == "course-maths"
     assert stream_id(StudentEnrolled("s1", "c1", "ann", "Ann")) == "roster-s1"

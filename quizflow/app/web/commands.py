@@ -7,6 +7,7 @@ after a timeout returns the first result instead of answering twice.
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Final
@@ -38,6 +39,12 @@ def parse_command_id(value: object) -> uuid.UUID:
                    "action and repeats when it retries")
 
 
+# What PostgreSQL's jsonb cannot hold: the NUL character, and UTF-16 surrogates, which are no
+# characters of their own (a JSON pair such as "\ud83d\ude00" decodes to the one character it
+# encodes, so a surrogate left in a string is a lone one).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
 def check_inputs(inputs: Mapping[str, object]) -> dict[str, str]:
     if len(inputs) > MAX_FIELDS:
         raise WebError(422, "too-many-inputs", f"at most {MAX_FIELDS} input fields")
@@ -46,6 +53,11 @@ def check_inputs(inputs: Mapping[str, object]) -> dict[str, str]:
         if not isinstance(value, str) or len(name) > 100 or len(value) > MAX_INPUT:
             raise WebError(422, "invalid-inputs",
                            f"inputs map field names to texts of at most {MAX_INPUT} characters")
+        if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
+            raise WebError(422, "unstorable-text",
+                           "an answer cannot be stored with a NUL character or an unpaired "
+                           "surrogate (\\u0000, \\ud800-\\udfff) in it; remove it and "
+                           "answer again")
         checked[name] = value
     return checked
 
