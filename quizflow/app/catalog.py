@@ -30,10 +30,6 @@ class CourseCatalog:
             self._cache[course_id] = (now, course)
         return course
 
-    def forget(self, course_id: str) -> None:
-        with self._lock:
-            self._cache.pop(course_id, None)
-
     def _load(self, course_id: str) -> Course | None:
         latest: Course | None = None
         for stored in self._store.read_stream(course_stream_id(course_id)):

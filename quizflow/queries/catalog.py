@@ -64,9 +64,6 @@ class NamedQuery:
     sql: str
     path: Path
 
-    def parameter(self, name: str) -> Parameter | None:
-        return next((p for p in self.parameters if p.name == name), None)
-
 
 def parse_query(path: Path) -> NamedQuery:
     text = path.read_text()

@@ -200,15 +200,6 @@ AccountEvent = (
 )
 Event = QuizEvent | CoursePublished | RosterEvent | AccountEvent
 
-QUIZ_EVENT_CLASSES: Final = (
-    QuizStarted,
-    QuestionAssigned,
-    QuestionAnsweredCorrectly,
-    QuestionAnsweredIncorrectly,
-    QuizStartedOver,
-    QuizPassed,
-)
-
 EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
     "chapter-quiz/QuizStarted": QuizStarted,
     "chapter-quiz/QuestionAssigned": QuestionAssigned,

@@ -82,9 +82,6 @@ class IsoWeek:
     def next(self) -> IsoWeek:
         return IsoWeek.of(self.monday + timedelta(days=7))
 
-    def contains(self, day: date) -> bool:
-        return self.monday <= day <= self.sunday
-
     def label(self) -> str:
         """The week in words, e.g. "23 to 29 November 2026"."""
         first, last = self.monday, self.sunday
