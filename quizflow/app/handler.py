@@ -2,23 +2,45 @@
 
 Idempotent by command id: a retried command finds its events in the stream (by the command id
 in their metadata) and gets the same result back; two copies racing produce the same event ids
-(derived from the command id), so the store stores only one of them.
+(derived from the command id), so the store stores only one of them. A command id names one
+command: reused for another one (another action, question or inputs, or another quiz), it is
+refused with the code ``command-id-reused`` and appends nothing.
+
+A quiz's stream is ``quiz_stream_id``. A quiz started before stream ids were escaped has its
+events under ``legacy_quiz_stream_id``: when its own stream is empty, the handler reads the
+legacy one and, when every event there is this quiz's (the old ids were ambiguous: another quiz
+may own it), goes on in that stream.
 
 Folded streams are cached: a command reads only the versions after the cached one (still one
 round trip, which also tells whether another process appended). Safe because stored events
 never change and versions have no gaps.
+
+A poison event never takes a quiz down with errors: an event of a type this version does not
+know is skipped (the stream's version still counts it), metadata that is not an object is
+ignored, and an event of a known type that is malformed (or does not belong in a quiz) marks
+the quiz as needing attention: every later command on it is refused with the code
+``quiz-needs-attention`` and a sentence naming the event and its problem (the web app answers
+409), while the rest of the log goes on.
+
+A command whose database connection died under it (PostgreSQL restarted, or ended the
+backend) is run once more: idempotency by command id makes that safe even when the first try
+did store its events (the retry replays them).
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
+
+import psycopg
+from psycopg_pool import PoolTimeout
 
 from quizflow.app.catalog import CourseCatalog
 from quizflow.eventstore import (
@@ -33,16 +55,28 @@ from quizflow.eventstore import (
 from quizflow.quiz import (
     Command,
     Course,
+    PayloadError,
     QuizState,
     Rejected,
+    SubmitAnswer,
+    UnknownEventType,
     decide,
+    evolve,
     fold,
     from_payload,
+    legacy_quiz_stream_id,
     quiz_stream_id,
     to_payload,
 )
 
 Status = Literal["ok", "rejected", "conflict"]
+
+# The rejection of a command whose id was used for another command (the web app answers 409).
+COMMAND_ID_REUSED: Final = "command-id-reused"
+# The rejection of every command on a quiz whose stream holds a malformed event (409 too).
+QUIZ_NEEDS_ATTENTION: Final = "quiz-needs-attention"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,19 +129,72 @@ class _Folded:
     version: int
     state: QuizState
     by_command: dict[str, tuple[RecordedEvent, ...]]
+    # Where the quiz's events are: None for its own stream, else a legacy stream's id.
+    stream_id: str | None = None
+    # Whether the legacy stream was looked at (once, while the quiz's own stream is empty).
+    legacy_checked: bool = False
+    # The first malformed event's problem: the quiz needs attention, commands are refused.
+    problem: str | None = None
 
     def extend(self, events: list[RecordedEvent]) -> _Folded:
         if not events:
             return self
         by_command = dict(self.by_command)
+        state, problem = self.state, self.problem
         for event in events:
-            command_id = str(event.metadata.get("command_id", ""))
+            metadata = event.metadata if isinstance(event.metadata, dict) else {}
+            command_id = str(metadata.get("command_id", ""))
             by_command[command_id] = (*by_command.get(command_id, ()), event)
-        state = fold((from_payload(e.type, e.data) for e in events), self.state)
-        return _Folded(events[-1].version, state, by_command)
+            if problem is None:
+                state, problem = _evolve(state, event)
+        return replace(self, version=events[-1].version, state=state, by_command=by_command,
+                       problem=problem)
+
+    def newer_than(self, other: _Folded) -> bool:
+        return (self.version, self.legacy_checked) > (other.version, other.legacy_checked)
 
 
 _EMPTY = _Folded(0, fold([]), {})
+
+
+def _evolve(state: QuizState, event: RecordedEvent) -> tuple[QuizState, str | None]:
+    """The state after one stored event, and the problem when the event is malformed."""
+    try:
+        domain = from_payload(event.type, event.data)
+    except UnknownEventType:
+        # Not a fact of the quiz's rules as this version knows them (a newer version's, say):
+        # skipped, though the stream's version counts it.
+        log.warning("skipped event %s of stream %s: unknown type %r", event.version,
+                    event.stream_id, event.type)
+        return replace(state, version=event.version), None
+    except PayloadError as error:
+        return state, _problem(event, str(error))
+    try:
+        after = evolve(state, domain)
+    except TypeError as error:  # a known event that does not belong in a quiz stream
+        return state, _problem(event, str(error))
+    return (after if after.version == event.version
+            else replace(after, version=event.version)), None
+
+
+def _problem(event: RecordedEvent, problem: str) -> str:
+    log.error("quiz stream %s needs attention: event %s (%s) is malformed: %s",
+              event.stream_id, event.version, event.type, problem)
+    return (f"this quiz cannot go on until its stored history is repaired: event {event.version}"
+            f" of stream {event.stream_id} ({event.type}) is malformed: {problem}")
+
+
+def _with_legacy(run: _Run, events: list[RecordedEvent]) -> _Folded:
+    """The quiz folded from its legacy stream's events when they are all this quiz's; else the
+    empty quiz in its own stream. Either way the legacy stream is not read again."""
+    ids = (run.command.student_id, run.command.course_id, run.command.chapter_id)
+    if events and all(
+        isinstance(e.data, dict)
+        and (e.data.get("student_id"), e.data.get("course_id"), e.data.get("chapter_id")) == ids
+        for e in events
+    ):
+        return _Folded(0, fold([]), {}, run.legacy_stream_id, True).extend(events)
+    return _Folded(0, fold([]), {}, None, True)
 
 
 class CommandHandler:
@@ -129,24 +216,31 @@ class CommandHandler:
         with self._lock:
             return self._cache.get(stream_id, _EMPTY)
 
-    def _load(self, stream_id: str) -> _Folded:
-        cached = self._cached(stream_id)
+    def _load(self, run: _Run) -> _Folded:
+        cached = self._cached(run.quiz_stream_id)
+        stream_id = cached.stream_id or run.quiz_stream_id
         folded = cached.extend(self.store.read_stream(stream_id, from_version=cached.version + 1))
-        self._remember(stream_id, folded)
+        if folded.version == 0 and not folded.legacy_checked:
+            folded = _with_legacy(run, self.store.read_stream(run.legacy_stream_id))
+        self._remember(run.quiz_stream_id, folded)
         return folded
 
-    async def _load_async(self, store: AsyncStreamStore, stream_id: str) -> _Folded:
-        cached = self._cached(stream_id)
+    async def _load_async(self, store: AsyncStreamStore, run: _Run) -> _Folded:
+        cached = self._cached(run.quiz_stream_id)
+        stream_id = cached.stream_id or run.quiz_stream_id
         folded = cached.extend(await store.read_stream(stream_id, cached.version + 1))
-        self._remember(stream_id, folded)
+        if folded.version == 0 and not folded.legacy_checked:
+            folded = _with_legacy(run, await store.read_stream(run.legacy_stream_id))
+        self._remember(run.quiz_stream_id, folded)
         return folded
 
-    def _remember(self, stream_id: str, folded: _Folded) -> None:
+    def _remember(self, quiz_stream_id: str, folded: _Folded) -> None:
+        """Cache a quiz's fold under its own stream id (whichever stream its events are in)."""
         with self._lock:
-            known = self._cache.get(stream_id)
-            if known is None or known.version < folded.version:
-                self._cache[stream_id] = folded
-            self._cache.move_to_end(stream_id)
+            known = self._cache.get(quiz_stream_id)
+            if known is None or folded.newer_than(known):
+                self._cache[quiz_stream_id] = folded
+            self._cache.move_to_end(quiz_stream_id)
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
 
@@ -160,17 +254,33 @@ class CommandHandler:
         causation_id: uuid.UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> CommandResult:
-        run = _Run(command, command_id or uuid.uuid4(), user_id, correlation_id, causation_id,
-                   occurred_at, self.catalog.get(command.course_id))
+        command_id = command_id or uuid.uuid4()
+
+        def attempt() -> CommandResult:
+            return self._handle(_Run(command, command_id, user_id, correlation_id, causation_id,
+                                     occurred_at, self.catalog.get(command.course_id)))
+
+        try:
+            return attempt()
+        except psycopg.OperationalError as error:
+            if not _connection_lost(error):
+                raise
+            log.warning("command %s: database connection lost (%s); trying once more",
+                        command_id, error)
+            return attempt()
+
+    def _handle(self, run: _Run) -> CommandResult:
         for _ in range(self.max_attempts):
-            folded = self._load(run.stream_id)
+            folded = self._load(run)
             decided = run.decide(folded)
             if isinstance(decided, CommandResult):
                 return decided
             try:
                 appended = self.store.append(run.stream_id, run.state.version, decided)
-            except (ConcurrencyError, DuplicateEventError):
+            except ConcurrencyError:
                 continue  # someone else appended first: decide again on the new state
+            except DuplicateEventError:
+                return run.ids_taken(self._load(run))
             result = self._stored(run, folded, appended)
             if result is not None:
                 return result
@@ -191,15 +301,27 @@ class CommandHandler:
         the event loop); the handler's stream cache is shared with ``handle``.
         """
         run = _Run(command, command_id or uuid.uuid4(), user_id, None, None, None, course)
+        try:
+            return await self._handle_async(store, run)
+        except psycopg.OperationalError as error:
+            if not _connection_lost(error):
+                raise
+            log.warning("command %s: database connection lost (%s); trying once more",
+                        run.command_id, error)
+            return await self._handle_async(store, run)
+
+    async def _handle_async(self, store: AsyncStreamStore, run: _Run) -> CommandResult:
         for _ in range(self.max_attempts):
-            folded = await self._load_async(store, run.stream_id)
+            folded = await self._load_async(store, run)
             decided = run.decide(folded)
             if isinstance(decided, CommandResult):
                 return decided
             try:
                 appended = await store.append(run.stream_id, run.state.version, decided)
-            except (ConcurrencyError, DuplicateEventError):
+            except ConcurrencyError:
                 continue
+            except DuplicateEventError:
+                return run.ids_taken(await self._load_async(store, run))
             result = self._stored(run, folded, appended)
             if result is not None:
                 return result
@@ -212,8 +334,14 @@ class CommandHandler:
         if appended[0].version != run.state.version + 1:
             return None
         after = folded.extend(appended)
-        self._remember(run.stream_id, after)
+        self._remember(run.quiz_stream_id, after)
         return CommandResult("ok", run.stream_id, after.version, after.state, appended)
+
+
+def _connection_lost(error: psycopg.OperationalError) -> bool:
+    """Whether a command failed because its connection died (worth one more try on another
+    connection), not because none could be had in time (a second wait would only double it)."""
+    return not isinstance(error, PoolTimeout)
 
 
 class AsyncStreamStore(Protocol):
@@ -235,7 +363,10 @@ class _Run:
         self.command_id = command_id
         self.occurred_at = occurred_at
         self.course = course
-        self.stream_id = quiz_stream_id(command.student_id, command.course_id, command.chapter_id)
+        ids = (command.student_id, command.course_id, command.chapter_id)
+        self.quiz_stream_id = quiz_stream_id(*ids)
+        self.legacy_stream_id = legacy_quiz_stream_id(*ids)
+        self.stream_id = self.quiz_stream_id  # where its events go: see decide
         self.metadata = {
             "command_id": str(command_id),
             "command": type(command).__name__,
@@ -248,12 +379,13 @@ class _Run:
     def decide(self, folded: _Folded) -> CommandResult | list[NewEvent]:
         """The events to append on this folded stream, or the result when there is nothing
         to append (a replayed command, a rejection)."""
-        state = self.state = folded.state
-        earlier = folded.by_command.get(str(self.command_id))
-        if earlier:
-            return CommandResult(
-                "ok", self.stream_id, state.version, state, list(earlier), replayed=True
-            )
+        earlier = self.earlier(folded)
+        if earlier is not None:
+            return earlier
+        state = self.state
+        if folded.problem is not None:
+            return CommandResult("rejected", self.stream_id, state.version, state,
+                                 code=QUIZ_NEEDS_ATTENTION, reason=folded.problem)
         # The random choice depends on the command only, so a racing duplicate of the same
         # command decides the same events and the store keeps one copy.
         decision = decide(state, self.command, self.course, random.Random(self.command_id.int))
@@ -277,6 +409,39 @@ class _Run:
             )
         return new_events
 
+    def earlier(self, folded: _Folded) -> CommandResult | None:
+        """The result of this command id's events in the folded stream: a replay when they are
+        this command's, a refusal when another command's; None when the stream has none."""
+        self.stream_id = folded.stream_id or self.quiz_stream_id
+        state = self.state = folded.state
+        earlier = folded.by_command.get(str(self.command_id))
+        if not earlier:
+            return None
+        if not _same_command(self.command, earlier):
+            return self.reused()
+        return CommandResult(
+            "ok", self.stream_id, state.version, state, list(earlier), replayed=True
+        )
+
+    def ids_taken(self, folded: _Folded) -> CommandResult:
+        """The store holds this command's event ids already (the append raised
+        DuplicateEventError). In this quiz's stream they are a racing copy's of this command, or
+        another command's with this id; anywhere else, another command's (another quiz's)."""
+        return self.earlier(folded) or self.reused()
+
+    def reused(self) -> CommandResult:
+        return CommandResult(
+            "rejected",
+            self.stream_id,
+            self.state.version,
+            self.state,
+            code=COMMAND_ID_REUSED,
+            reason=(
+                f"the command id {self.command_id} was already used for another command;"
+                " send a new command id for each new action (and the same one only to retry it)"
+            ),
+        )
+
     def conflict(self, attempts: int) -> CommandResult:
         return CommandResult(
             "conflict",
@@ -286,3 +451,21 @@ class _Run:
             code="conflict",
             reason=f"the quiz kept changing; gave up after {attempts} tries",
         )
+
+
+def _same_command(command: Command, events: tuple[RecordedEvent, ...]) -> bool:
+    """Whether the events a command id stored were stored for ``command``: the same action on
+    the same quiz, and for an answer the same question and inputs."""
+    first = events[0]
+    if not isinstance(first.data, dict) or not isinstance(first.metadata, dict):
+        return False
+    if first.metadata.get("command", type(command).__name__) != type(command).__name__:
+        return False
+    ids = (command.student_id, command.course_id, command.chapter_id)
+    if (first.data.get("student_id"), first.data.get("course_id"),
+            first.data.get("chapter_id")) != ids:
+        return False
+    if isinstance(command, SubmitAnswer):
+        return (first.data.get("question_id") == command.question_id
+                and first.data.get("inputs") == dict(command.inputs))
+    return True

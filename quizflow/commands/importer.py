@@ -52,6 +52,11 @@ def responses(
     course: Annotated[
         str | None, typer.Option("--course", help="Course id (default: the file's name).")
     ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="The system the log comes from, part of each row's "
+                                      "identity (default: the course id)."),
+    ] = None,
     pipeline: Annotated[
         bool, typer.Option(help="Run the pipeline afterwards so queries see the import.")
     ] = True,
@@ -59,15 +64,23 @@ def responses(
         SummaryFormat, typer.Option("--format", help="json: the summary as one JSON document.")
     ] = SummaryFormat.table,
 ) -> None:
-    """Validate the whole file, then append its answers as quiz events (re-importing is a no-op).
+    """Validate the whole file, then append its answers as quiz events of their own streams.
 
-    Bad rows are listed with their line numbers and nothing is imported. Without --time the
-    rows keep their file order on a synthetic clock (one a minute from 2000-01-01 UTC).
+    Bad rows are listed with their line numbers and nothing is imported. A row is known by its
+    content (source, student, question, time, answer), so importing a file again, or a
+    corrected or extended copy of it, appends only the rows not stored yet; an import that
+    stopped midway is finished by running it again. Imported history never changes a quiz a
+    student is taking. Without --time the rows keep their file order on a synthetic clock (one
+    a minute from 2000-01-01 UTC).
     """
+    import psycopg
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from quizflow.commands.output import first_line, quiet_connection_pool
     from quizflow.database import open_store
     from quizflow.importer import ImportColumns, InvalidLogError, import_responses
+    from quizflow.importer.load import ImportInterrupted
+    from quizflow.settings import load_settings
 
     columns = ImportColumns(
         student=student,
@@ -83,8 +96,16 @@ def responses(
             "[yellow]no --time column:[/] answers keep their file order on a synthetic clock "
             "(one row a minute from 2000-01-01 UTC); times are an order, not real dates"
         )
+    quiet_connection_pool()
+    try:
+        store = open_store()
+    except Exception as error:
+        err.print(f"[red]nothing imported:[/] PostgreSQL is not reachable "
+                  f"({escape(first_line(error))}); start it or check QUIZFLOW_DATABASE_URL.",
+                  soft_wrap=True)
+        raise typer.Exit(1) from None
     with (
-        open_store() as store,
+        store,
         Progress(
             "[progress.description]{task.description}",
             BarColumn(),
@@ -101,17 +122,34 @@ def responses(
                 file,
                 columns,
                 course_id=course,
+                source=source,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
+                work_dir=load_settings().home / "tmp",
             )
         except InvalidLogError as error:
             bar.stop()
             err.print(f"[red]{escape(str(error))}[/]")
+            raise typer.Exit(1) from None
+        except ImportInterrupted as error:
+            bar.stop()
+            err.print(f"[red]{escape(str(error))}.[/]", soft_wrap=True)
+            raise typer.Exit(1) from None
+        except psycopg.Error as error:  # before the first append: nothing was imported
+            bar.stop()
+            err.print(f"[red]nothing imported:[/] PostgreSQL stopped answering "
+                      f"({escape(first_line(error))}); run the import again once it is back.",
+                      soft_wrap=True)
             raise typer.Exit(1) from None
     err.print(
         f"{summary.rows:,} answers by {summary.students:,} students to {summary.questions:,} "
         f"questions -> course {summary.course_id}: {summary.events_appended:,} events appended, "
         f"{summary.events_already_stored:,} already stored, in {summary.seconds:.1f}s"
     )
+    if summary.rows_changed_since_stored:
+        err.print(
+            f"[yellow]{summary.rows_changed_since_stored:,} row(s) were imported before with "
+            "another correct flag;[/] stored events never change, so they keep the first one"
+        )
     if pipeline:
         _run_pipeline(summary.last_cursor)
     if fmt is SummaryFormat.json:

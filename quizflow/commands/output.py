@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
@@ -22,6 +24,21 @@ class Format(StrEnum):
     csv = "csv"
 
 
+def quiet_connection_pool() -> None:
+    """Keep psycopg's pool (a warning per failed reconnection) and the command handler (a
+    note per command retried on a new connection) from printing on stderr: a command that
+    loses its database says so once, in its own sentence."""
+    logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
+    logging.getLogger("quizflow.app.handler").setLevel(logging.ERROR)
+
+
+def first_line(error: BaseException) -> str:
+    """An error's message as one line: drivers add hints on further lines ("Is the server
+    running on that host...?") that turn one sentence into a paragraph."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return (lines[0] if lines else type(error).__name__).rstrip(".")
+
+
 def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
@@ -35,7 +52,7 @@ def print_rows(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None
         writer = csv.DictWriter(sys.stdout, fieldnames=columns)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
+            writer.writerow({k: csv_cell(v) for k, v in row.items()})
         return
     table = Table(title=title)
     for column in columns:
@@ -43,6 +60,23 @@ def print_rows(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None
     for row in rows:
         table.add_row(*(_cell(row[c]) for c in columns))
     Console().print(table)
+
+
+# A spreadsheet treats a cell starting with one of these as a formula (or, tab and carriage
+# return, strips them and then looks again): a student's answer `=HYPERLINK(...)` would run
+# in the teacher's Excel. OWASP's "CSV injection" advice: prefix such a cell with a quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A plain signed number ("-3", "+0.5") is not a formula, and its quote would turn the
+# negative-numbers chapter's answers into text: those stay as they are.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell that no spreadsheet runs as a formula."""
+    text = _cell(value)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _cell(value: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import err, print_json
+from quizflow.commands.output import err, first_line, print_json, quiet_connection_pool
 
 
 class Via(StrEnum):
@@ -47,10 +47,15 @@ def command(
     Creates schools, classes, teachers and students, publishes the sample course if needed, and
     lets the students practise in their maths lessons; re-running the same seed appends nothing.
     """
+    import httpx
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
     from quizflow.simulate import SimulationConfig, simulate
     from quizflow.simulate.driver import Driver
     from quizflow.simulate.http import HttpDriver, ServerUnavailable
 
+    quiet_connection_pool()
     try:
         first_day = date.fromisoformat(start_date)
     except ValueError:
@@ -72,8 +77,14 @@ def command(
     try:
         with _DayProgress(config.days) as advance:
             summary = simulate(store, config, driver=driver, progress=advance)
-    except ServerUnavailable as error:
-        err.print(f"[red]simulation stopped:[/] {escape(str(error))}", soft_wrap=True)
+    except (ServerUnavailable, httpx.HTTPError) as error:
+        # The server went away (or broke) mid-run: what was appended stays, and running the
+        # same seed again carries on from there.
+        err.print(f"[red]simulation stopped:[/] {escape(_server_gone(url, error))}",
+                  soft_wrap=True)
+        raise typer.Exit(1) from None
+    except (psycopg.Error, PoolTimeout) as error:
+        err.print(f"[red]simulation stopped:[/] {escape(_database_gone(error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     finally:
         if driver is not None:
@@ -100,8 +111,9 @@ def _simulation_password(config: Any) -> str:
     try:
         with psycopg.connect(login_database_url("signin"), autocommit=True) as conn:
             set_password(conn, [s.student_id for s in roster.students], password)
-    except psycopg.OperationalError as error:
-        err.print(f"[red]PostgreSQL unavailable:[/] {escape(str(error))}", soft_wrap=True)
+    except psycopg.Error as error:
+        err.print(f"[red]simulation not started:[/] {escape(_database_gone(error))}",
+                  soft_wrap=True)
         raise typer.Exit(1) from None
     return password
 
@@ -113,8 +125,24 @@ def _open_store(workers: int) -> Any:
     try:
         return open_simulation_store(login_database_url("web"), workers)
     except Exception as error:
-        err.print(f"[red]PostgreSQL unavailable:[/] {escape(str(error))}", soft_wrap=True)
+        err.print(f"[red]simulation not started:[/] {escape(_database_gone(error))}",
+                  soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def _database_gone(error: BaseException) -> str:
+    return (f"PostgreSQL is not reachable ({first_line(error)}); start it or check "
+            "QUIZFLOW_DATABASE_URL, then run the same command again.")
+
+
+def _server_gone(url: str, error: BaseException) -> str:
+    from quizflow.simulate.http import ServerUnavailable
+
+    if isinstance(error, ServerUnavailable):
+        cause = first_line(error)
+    else:  # httpx: the connection was refused or dropped, or timed out
+        cause = f"the server at {url} stopped answering ({first_line(error)})"
+    return f"{cause}; check `quizflow serve`, then run the same command again."
 
 
 class _DayProgress:

@@ -9,6 +9,7 @@ single-threaded writer processes on 2 cores, skipping them took the store from ~
 
 from __future__ import annotations
 
+import select
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 
 import psycopg
 from psycopg.rows import tuple_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 Configure = Callable[[psycopg.Connection[Any]], None]
 
@@ -32,7 +33,13 @@ class Connections(Protocol):
 
 
 def open_connections(url: str, configure: Configure, min_size: int, max_size: int) -> Connections:
-    """Autocommit connections returning tuples, each configured once when made."""
+    """Autocommit connections returning tuples, each configured once when made.
+
+    The pool checks each connection as it hands it out (``check_connection``): after PostgreSQL
+    restarts, or ends the backends, every pooled connection is dead, and without the check each
+    would fail one caller before the pool noticed. A dead one is dropped and the next (or a new)
+    connection handed out instead.
+    """
     if max_size <= 1:
         return SharedConnection(url, configure)
     return ConnectionPool(
@@ -41,9 +48,37 @@ def open_connections(url: str, configure: Configure, min_size: int, max_size: in
         max_size=max_size,
         kwargs={"autocommit": True, "row_factory": tuple_row},
         configure=configure,
+        check=check_connection,
         open=True,
         name="quizflow-eventstore",
     )
+
+
+def _has_news(fileno: int) -> bool:
+    """Whether an idle connection's socket has something to read: an idle connection in
+    autocommit is owed nothing, so it is the server's goodbye (PostgreSQL ended the backend or
+    went down) or, rarely, a message worth a real check anyway."""
+    try:
+        return bool(select.select([fileno], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def check_connection(conn: psycopg.Connection[Any]) -> None:
+    """psycopg_pool's ``check_connection`` (an empty query), paid only when it can find
+    something: a connection whose socket is quiet is handed out as it is. Measured on the unix
+    socket: the empty query added ~30 us to every check-out (a third of a short statement's
+    round trip), looking at the socket ~1 us. What the look cannot see (a peer gone without a
+    word, as in a network partition) fails its statement, and a command is retried once on
+    another connection (quizflow.app.handler)."""
+    if conn.closed or conn.broken or _has_news(conn.fileno()):
+        ConnectionPool.check_connection(conn)
+
+
+async def check_connection_async(conn: psycopg.AsyncConnection[Any]) -> None:
+    """``check_connection`` for the asyncio pools."""
+    if conn.closed or conn.broken or _has_news(conn.fileno()):
+        await AsyncConnectionPool.check_connection(conn)
 
 
 class SharedConnection:

@@ -10,8 +10,14 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
+from quizflow.eventstore.connections import check_connection_async
 from quizflow.eventstore.postgres import PostgresEventStore, racing_for_a_version
-from quizflow.eventstore.rows import PreparedAppend, row_to_event, same_append
+from quizflow.eventstore.rows import (
+    PreparedAppend,
+    refused_event,
+    row_to_event,
+    same_append,
+)
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     ConcurrencyError,
@@ -39,6 +45,9 @@ class AsyncPostgresEventStore:
             max_size=max_size,
             kwargs={"autocommit": True, "row_factory": tuple_row},
             configure=self._configure,
+            # A connection is checked as it is handed out: after a PostgreSQL restart every
+            # pooled one is dead, and each would fail a command.
+            check=check_connection_async,
             open=False,
             name="quizflow-eventstore-async",
         )
@@ -79,6 +88,9 @@ class AsyncPostgresEventStore:
                 actual = await self.stream_version(stream_id)
                 raise ConcurrencyError(stream_id, expected_version, actual)
             except psycopg.Error as error:
+                refused = refused_event(error)
+                if refused is not None:
+                    raise refused from error
                 stored = await self._already_stored(stream_id, events)
                 if stored is not None:
                     return stored

@@ -17,6 +17,7 @@ from quizflow.accounts.sessions import SessionStore
 from quizflow.accounts.settings import AuthSettings
 from quizflow.accounts.signin import Authenticator
 from quizflow.app.readmodel import ReadModel
+from quizflow.eventstore.connections import check_connection, check_connection_async
 
 # The group role that owns the credentials tables (the sign-in login is a member of it).
 ACCOUNTS_GROUP = "quizflow_accounts"
@@ -62,12 +63,14 @@ class WebAccounts:
                 await conn.execute(sql.SQL("set role {}").format(sql.Identifier(role)))
 
         kwargs = {"autocommit": True, "row_factory": tuple_row}
+        # Each connection is checked as it is handed out: after PostgreSQL dropped the pooled
+        # connections (a restart), no request pays for a dead one.
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url, min_size=1, max_size=pool_size, kwargs=kwargs, configure=configure,
-            open=False, name="quizflow-signin")
+            check=check_connection, open=False, name="quizflow-signin")
         self._async_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             url, min_size=1, max_size=pool_size, kwargs=kwargs, configure=configure_async,
-            open=False, name="quizflow-sessions")
+            check=check_connection_async, open=False, name="quizflow-sessions")
         self.sessions = SessionStore(self._async_pool, settings.session_max_age_s,
                                      settings.session_idle_s)
         self.authenticator = Authenticator(self.pool, settings.password, self.is_active)

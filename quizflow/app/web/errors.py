@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -16,8 +17,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from quizflow.app.handler import CommandResult
+from quizflow.app.handler import COMMAND_ID_REUSED, QUIZ_NEEDS_ATTENTION, CommandResult
+from quizflow.app.readmodel import QuizNeedsAttention
 from quizflow.quiz import Code
 
 log = logging.getLogger("quizflow.web")
@@ -52,6 +55,8 @@ def status_for(result: CommandResult) -> int:
         return 404
     if result.code in _UNPROCESSABLE:
         return 422
+    if result.code == COMMAND_ID_REUSED:
+        return 409  # the id names another command: this one conflicts with it
     return 409  # the other rule rejections, and conflicts: the quiz is not in that state
 
 
@@ -105,7 +110,12 @@ def install(app: FastAPI) -> None:
                               codes.get(error.status_code, "http-error"), detail,
                               headers=dict(error.headers or {}))
 
-    @app.exception_handler(Exception)
+    @app.exception_handler(QuizNeedsAttention)
+    async def on_poisoned_quiz(request: Request, error: QuizNeedsAttention) -> Response:
+        # 409, not 503: the stored events are what they are, so retrying cannot help; the
+        # quiz stays refused until someone repairs it (the detail says what is wrong).
+        return error_response(request, 409, QUIZ_NEEDS_ATTENTION, error.detail)
+
     async def on_unexpected(request: Request, error: Exception) -> Response:
         incident = uuid.uuid4().hex[:12]
         if isinstance(error, psycopg.OperationalError | PoolTimeout):
@@ -118,3 +128,42 @@ def install(app: FastAPI) -> None:
         return error_response(request, 500, "internal-error",
                               f"something went wrong on our side (incident {incident})")
 
+    # Starlette gives a handler of ``Exception`` to its outermost middleware, which answers and
+    # then raises the error again, and uvicorn closes the connection of a request that raised:
+    # a client's next request on that keep-alive connection met a reset. ``AnswerErrors`` sits
+    # just outside the routes' exception middleware and answers with the same handler, and the
+    # error ends there. The ``Exception`` registration stays for errors raised outside it.
+    app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(AnswerErrors, handler=on_unexpected)
+
+
+ErrorHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+class AnswerErrors:
+    """Answers an error a route raised without raising it again, so the server keeps the
+    client's keep-alive connection open (a response already begun cannot be replaced: then the
+    error goes on up, and the connection is closed)."""
+
+    def __init__(self, app: ASGIApp, handler: ErrorHandler) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as error:
+            if started:
+                raise
+            response = await self.handler(Request(scope, receive), error)
+            await response(scope, receive, send)
