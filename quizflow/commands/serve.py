@@ -24,6 +24,6 @@ def command(
     except SettingError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from None
-    err.print(f"Quizflow on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    err.print(f"Quizflow starting on http://{host}:{port}/ (catching up with the log first)")
     serve(load_settings(), host, port, pool_size=pool_size, access_log=access_log,
           log_level=log_level)

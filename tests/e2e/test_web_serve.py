@@ -46,3 +46,6 @@ def test_quizflow_serve_answers_on_its_port_and_stops_on_sigterm(
         server.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it caught.
         assert server.wait(timeout=20) in (0, -signal.SIGTERM)
+    output = server.stdout.read().decode() if server.stdout else ""
+    # It says where it serves once it does, for scripts that wait for that line.
+    assert f"Quizflow serving on http://127.0.0.1:{port}/" in output, output

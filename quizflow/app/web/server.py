@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -61,9 +62,21 @@ def serve(settings: Settings, host: str, port: int, *, pool_size: int = 10,
     signin_url = login_database_url("signin", settings)
     app = create_app(context_for(store, settings, signin_url), session_secret(settings.home),
                      command_pool_size=pool_size, freeze_gc=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                            access_log=access_log, loop="auto", http="auto", proxy_headers=False,
+                            server_header=False, timeout_keep_alive=30, backlog=2048)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log,
-                    loop="auto", http="auto", proxy_headers=False, server_header=False,
-                    timeout_keep_alive=30, backlog=2048)
+        _AnnouncingServer(config).run()
     finally:
         store.close()
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """Says where it serves once it accepts connections (after the read model caught up and
+    the port is bound), not before: a script may wait for that line."""
+
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            host, port = self.config.host, self.config.port
+            print(f"Quizflow serving on http://{host}:{port}/", file=sys.stderr, flush=True)
