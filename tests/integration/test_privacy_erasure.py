@@ -66,6 +66,23 @@ def _pipeline_and_reports(settings: Any) -> None:
     write_all_teacher_reports(settings.published_path, WEEK, names=current_names(settings))
 
 
+def _through_dagster(settings: Any) -> None:
+    """The reports asset and the retention job, run by Dagster with its storage and logs
+    under the home, so the search below covers them too."""
+    import dagster as dg
+
+    from pipelines import privacy, reports
+    from pipelines.resources import WarehouseResource
+
+    resource = WarehouseResource(home=str(settings.home), database_url=settings.database_url)
+    (settings.home / "dagster").mkdir(parents=True, exist_ok=True)
+    with dg.DagsterInstance.local_temp(tempdir=str(settings.home / "dagster")) as instance:
+        assert dg.materialize([reports.teacher_reports], partition_key="2026-10-26",
+                              resources={"warehouse": resource}, instance=instance).success
+        assert privacy.privacy_retention_job.execute_in_process(
+            resources={"warehouse": resource}, instance=instance).success
+
+
 def _figures(settings: Any) -> tuple[Any, ...]:
     with open_published(settings.published_path) as con:
         answers = con.execute("select count(*), count(*) filter (where correct) from answers"
@@ -143,6 +160,7 @@ def test_an_erased_students_name_is_nowhere_and_their_answers_stay(
     with psycopg.connect(login_database_url("signin", settings), autocommit=True) as conn:
         set_password(conn, [teacher], PASSWORD)
     _pipeline_and_reports(settings)
+    _through_dagster(settings)
     before = _figures(settings)
     reports = list((settings.reports_dir / "teacher").rglob("*.html"))
     assert any(victim.name in r.read_text() for r in reports), "reports name the students"
@@ -155,6 +173,7 @@ def test_an_erased_students_name_is_nowhere_and_their_answers_stay(
     assert _files_with(settings.reports_dir, needles) == [], "written reports are redacted"
     _pipeline_and_reports(settings)
 
+    assert any(p.is_file() for p in (settings.home / "dagster").rglob("*"))
     assert _files_with(settings.home, needles) == []
     assert _files_with_in_database(pg_url, needles) == []
     assert victim.name.encode() not in _pg_dump(pg_url)
