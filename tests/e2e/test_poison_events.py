@@ -81,6 +81,8 @@ def test_a_malformed_event_makes_its_quiz_answer_409_naming_the_problem_never_50
     quiz = started(site, alice, "alice")
     plant(pg_url, quiz["stream_id"], "chapter-quiz/QuestionAnsweredCorrectly",
           {**quiz["ids"], "question_id": quiz["question_id"], "inputs": "5", "streak": 1})
+    # Views read the live model, which learns of the planted event from its subscription.
+    assert site.model.wait_for(site.store.head(), 30), site.model.status()
 
     for response in (
         command(alice, site, "answer", question_id=quiz["question_id"],
