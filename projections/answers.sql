@@ -1,4 +1,4 @@
--- answers: one row per answer event (the published contract of DESIGN.md).
+-- answers: one row per answer event; its columns are a published promise (docs/data-dictionary.md).
 -- Key: event_id. `answer` is the inputs normalised to one comparable text by the quiz domain's
 -- own rules (qf_normalise_answer calls quizflow/quiz/answers.py's normalise once per distinct
 -- inputs text); `response_ms` is the answer's occurred_at minus that
