@@ -1,7 +1,6 @@
 """Retention: each night, erase the students whose identity is past its retention time
 (``QUIZFLOW_RETENTION_DAYS`` after deactivation). The run log names them by id only."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -14,22 +13,28 @@ TIMEZONE = "Europe/Amsterdam"
 
 
 @dg.op(description="Erase every student past the retention time; logs their ids only.")
-def erase_due_students(context: OpExecutionContext,
-                       warehouse: WarehouseResource) -> list[str]:
+def erase_due_students(context: OpExecutionContext, warehouse: WarehouseResource) -> list[str]:
     from quizflow.database import database_url, login_database_url
     from quizflow.eventstore.postgres import PostgresEventStore
     from quizflow.privacy.erasure import erase
 
     settings = warehouse.settings()
     days = retention_days()
-    with PostgresEventStore(login_database_url("web", settings), role=None,
-                            max_size=1) as store:
+    with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
         due = due_for_erasure(store, days, datetime.now(UTC))
         for person in due:
-            erase(store, database_url(settings), login_database_url("signin", settings),
-                  person.student_id, settings.reports_dir, actor="retention")
-            context.log.info(f"erased {person.student_id} (deactivated "
-                             f"{person.deactivated_at:%Y-%m-%d}, retention {days} days)")
+            erase(
+                store,
+                database_url(settings),
+                login_database_url("signin", settings),
+                person.student_id,
+                settings.reports_dir,
+                actor="retention",
+            )
+            context.log.info(
+                f"erased {person.student_id} (deactivated "
+                f"{person.deactivated_at:%Y-%m-%d}, retention {days} days)"
+            )
     context.log.info(f"{len(due)} student(s) past the retention time of {days} days erased")
     return [person.student_id for person in due]
 

@@ -40,7 +40,14 @@ def server_url() -> str:
 # unknown types, so the test databases know these too, added as a later migration adds a type.
 # Some stand for "a type this version of a reader does not know" (quarantine, read model).
 TEST_EVENT_TYPES = (
-    "test/Happened", "a/One", "b/Two", "t/A", "t/B", "t/Fast", "t/Slow", "mystery/Happened",
+    "test/Happened",
+    "a/One",
+    "b/Two",
+    "t/A",
+    "t/B",
+    "t/Fast",
+    "t/Slow",
+    "mystery/Happened",
     "someone-else/Happened",
 )
 

@@ -88,19 +88,27 @@ def school_roster(store: EventStore, school_id: str) -> SchoolRoster:
                 roster.name = event.name
             case ClassRegistered():
                 roster.classes[event.class_id] = RosterClass(
-                    event.school_id, event.class_id, event.name, event.teacher_id,
-                    opened(event.teacher_name, event.teacher_id) if event.teacher_id else "")
+                    event.school_id,
+                    event.class_id,
+                    event.name,
+                    event.teacher_id,
+                    opened(event.teacher_name, event.teacher_id) if event.teacher_id else "",
+                )
             case StudentEnrolled():
                 roster.students[event.student_id] = RosterStudent(
-                    event.school_id, event.class_id, event.student_id,
-                    opened(event.name, event.student_id))
+                    event.school_id,
+                    event.class_id,
+                    event.student_id,
+                    opened(event.name, event.student_id),
+                )
             case StudentMoved() if event.student_id in roster.students:
                 old = roster.students[event.student_id]
                 roster.students[event.student_id] = replace(old, class_id=event.class_id)
             case StudentRenamed() if event.student_id in roster.students:
                 old = roster.students[event.student_id]
                 roster.students[event.student_id] = replace(
-                    old, name=opened(event.name, event.student_id))
+                    old, name=opened(event.name, event.student_id)
+                )
     return roster
 
 
@@ -111,7 +119,8 @@ def append(store: EventStore, events: Iterable[Event], actor: str) -> int:
     for event in events:
         type_name, payload = to_payload(names.seal_fact(event))
         by_stream.setdefault(stream_id(event), []).append(
-            NewEvent(type_name, payload, {"user_id": actor}, uuid.uuid4()))
+            NewEvent(type_name, payload, {"user_id": actor}, uuid.uuid4())
+        )
     appended = 0
     for stream, new_events in by_stream.items():
         appended += len(store.append(stream, ANY, new_events))
@@ -123,11 +132,21 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def create_account(store: EventStore, conn: psycopg.Connection[Any], *, roles: Sequence[str],
-                   username: str, name: str, school_id: str, class_id: str | None = None,
-                   password: str | None = None, policy: passwords.PasswordPolicy | None = None,
-                   account_id: str | None = None, actor: str = "admin",
-                   roster: SchoolRoster | None = None) -> str:
+def create_account(
+    store: EventStore,
+    conn: psycopg.Connection[Any],
+    *,
+    roles: Sequence[str],
+    username: str,
+    name: str,
+    school_id: str,
+    class_id: str | None = None,
+    password: str | None = None,
+    policy: passwords.PasswordPolicy | None = None,
+    account_id: str | None = None,
+    actor: str = "admin",
+    roster: SchoolRoster | None = None,
+) -> str:
     """Create an account (a student is enrolled in ``class_id``; a teacher given ``class_id``
     becomes that class's teacher). Returns the account id. ``roster``: the school as read
     already (many accounts at once), else it is read here."""
@@ -166,21 +185,22 @@ def create_account(store: EventStore, conn: psycopg.Connection[Any], *, roles: S
     try:
         append(store, facts, actor)
     except BaseException:
-        conn.execute("delete from quizflow_auth.credentials where account_id = %s",
-                     (account_id,))
+        conn.execute("delete from quizflow_auth.credentials where account_id = %s", (account_id,))
         raise
     return account_id
 
 
-def deactivate(store: EventStore, conn: psycopg.Connection[Any], account_id: str,
-               actor: str = "admin") -> None:
+def deactivate(
+    store: EventStore, conn: psycopg.Connection[Any], account_id: str, actor: str = "admin"
+) -> None:
     """The account can no longer sign in, and every session of it ends now."""
     credentials.set_disabled(conn, account_id, True)
     append(store, [AccountDeactivated(account_id)], actor)
 
 
-def reactivate(store: EventStore, conn: psycopg.Connection[Any], account_id: str,
-               actor: str = "admin") -> None:
+def reactivate(
+    store: EventStore, conn: psycopg.Connection[Any], account_id: str, actor: str = "admin"
+) -> None:
     append(store, [AccountReactivated(account_id)], actor)
     credentials.set_disabled(conn, account_id, False)
 
@@ -191,8 +211,9 @@ def grant(store: EventStore, account_id: str, role: str, actor: str = "admin") -
     append(store, [RoleGranted(account_id, role)], actor)
 
 
-def move_student(store: EventStore, school_id: str, student_id: str, class_id: str,
-                 actor: str = "admin") -> bool:
+def move_student(
+    store: EventStore, school_id: str, student_id: str, class_id: str, actor: str = "admin"
+) -> bool:
     """Move a student to another class of the school; False when already there."""
     roster = school_roster(store, school_id)
     student = roster.students.get(student_id)
@@ -206,8 +227,9 @@ def move_student(store: EventStore, school_id: str, student_id: str, class_id: s
     return True
 
 
-def rename_student(store: EventStore, school_id: str, student_id: str, name: str,
-                   actor: str = "admin") -> bool:
+def rename_student(
+    store: EventStore, school_id: str, student_id: str, name: str, actor: str = "admin"
+) -> bool:
     roster = school_roster(store, school_id)
     student = roster.students.get(student_id)
     if student is None:
@@ -228,12 +250,17 @@ def school_of(store: EventStore, class_id: str | None) -> str:
         owners = [school for school, classes in schools.items() if class_id in classes]
         if len(owners) == 1:
             return owners[0]
-        raise AdminError(f"no class {class_id!r}" if not owners
-                         else f"class {class_id!r} is in several schools; pass --school")
+        raise AdminError(
+            f"no class {class_id!r}"
+            if not owners
+            else f"class {class_id!r} is in several schools; pass --school"
+        )
     if len(schools) == 1:
         return next(iter(schools))
-    raise AdminError("pass --school: " + (f"there are {len(schools)} schools" if schools
-                                          else "there is no school yet"))
+    raise AdminError(
+        "pass --school: "
+        + (f"there are {len(schools)} schools" if schools else "there is no school yet")
+    )
 
 
 def registered_schools(store: EventStore) -> dict[str, set[str]]:
@@ -255,8 +282,9 @@ def students_of_class(store: EventStore, class_id: str) -> list[str]:
     return sorted(s.student_id for s in roster.students.values() if s.class_id == class_id)
 
 
-def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: list[str],
-                ttl_s: int) -> list[dict[str, str]]:
+def issue_codes(
+    store: EventStore, conn: psycopg.Connection[Any], account_ids: list[str], ttl_s: int
+) -> list[dict[str, str]]:
     """A new activation code for each account that has a credential: rows of account_id,
     username, name, class_id, code and expires (as text)."""
     from datetime import UTC, datetime, timedelta
@@ -266,8 +294,15 @@ def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: l
     for account_id in account_ids:
         names.setdefault(account_id, ("", ""))
     keys = names_of(store)
-    for recorded in events_of_types(store, ("roster/StudentEnrolled", "roster/StudentMoved",
-                                   "roster/StudentRenamed", "accounts/AccountCreated")):
+    for recorded in events_of_types(
+        store,
+        (
+            "roster/StudentEnrolled",
+            "roster/StudentMoved",
+            "roster/StudentRenamed",
+            "accounts/AccountCreated",
+        ),
+    ):
         data = recorded.data
         who = data.get("student_id") or data.get("account_id")
         if who in names:
@@ -290,9 +325,16 @@ def issue_codes(store: EventStore, conn: psycopg.Connection[Any], account_ids: l
             found = credentials.of_account(conn, account_id)
             assert found is not None
         name, class_id = names[account_id]
-        rows.append({"account_id": account_id, "username": found.username, "name": name,
-                     "class_id": class_id, "code": credentials.issue_code(conn, account_id, ttl_s),
-                     "expires": expires})
+        rows.append(
+            {
+                "account_id": account_id,
+                "username": found.username,
+                "name": name,
+                "class_id": class_id,
+                "code": credentials.issue_code(conn, account_id, ttl_s),
+                "expires": expires,
+            }
+        )
     return rows
 
 
@@ -315,8 +357,15 @@ def register_school(store: EventStore, school_id: str, name: str, actor: str = "
     return True
 
 
-def register_class(store: EventStore, school_id: str, class_id: str, name: str,
-                   teacher_id: str = "", teacher_name: str = "", actor: str = "admin") -> bool:
+def register_class(
+    store: EventStore,
+    school_id: str,
+    class_id: str,
+    name: str,
+    teacher_id: str = "",
+    teacher_name: str = "",
+    actor: str = "admin",
+) -> bool:
     """Register a class, or rename it or give it a teacher (the latest registration wins)."""
     roster = school_roster(store, school_id)
     if roster.name is None:
@@ -332,8 +381,9 @@ def register_class(store: EventStore, school_id: str, class_id: str, name: str,
     return True
 
 
-def ensure_password(conn: psycopg.Connection[Any], account_id: str, username: str,
-                    password: str) -> None:
+def ensure_password(
+    conn: psycopg.Connection[Any], account_id: str, username: str, password: str
+) -> None:
     """Give an account this password unless it has one already (the demo's accounts)."""
     found = credentials.of_account(conn, account_id)
     if found is None:
@@ -342,8 +392,7 @@ def ensure_password(conn: psycopg.Connection[Any], account_id: str, username: st
         credentials.set_password_hash(conn, account_id, passwords.hash_password(password))
 
 
-def set_password(conn: psycopg.Connection[Any], account_ids: Sequence[str],
-                 password: str) -> None:
+def set_password(conn: psycopg.Connection[Any], account_ids: Sequence[str], password: str) -> None:
     """Give these accounts one password (hashed once), making credentials where missing with
     the account id as username: for simulated students, never for people."""
     password_hash = passwords.hash_password(password)

@@ -42,20 +42,31 @@ def signin_address(base_url: str | None) -> str:
     return base_url.rstrip("/") + "/activate"
 
 
-def cards_of(rows: Iterable[Mapping[str, str]], school: str,
-             class_names: Mapping[str, str]) -> list[Card]:
+def cards_of(
+    rows: Iterable[Mapping[str, str]], school: str, class_names: Mapping[str, str]
+) -> list[Card]:
     """Cards for the rows ``admin.issue_codes`` returns, all of one school."""
-    return [Card(school, class_names.get(row["class_id"], row["class_id"]), row["name"],
-                 row["username"], row["code"], row["expires"])
-            for row in sorted(rows, key=_order(class_names))]
+    return [
+        Card(
+            school,
+            class_names.get(row["class_id"], row["class_id"]),
+            row["name"],
+            row["username"],
+            row["code"],
+            row["expires"],
+        )
+        for row in sorted(rows, key=_order(class_names))
+    ]
 
 
 def cards_from_store(store: EventStore, rows: Iterable[Mapping[str, str]]) -> list[Card]:
     """Cards for ``admin.issue_codes`` rows of any schools, names read from the rosters."""
     rows = list(rows)
-    school_of_class = {class_id: school
-                       for school, classes in admin.registered_schools(store).items()
-                       for class_id in classes}
+    school_of_class = {
+        class_id: school
+        for school, classes in admin.registered_schools(store).items()
+        for class_id in classes
+    }
     rosters: dict[str, admin.SchoolRoster] = {}
 
     def roster(school_id: str) -> admin.SchoolRoster:
@@ -66,12 +77,20 @@ def cards_from_store(store: EventStore, rows: Iterable[Mapping[str, str]]) -> li
     cards = []
     for row in rows:
         school_id = school_of_class.get(row["class_id"]) or _school_of_account(
-            store, row["account_id"])
+            store, row["account_id"]
+        )
         found = roster(school_id) if school_id else None
         school_class = found.classes.get(row["class_id"]) if found else None
-        cards.append(Card((found.name if found else None) or school_id,
-                          school_class.name if school_class else row["class_id"], row["name"],
-                          row["username"], row["code"], row["expires"]))
+        cards.append(
+            Card(
+                (found.name if found else None) or school_id,
+                school_class.name if school_class else row["class_id"],
+                row["name"],
+                row["username"],
+                row["code"],
+                row["expires"],
+            )
+        )
     return sorted(cards, key=lambda c: (c.school, c.class_name, c.name.casefold()))
 
 
@@ -83,14 +102,16 @@ def _school_of_account(store: EventStore, account_id: str) -> str:
 
 
 def _order(class_names: Mapping[str, str]) -> Callable[[Mapping[str, str]], tuple[str, str]]:
-    return lambda row: (class_names.get(row["class_id"], row["class_id"]),
-                        row["name"].casefold())
+    return lambda row: (class_names.get(row["class_id"], row["class_id"]), row["name"].casefold())
 
 
 def render_standalone(cards: list[Card], signin_url: str, title: str) -> str:
     """A complete HTML file with its stylesheet embedded, to open and print anywhere."""
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
-                                     autoescape=True)
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     return environment.get_template(TEMPLATE).render(
-        cards=cards, signin_url=signin_url, title=title, back=None,
-        css=STYLESHEET.read_text(encoding="utf-8"))
+        cards=cards,
+        signin_url=signin_url,
+        title=title,
+        back=None,
+        css=STYLESHEET.read_text(encoding="utf-8"),
+    )

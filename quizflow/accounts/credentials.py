@@ -36,12 +36,15 @@ def fold(username: str) -> str:
     return username.strip().casefold()
 
 
-def add(conn: psycopg.Connection[Any], account_id: str, username: str,
-        password_hash: str | None = None) -> None:
+def add(
+    conn: psycopg.Connection[Any], account_id: str, username: str, password_hash: str | None = None
+) -> None:
     try:
         conn.execute(
             "insert into quizflow_auth.credentials (account_id, username, password_hash)"
-            " values (%s, %s, %s)", (account_id, fold(username), password_hash))
+            " values (%s, %s, %s)",
+            (account_id, fold(username), password_hash),
+        )
     except errors.UniqueViolation:
         raise UsernameTaken(username) from None
 
@@ -49,42 +52,54 @@ def add(conn: psycopg.Connection[Any], account_id: str, username: str,
 def find(conn: psycopg.Connection[Any], username: str) -> Credential | None:
     row = conn.execute(
         "select account_id, username, password_hash, disabled from quizflow_auth.credentials"
-        " where username = %s", (fold(username),)).fetchone()
+        " where username = %s",
+        (fold(username),),
+    ).fetchone()
     return Credential(*row) if row else None
 
 
 def of_account(conn: psycopg.Connection[Any], account_id: str) -> Credential | None:
     row = conn.execute(
         "select account_id, username, password_hash, disabled from quizflow_auth.credentials"
-        " where account_id = %s", (account_id,)).fetchone()
+        " where account_id = %s",
+        (account_id,),
+    ).fetchone()
     return Credential(*row) if row else None
 
 
 def usernames(conn: psycopg.Connection[Any], account_ids: list[str]) -> dict[str, str]:
-    rows = conn.execute("select account_id, username from quizflow_auth.credentials"
-                        " where account_id = any(%s)", (account_ids,)).fetchall()
+    rows = conn.execute(
+        "select account_id, username from quizflow_auth.credentials where account_id = any(%s)",
+        (account_ids,),
+    ).fetchall()
     return {account_id: username for account_id, username in rows}
 
 
-def set_password_hash(conn: psycopg.Connection[Any], account_id: str, password_hash: str,
-                      *, end_sessions: bool = True) -> None:
+def set_password_hash(
+    conn: psycopg.Connection[Any], account_id: str, password_hash: str, *, end_sessions: bool = True
+) -> None:
     """A new password; every session of the account ends (unless this is a silent rehash)."""
-    conn.execute("update quizflow_auth.credentials set password_hash = %s, updated_at = now()"
-                 " where account_id = %s", (password_hash, account_id))
+    conn.execute(
+        "update quizflow_auth.credentials set password_hash = %s, updated_at = now()"
+        " where account_id = %s",
+        (password_hash, account_id),
+    )
     if end_sessions:
         end_all_sessions(conn, account_id)
 
 
 def set_disabled(conn: psycopg.Connection[Any], account_id: str, disabled: bool) -> None:
-    conn.execute("update quizflow_auth.credentials set disabled = %s, updated_at = now()"
-                 " where account_id = %s", (disabled, account_id))
+    conn.execute(
+        "update quizflow_auth.credentials set disabled = %s, updated_at = now()"
+        " where account_id = %s",
+        (disabled, account_id),
+    )
     if disabled:
         end_all_sessions(conn, account_id)
 
 
 def end_all_sessions(conn: psycopg.Connection[Any], account_id: str) -> int:
-    cursor = conn.execute("delete from quizflow_auth.sessions where account_id = %s",
-                          (account_id,))
+    cursor = conn.execute("delete from quizflow_auth.sessions where account_id = %s", (account_id,))
     return cursor.rowcount
 
 
@@ -104,12 +119,15 @@ def issue_code(conn: psycopg.Connection[Any], account_id: str, ttl_s: int) -> st
     """A new one-time activation code; the account's earlier unused codes stop working."""
     code = new_code()
     with conn.transaction():
-        conn.execute("delete from quizflow_auth.activation_codes"
-                     " where account_id = %s and used_at is null", (account_id,))
+        conn.execute(
+            "delete from quizflow_auth.activation_codes where account_id = %s and used_at is null",
+            (account_id,),
+        )
         conn.execute(
             "insert into quizflow_auth.activation_codes (code_hash, account_id, expires_at)"
             " values (%s, %s, now() + make_interval(secs => %s))",
-            (_code_hash(code), account_id, ttl_s))
+            (_code_hash(code), account_id, ttl_s),
+        )
     return code
 
 
@@ -118,7 +136,9 @@ def redeem_code(conn: psycopg.Connection[Any], account_id: str, code: str) -> bo
     row = conn.execute(
         "update quizflow_auth.activation_codes set used_at = now()"
         " where code_hash = %s and account_id = %s and used_at is null and expires_at > now()"
-        " returning 1", (_code_hash(code), account_id)).fetchone()
+        " returning 1",
+        (_code_hash(code), account_id),
+    ).fetchone()
     return row is not None
 
 
@@ -126,10 +146,14 @@ def link_sso(conn: psycopg.Connection[Any], issuer: str, subject: str, account_i
     conn.execute(
         "insert into quizflow_auth.sso_links (issuer, subject, account_id) values (%s, %s, %s)"
         " on conflict (issuer, subject) do update set account_id = excluded.account_id,"
-        " linked_at = now()", (issuer, subject, account_id))
+        " linked_at = now()",
+        (issuer, subject, account_id),
+    )
 
 
 def sso_account(conn: psycopg.Connection[Any], issuer: str, subject: str) -> str | None:
-    row = conn.execute("select account_id from quizflow_auth.sso_links"
-                       " where issuer = %s and subject = %s", (issuer, subject)).fetchone()
+    row = conn.execute(
+        "select account_id from quizflow_auth.sso_links where issuer = %s and subject = %s",
+        (issuer, subject),
+    ).fetchone()
     return str(row[0]) if row else None

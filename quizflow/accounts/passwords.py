@@ -32,19 +32,20 @@ class PasswordPolicy:
         if len(password) < self.min_length:
             raise PasswordRejected(
                 f"choose a password of at least {self.min_length} characters (a few words "
-                "you can remember work well)")
+                "you can remember work well)"
+            )
         if len(password) > MAX_LENGTH:
             raise PasswordRejected(f"passwords are limited to {MAX_LENGTH} characters")
         if is_common(password) or (username and password.casefold() == username.casefold()):
-            raise PasswordRejected(
-                "that password is one attackers try first; choose another")
+            raise PasswordRejected("that password is one attackers try first; choose another")
 
 
 @cache
 def _common() -> frozenset[str]:
     text = (Path(__file__).with_name("common_passwords.txt")).read_text()
-    return frozenset(line.strip() for line in text.splitlines()
-                     if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 def is_common(password: str) -> bool:

@@ -32,16 +32,29 @@ from quizflow.privacy.keys import names_of
 
 # What the columns may be called (compared case-insensitively, ignoring spaces, "-", "_", ".").
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "number": ("studentnumber", "studentno", "studentnr", "number", "nr", "leerlingnummer",
-               "leerlingnr", "llnr", "nummer", "stamnummer"),
+    "number": (
+        "studentnumber",
+        "studentno",
+        "studentnr",
+        "number",
+        "nr",
+        "leerlingnummer",
+        "leerlingnr",
+        "llnr",
+        "nummer",
+        "stamnummer",
+    ),
     "name": ("name", "naam", "fullname", "studentname", "volledigenaam", "leerlingnaam"),
     "class": ("class", "klas", "classname", "klasnaam", "group", "groep", "stamgroep"),
     "email": ("email", "emailaddress", "emailadres", "mail"),
 }
 REQUIRED = ("number", "name", "class")
 _LABELS = {"number": "student number", "name": "name", "class": "class", "email": "e-mail"}
-_EXAMPLES = {"number": "student_number, number or leerlingnummer", "name": "name or naam",
-             "class": "class or klas"}
+_EXAMPLES = {
+    "number": "student_number, number or leerlingnummer",
+    "name": "name or naam",
+    "class": "class or klas",
+}
 
 MAX_STUDENTS = 5000  # a file per school (or per year): more is split into several
 MAX_NUMBER = 50
@@ -51,9 +64,26 @@ MAX_USERNAME_BASE = 40
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+")
 _SEPARATORS = (",", ";", "\t", "|")
 # Letters NFKD does not take apart into a base letter and accents.
-_TRANSLITERATE = str.maketrans({
-    "ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o", "Ø": "o", "œ": "oe", "Œ": "oe", "ł": "l",
-    "Ł": "l", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i"})
+_TRANSLITERATE = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "ø": "o",
+        "Ø": "o",
+        "œ": "oe",
+        "Œ": "oe",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+    }
+)
 
 
 # -- reading the file ----------------------------------------------------------------------
@@ -73,9 +103,10 @@ class RosterInvalid(ValueError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: p.line)
-        super().__init__("; ".join(str(p) for p in self.problems[:5])
-                         + (f" (and {len(self.problems) - 5} more)"
-                            if len(self.problems) > 5 else ""))
+        super().__init__(
+            "; ".join(str(p) for p in self.problems[:5])
+            + (f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -106,15 +137,27 @@ def read_roster(data: bytes | str) -> list[RosterLine]:
     if not text.strip():
         raise RosterInvalid([Problem(0, "the file is empty")])
     try:
-        frame = pl.read_csv(io.BytesIO(text.encode()), has_header=False, infer_schema=False,
-                            separator=separator, quote_char='"')
+        frame = pl.read_csv(
+            io.BytesIO(text.encode()),
+            has_header=False,
+            infer_schema=False,
+            separator=separator,
+            quote_char='"',
+        )
     except pl.exceptions.PolarsError as error:
         raise RosterInvalid(_unreadable(text, separator, first_line, error)) from None
     rows: list[tuple[str | None, ...]] = frame.rows()
     header, body = rows[0], rows[1:]
     if len(body) > MAX_STUDENTS:
-        raise RosterInvalid([Problem(0, f"the file has {len(body)} lines; import at most "
-                                        f"{MAX_STUDENTS} at a time (split it by year or class)")])
+        raise RosterInvalid(
+            [
+                Problem(
+                    0,
+                    f"the file has {len(body)} lines; import at most "
+                    f"{MAX_STUDENTS} at a time (split it by year or class)",
+                )
+            ]
+        )
     columns, problems = _columns(header, first_line)
     if problems:
         raise RosterInvalid(problems)
@@ -135,8 +178,7 @@ def read_roster(data: bytes | str) -> list[RosterLine]:
         elif len(number) > MAX_NUMBER:
             wrong.append(f"the student number is longer than {MAX_NUMBER} characters")
         elif number in first_of_number:
-            wrong.append(f"the student number {number!r} is on line "
-                         f"{first_of_number[number]} too")
+            wrong.append(f"the student number {number!r} is on line {first_of_number[number]} too")
         else:
             first_of_number[number] = here
         if not name:
@@ -195,19 +237,25 @@ def _columns(header: tuple[str | None, ...], line: int) -> tuple[dict[str, int],
         if key is None:
             continue  # other columns are left alone
         if key in columns:
-            problems.append(Problem(line, f"two columns give the {_LABELS[key]}: "
-                                          f"{header[columns[key]]!r} and {title!r}"))
+            problems.append(
+                Problem(
+                    line,
+                    f"two columns give the {_LABELS[key]}: {header[columns[key]]!r} and {title!r}",
+                )
+            )
         else:
             columns[key] = index
     for key in REQUIRED:
         if key not in columns:
-            problems.append(Problem(line, f"no column for the {_LABELS[key]} (a header such as "
-                                          f"{_EXAMPLES[key]})"))
+            problems.append(
+                Problem(
+                    line, f"no column for the {_LABELS[key]} (a header such as {_EXAMPLES[key]})"
+                )
+            )
     return columns, problems
 
 
-def _unreadable(text: str, separator: str, first_line: int,
-                error: Exception) -> list[Problem]:
+def _unreadable(text: str, separator: str, first_line: int, error: Exception) -> list[Problem]:
     """Where the file stops being CSV, found with the standard library's reader."""
     problems = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
@@ -218,8 +266,13 @@ def _unreadable(text: str, separator: str, first_line: int,
             if width is None:
                 width = len(row)
             elif len(row) > width:
-                problems.append(Problem(start, f"{len(row)} values where the header has {width} "
-                                               "columns (a separator inside a value needs quotes)"))
+                problems.append(
+                    Problem(
+                        start,
+                        f"{len(row)} values where the header has {width} "
+                        "columns (a separator inside a value needs quotes)",
+                    )
+                )
             last, start = start, first_line + reader.line_num
     except csv.Error as csv_error:
         problems.append(Problem(start, f"not CSV: {csv_error}"))
@@ -335,9 +388,13 @@ class ImportPlan:
     applied: bool = False
 
     def summary(self) -> dict[str, int]:
-        return {"created": len(self.creates), "moved": len(self.moves),
-                "renamed": len(self.renames), "classes_created": len(self.new_classes),
-                "unchanged": self.unchanged}
+        return {
+            "created": len(self.creates),
+            "moved": len(self.moves),
+            "renamed": len(self.renames),
+            "classes_created": len(self.new_classes),
+            "unchanged": self.unchanged,
+        }
 
     @property
     def changes(self) -> int:
@@ -345,7 +402,9 @@ class ImportPlan:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "school_id": self.school_id, "applied": self.applied, "summary": self.summary(),
+            "school_id": self.school_id,
+            "applied": self.applied,
+            "summary": self.summary(),
             "classes_created": [vars(c) for c in self.new_classes],
             "created": [vars(s) for s in self.creates],
             "moved": [vars(m) for m in self.moves],
@@ -354,8 +413,9 @@ class ImportPlan:
         }
 
 
-def plan_import(store: EventStore, conn: psycopg.Connection[Any], school_id: str,
-                lines: list[RosterLine]) -> ImportPlan:
+def plan_import(
+    store: EventStore, conn: psycopg.Connection[Any], school_id: str, lines: list[RosterLine]
+) -> ImportPlan:
     """What the file changes in the school's roster (nothing is written)."""
     roster = admin.school_roster(store, school_id)
     if roster.name is None:
@@ -370,28 +430,37 @@ def plan_import(store: EventStore, conn: psycopg.Connection[Any], school_id: str
     for row in lines:
         sid = student_id(school_id, row.number, secret)
         class_id = classes[fold(row.class_name)]
-        class_name = (roster.classes[class_id].name if class_id in roster.classes
-                      else row.class_name)
+        class_name = roster.classes[class_id].name if class_id in roster.classes else row.class_name
         current = roster.students.get(sid)
         if current is None:
             if credentials.of_account(conn, sid) is not None:
-                problems.append(Problem(row.line, f"an account {sid} exists for this student "
-                                                  "number, but not in the school's roster"))
+                problems.append(
+                    Problem(
+                        row.line,
+                        f"an account {sid} exists for this student "
+                        "number, but not in the school's roster",
+                    )
+                )
                 continue
             same_name = names_in_school.get(fold(row.name))
             if same_name is not None:
-                plan.warnings.append(Problem(row.line, (
-                    f"{same_name.name!r} ({same_name.student_id}) is already a student of the "
-                    "school, without this student number: a second account is made")))
+                plan.warnings.append(
+                    Problem(
+                        row.line,
+                        (
+                            f"{same_name.name!r} ({same_name.student_id}) is already a student "
+                            "of the school, without this student number: a second account is "
+                            "made"
+                        ),
+                    )
+                )
             username = unique_username(row.name, taken)
             taken_here.add(username)
-            plan.creates.append(NewStudent(row.line, sid, row.name, class_id, class_name,
-                                           username))
+            plan.creates.append(NewStudent(row.line, sid, row.name, class_id, class_name, username))
             continue
         changed = False
         if current.class_id != class_id:
-            plan.moves.append(Move(row.line, sid, row.name, current.class_id, class_id,
-                                   class_name))
+            plan.moves.append(Move(row.line, sid, row.name, current.class_id, class_id, class_name))
             changed = True
         if current.name != row.name:
             plan.renames.append(Rename(row.line, sid, current.name, row.name))
@@ -402,8 +471,9 @@ def plan_import(store: EventStore, conn: psycopg.Connection[Any], school_id: str
     return plan
 
 
-def _match_classes(store: EventStore, roster: admin.SchoolRoster, lines: list[RosterLine],
-                   plan: ImportPlan) -> dict[str, str]:
+def _match_classes(
+    store: EventStore, roster: admin.SchoolRoster, lines: list[RosterLine], plan: ImportPlan
+) -> dict[str, str]:
     """The class id of each class the file names (folded), new ones added to ``plan``.
 
     A value matches a class of the school by its name first, then by its id (with or without
@@ -434,15 +504,15 @@ def _match_classes(store: EventStore, roster: admin.SchoolRoster, lines: list[Ro
     return found
 
 
-def apply_plan(store: EventStore, conn: psycopg.Connection[Any], plan: ImportPlan,
-               actor: str = "admin") -> ImportPlan:
+def apply_plan(
+    store: EventStore, conn: psycopg.Connection[Any], plan: ImportPlan, actor: str = "admin"
+) -> ImportPlan:
     """Make the plan's changes; the usernames in ``plan.creates`` are the ones given.
 
     Not one transaction (credentials and events live apart): if it stops half-way, importing
     the file again finishes the job, as every step it already made is then unchanged."""
     for new_class in plan.new_classes:
-        admin.register_class(store, plan.school_id, new_class.class_id, new_class.name,
-                             actor=actor)
+        admin.register_class(store, plan.school_id, new_class.class_id, new_class.name, actor=actor)
     roster = admin.school_roster(store, plan.school_id)  # the classes just registered included
     created = []
     for new in plan.creates:
@@ -450,23 +520,31 @@ def apply_plan(store: EventStore, conn: psycopg.Connection[Any], plan: ImportPla
         tried: set[str] = set()
         while True:
             try:
-                admin.create_account(store, conn, roles=["student"], username=username,
-                                     name=new.name, school_id=plan.school_id,
-                                     class_id=new.class_id, account_id=new.student_id,
-                                     actor=actor, roster=roster)
+                admin.create_account(
+                    store,
+                    conn,
+                    roles=["student"],
+                    username=username,
+                    name=new.name,
+                    school_id=plan.school_id,
+                    class_id=new.class_id,
+                    account_id=new.student_id,
+                    actor=actor,
+                    roster=roster,
+                )
                 break
             except credentials.UsernameTaken:
                 # Taken since the plan was made (another import, an admin at work).
                 tried.add(username)
                 username = unique_username(new.name, _taken(conn, tried))
-        created.append(NewStudent(new.line, new.student_id, new.name, new.class_id,
-                                  new.class_name, username))
+        created.append(
+            NewStudent(new.line, new.student_id, new.name, new.class_id, new.class_name, username)
+        )
     plan.creates = created
     for move in plan.moves:
         admin.move_student(store, plan.school_id, move.student_id, move.to_class, actor=actor)
     for rename in plan.renames:
-        admin.rename_student(store, plan.school_id, rename.student_id, rename.new_name,
-                             actor=actor)
+        admin.rename_student(store, plan.school_id, rename.student_id, rename.new_name, actor=actor)
     plan.applied = True
     return plan
 
@@ -475,9 +553,15 @@ def _taken(conn: psycopg.Connection[Any], also: set[str]) -> Callable[[str], boo
     return lambda username: username in also or credentials.find(conn, username) is not None
 
 
-def import_roster(store: EventStore, conn: psycopg.Connection[Any], school_id: str,
-                  data: bytes | str, *, dry_run: bool = False,
-                  actor: str = "admin") -> ImportPlan:
+def import_roster(
+    store: EventStore,
+    conn: psycopg.Connection[Any],
+    school_id: str,
+    data: bytes | str,
+    *,
+    dry_run: bool = False,
+    actor: str = "admin",
+) -> ImportPlan:
     """Check the file, compare it with the roster, and (unless ``dry_run``) apply the changes.
 
     RosterInvalid (nothing written) when any line is wrong; AdminError for an unknown school.

@@ -34,7 +34,9 @@ class SessionStore:
         async with self._pool.connection() as conn:
             await conn.execute(
                 "insert into quizflow_auth.sessions (token_hash, account_id, method)"
-                " values (%s, %s, %s)", (_hash(token), account_id, method))
+                " values (%s, %s, %s)",
+                (_hash(token), account_id, method),
+            )
         return token
 
     async def lookup(self, token: object) -> str | None:
@@ -45,27 +47,34 @@ class SessionStore:
         async with self._pool.connection() as conn:
             cursor = await conn.execute(
                 "select account_id, now() - created_at, now() - last_seen_at"
-                "  from quizflow_auth.sessions where token_hash = %s", (key,))
+                "  from quizflow_auth.sessions where token_hash = %s",
+                (key,),
+            )
             row = await cursor.fetchone()
             if row is None:
                 return None
             account_id, age, idle = row
             if age > self.max_age or idle > self.idle:
-                await conn.execute("delete from quizflow_auth.sessions where token_hash = %s",
-                                   (key,))
+                await conn.execute(
+                    "delete from quizflow_auth.sessions where token_hash = %s", (key,)
+                )
                 return None
             if idle > self._touch_every:
-                await conn.execute("update quizflow_auth.sessions set last_seen_at = now()"
-                                   " where token_hash = %s", (key,))
+                await conn.execute(
+                    "update quizflow_auth.sessions set last_seen_at = now() where token_hash = %s",
+                    (key,),
+                )
             return str(account_id)
 
     async def end(self, token: object) -> None:
         if isinstance(token, str):
             async with self._pool.connection() as conn:
-                await conn.execute("delete from quizflow_auth.sessions where token_hash = %s",
-                                   (_hash(token),))
+                await conn.execute(
+                    "delete from quizflow_auth.sessions where token_hash = %s", (_hash(token),)
+                )
 
     async def end_all(self, account_id: str) -> None:
         async with self._pool.connection() as conn:
-            await conn.execute("delete from quizflow_auth.sessions where account_id = %s",
-                               (account_id,))
+            await conn.execute(
+                "delete from quizflow_auth.sessions where account_id = %s", (account_id,)
+            )

@@ -43,15 +43,18 @@ def load_auth_settings(environ: Mapping[str, str] = os.environ) -> AuthSettings:
         client_id = environ.get("QUIZFLOW_OIDC_CLIENT_ID") or ""
         secret = environ.get("QUIZFLOW_OIDC_CLIENT_SECRET") or ""
         if not client_id or not secret:
-            raise SettingError("QUIZFLOW_OIDC_ISSUER is set: set QUIZFLOW_OIDC_CLIENT_ID and "
-                               "QUIZFLOW_OIDC_CLIENT_SECRET too")
+            raise SettingError(
+                "QUIZFLOW_OIDC_ISSUER is set: set QUIZFLOW_OIDC_CLIENT_ID and "
+                "QUIZFLOW_OIDC_CLIENT_SECRET too"
+            )
         oidc = Oidc(issuer.rstrip("/"), client_id, secret)
     return AuthSettings(
         session_max_age_s=_int(environ, "QUIZFLOW_SESSION_MAX_AGE", 12 * 3600, minimum=60),
         session_idle_s=_int(environ, "QUIZFLOW_SESSION_IDLE_TIMEOUT", 30 * 60, minimum=10),
         password=PasswordPolicy(_int(environ, "QUIZFLOW_PASSWORD_MIN_LENGTH", 12, minimum=8)),
         activation_code_ttl_s=_int(environ, "QUIZFLOW_ACTIVATION_CODE_DAYS", 14, minimum=1)
-        * 24 * 3600,
+        * 24
+        * 3600,
         public_url=public_url,
         secure_cookies=_bool(environ, "QUIZFLOW_SECURE_COOKIES", behind_https),
         commands_per_second=float(_int(environ, "QUIZFLOW_COMMANDS_PER_SECOND", 5, minimum=1)),

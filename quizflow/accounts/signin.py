@@ -36,8 +36,9 @@ WRONG_CODE = "wrong username or activation code, or the code has expired or was 
 
 
 class Authenticator:
-    def __init__(self, pool: ConnectionPool[Any], policy: PasswordPolicy,
-                 is_active: IsActive) -> None:
+    def __init__(
+        self, pool: ConnectionPool[Any], policy: PasswordPolicy, is_active: IsActive
+    ) -> None:
         self._pool = pool
         self.policy = policy
         self._is_active = is_active
@@ -49,8 +50,9 @@ class Authenticator:
                 return throttled
             found = credentials.find(conn, username)
             usable = found is not None and not found.disabled
-            matches, rehash = passwords.verify(found.password_hash if usable and found else None,
-                                               password)
+            matches, rehash = passwords.verify(
+                found.password_hash if usable and found else None, password
+            )
             if not matches or found is None:
                 throttle.record_failure(conn, keys)
                 return Outcome(problem=WRONG)
@@ -71,11 +73,15 @@ class Authenticator:
             self.policy.check(new_password, username)
             found = credentials.find(conn, username)
             with conn.transaction():
-                redeemed = (found is not None and not found.disabled
-                            and credentials.redeem_code(conn, found.account_id, code))
+                redeemed = (
+                    found is not None
+                    and not found.disabled
+                    and credentials.redeem_code(conn, found.account_id, code)
+                )
                 if redeemed and found is not None:
-                    credentials.set_password_hash(conn, found.account_id,
-                                                  passwords.hash_password(new_password))
+                    credentials.set_password_hash(
+                        conn, found.account_id, passwords.hash_password(new_password)
+                    )
             if not redeemed or found is None:
                 throttle.record_failure(conn, keys)
                 return Outcome(problem=WRONG_CODE)
@@ -96,8 +102,10 @@ class Authenticator:
 
 
 def _keys(username: str, address: str) -> dict[str, throttle.Rule]:
-    return {throttle.account_key(username): throttle.ACCOUNT,
-            throttle.address_key(address): throttle.ADDRESS}
+    return {
+        throttle.account_key(username): throttle.ACCOUNT,
+        throttle.address_key(address): throttle.ADDRESS,
+    }
 
 
 def _throttled(conn: psycopg.Connection[Any], keys: dict[str, throttle.Rule]) -> Outcome | None:

@@ -55,7 +55,8 @@ def retry_after(conn: psycopg.Connection[Any], keys: list[str]) -> int | None:
     row = conn.execute(
         "select extract(epoch from max(blocked_until) - now())"
         "  from quizflow_auth.throttle where key = any(%s) and blocked_until > now()",
-        (keys,)).fetchone()
+        (keys,),
+    ).fetchone()
     if row is None or row[0] is None:
         return None
     return max(1, math.ceil(float(row[0])))
@@ -70,14 +71,17 @@ def record_failure(conn: psycopg.Connection[Any], rules: dict[str, Rule]) -> Non
             "   failures = case when t.last_failure_at < now() - make_interval(secs => %s)"
             "                   then 1 else t.failures + 1 end,"
             "   last_failure_at = now()"
-            " returning failures", (key, WINDOW_S)).fetchone()
+            " returning failures",
+            (key, WINDOW_S),
+        ).fetchone()
         failures = int(row[0]) if row else 1
         delay = rule.block_s(failures)
         if delay:
             conn.execute(
                 "update quizflow_auth.throttle"
                 "   set blocked_until = now() + make_interval(secs => %s) where key = %s",
-                (delay, key))
+                (delay, key),
+            )
 
 
 def forget(conn: psycopg.Connection[Any], key: str) -> None:

@@ -103,8 +103,11 @@ def csrf_token(session: dict[str, Any]) -> str:
 
 def csrf_ok(session: dict[str, Any], submitted: object) -> bool:
     token = session.get(_CSRF)
-    return (isinstance(token, str) and isinstance(submitted, str)
-            and hmac.compare_digest(token.encode(), submitted.encode()))
+    return (
+        isinstance(token, str)
+        and isinstance(submitted, str)
+        and hmac.compare_digest(token.encode(), submitted.encode())
+    )
 
 
 def remember_cursor(session: dict[str, Any], cursor: Cursor | None) -> None:

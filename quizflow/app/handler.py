@@ -147,8 +147,9 @@ class _Folded:
             by_command[command_id] = (*by_command.get(command_id, ()), event)
             if problem is None:
                 state, problem = _evolve(state, event)
-        return replace(self, version=events[-1].version, state=state, by_command=by_command,
-                       problem=problem)
+        return replace(
+            self, version=events[-1].version, state=state, by_command=by_command, problem=problem
+        )
 
     def newer_than(self, other: _Folded) -> bool:
         return (self.version, self.legacy_checked) > (other.version, other.legacy_checked)
@@ -164,8 +165,12 @@ def _evolve(state: QuizState, event: RecordedEvent) -> tuple[QuizState, str | No
     except UnknownEventType:
         # Not a fact of the quiz's rules as this version knows them (a newer version's, say):
         # skipped, though the stream's version counts it.
-        log.warning("skipped event %s of stream %s: unknown type %r", event.version,
-                    event.stream_id, event.type)
+        log.warning(
+            "skipped event %s of stream %s: unknown type %r",
+            event.version,
+            event.stream_id,
+            event.type,
+        )
         return replace(state, version=event.version), None
     except PayloadError as error:
         return state, _problem(event, str(error))
@@ -173,15 +178,23 @@ def _evolve(state: QuizState, event: RecordedEvent) -> tuple[QuizState, str | No
         after = evolve(state, domain)
     except TypeError as error:  # a known event that does not belong in a quiz stream
         return state, _problem(event, str(error))
-    return (after if after.version == event.version
-            else replace(after, version=event.version)), None
+    return (
+        after if after.version == event.version else replace(after, version=event.version)
+    ), None
 
 
 def _problem(event: RecordedEvent, problem: str) -> str:
-    log.error("quiz stream %s needs attention: event %s (%s) is malformed: %s",
-              event.stream_id, event.version, event.type, problem)
-    return (f"this quiz cannot go on until its stored history is repaired: event {event.version}"
-            f" of stream {event.stream_id} ({event.type}) is malformed: {problem}")
+    log.error(
+        "quiz stream %s needs attention: event %s (%s) is malformed: %s",
+        event.stream_id,
+        event.version,
+        event.type,
+        problem,
+    )
+    return (
+        f"this quiz cannot go on until its stored history is repaired: event {event.version}"
+        f" of stream {event.stream_id} ({event.type}) is malformed: {problem}"
+    )
 
 
 def _with_legacy(run: _Run, events: list[RecordedEvent]) -> _Folded:
@@ -257,16 +270,26 @@ class CommandHandler:
         command_id = command_id or uuid.uuid4()
 
         def attempt() -> CommandResult:
-            return self._handle(_Run(command, command_id, user_id, correlation_id, causation_id,
-                                     occurred_at, self.catalog.get(command.course_id)))
+            return self._handle(
+                _Run(
+                    command,
+                    command_id,
+                    user_id,
+                    correlation_id,
+                    causation_id,
+                    occurred_at,
+                    self.catalog.get(command.course_id),
+                )
+            )
 
         try:
             return attempt()
         except psycopg.OperationalError as error:
             if not _connection_lost(error):
                 raise
-            log.warning("command %s: database connection lost (%s); trying once more",
-                        command_id, error)
+            log.warning(
+                "command %s: database connection lost (%s); trying once more", command_id, error
+            )
             return attempt()
 
     def _handle(self, run: _Run) -> CommandResult:
@@ -306,8 +329,9 @@ class CommandHandler:
         except psycopg.OperationalError as error:
             if not _connection_lost(error):
                 raise
-            log.warning("command %s: database connection lost (%s); trying once more",
-                        run.command_id, error)
+            log.warning(
+                "command %s: database connection lost (%s); trying once more", run.command_id, error
+            )
             return await self._handle_async(store, run)
 
     async def _handle_async(self, store: AsyncStreamStore, run: _Run) -> CommandResult:
@@ -327,8 +351,9 @@ class CommandHandler:
                 return result
         return run.conflict(self.max_attempts)
 
-    def _stored(self, run: _Run, folded: _Folded,
-                appended: list[RecordedEvent]) -> CommandResult | None:
+    def _stored(
+        self, run: _Run, folded: _Folded, appended: list[RecordedEvent]
+    ) -> CommandResult | None:
         """The result of a successful append; None when a racing copy of this command stored
         its events first (the caller loads again and replays them)."""
         if appended[0].version != run.state.version + 1:
@@ -349,16 +374,24 @@ class AsyncStreamStore(Protocol):
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]: ...
 
-    async def append(self, stream_id: str, expected_version: ExpectedVersion,
-                     events: Sequence[NewEvent]) -> list[RecordedEvent]: ...
+    async def append(
+        self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
+    ) -> list[RecordedEvent]: ...
 
 
 class _Run:
     """One command being handled: its stream, metadata and course, and the pure decision."""
 
-    def __init__(self, command: Command, command_id: uuid.UUID, user_id: str | None,
-                 correlation_id: uuid.UUID | None, causation_id: uuid.UUID | None,
-                 occurred_at: datetime | None, course: Course | None) -> None:
+    def __init__(
+        self,
+        command: Command,
+        command_id: uuid.UUID,
+        user_id: str | None,
+        correlation_id: uuid.UUID | None,
+        causation_id: uuid.UUID | None,
+        occurred_at: datetime | None,
+        course: Course | None,
+    ) -> None:
         self.command = command
         self.command_id = command_id
         self.occurred_at = occurred_at
@@ -384,8 +417,14 @@ class _Run:
             return earlier
         state = self.state
         if folded.problem is not None:
-            return CommandResult("rejected", self.stream_id, state.version, state,
-                                 code=QUIZ_NEEDS_ATTENTION, reason=folded.problem)
+            return CommandResult(
+                "rejected",
+                self.stream_id,
+                state.version,
+                state,
+                code=QUIZ_NEEDS_ATTENTION,
+                reason=folded.problem,
+            )
         # The random choice depends on the command only, so a racing duplicate of the same
         # command decides the same events and the store keeps one copy.
         decision = decide(state, self.command, self.course, random.Random(self.command_id.int))
@@ -403,7 +442,10 @@ class _Run:
             type_name, data = to_payload(event)
             new_events.append(
                 NewEvent(
-                    type_name, data, self.metadata, event_id_for(self.command_id, index),
+                    type_name,
+                    data,
+                    self.metadata,
+                    event_id_for(self.command_id, index),
                     self.occurred_at,
                 )
             )
@@ -462,10 +504,14 @@ def _same_command(command: Command, events: tuple[RecordedEvent, ...]) -> bool:
     if first.metadata.get("command", type(command).__name__) != type(command).__name__:
         return False
     ids = (command.student_id, command.course_id, command.chapter_id)
-    if (first.data.get("student_id"), first.data.get("course_id"),
-            first.data.get("chapter_id")) != ids:
+    if (
+        first.data.get("student_id"),
+        first.data.get("course_id"),
+        first.data.get("chapter_id"),
+    ) != ids:
         return False
     if isinstance(command, SubmitAnswer):
-        return (first.data.get("question_id") == command.question_id
-                and first.data.get("inputs") == dict(command.inputs))
+        return first.data.get("question_id") == command.question_id and first.data.get(
+            "inputs"
+        ) == dict(command.inputs)
     return True

@@ -65,8 +65,9 @@ def register(
     stored: list[RecordedEvent] = []
     by_stream: dict[str, list[tuple[uuid.UUID, Event]]] = {}
     for fact in facts:
-        if not isinstance(fact, SchoolRegistered | ClassRegistered | StudentEnrolled
-                          | AccountCreated):
+        if not isinstance(
+            fact, SchoolRegistered | ClassRegistered | StudentEnrolled | AccountCreated
+        ):
             raise TypeError(f"not a roster fact: {fact!r}")
         type_name, plain = to_payload(fact)
         by_stream.setdefault(stream_id(fact), []).append((_content_id(type_name, plain), fact))
@@ -77,8 +78,9 @@ def register(
         for event_id, fact in candidates:
             if event_id not in known:
                 type_name, payload = to_payload(names.seal_fact(fact))
-                fresh.append(NewEvent(type_name, payload, {"user_id": user_id}, event_id,
-                                      occurred_at))
+                fresh.append(
+                    NewEvent(type_name, payload, {"user_id": user_id}, event_id, occurred_at)
+                )
         if fresh:
             stored += store.append(stream, ANY, fresh)
     return stored

@@ -56,8 +56,18 @@ from quizflow.quiz import (
     quiz_stream_id,
 )
 
-__all__ = ["Account", "Outcome", "QuizKey", "QuizNeedsAttention", "QuizView", "ReadModel",
-           "RecentAnswer", "SchoolClass", "Student", "Teacher"]
+__all__ = [
+    "Account",
+    "Outcome",
+    "QuizKey",
+    "QuizNeedsAttention",
+    "QuizView",
+    "ReadModel",
+    "RecentAnswer",
+    "SchoolClass",
+    "Student",
+    "Teacher",
+]
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +186,11 @@ class ReadModel:
                 self._wake_waiters()
 
     def _skip_broken(self, event: RecordedEvent, error: Exception) -> None:
-        log.exception("read model could not fold event %s of stream %s; skipped",
-                      event.version, event.stream_id)
+        log.exception(
+            "read model could not fold event %s of stream %s; skipped",
+            event.version,
+            event.stream_id,
+        )
         with self._changed:
             self._stats.skipped += 1
             self._stats.malformed += 1
@@ -199,23 +212,31 @@ class ReadModel:
             view = self._quizzes.get(ids[0], {}).get(ids[1]) if ids else None
             if ids and view is not None and view.version == event.version - 1:
                 # So a command's own events, which follow it, still fold in at once.
-                self._quizzes[ids[0]][ids[1]] = replace(view, version=event.version,
-                                                        cursor=event.cursor)
+                self._quizzes[ids[0]][ids[1]] = replace(
+                    view, version=event.version, cursor=event.cursor
+                )
             return
         self._stats.malformed += 1
         if event.type.startswith("chapter-quiz/") or event.stream_id.startswith("chapter-quiz"):
             self._needs_attention(event, ids, str(problem))
 
-    def _needs_attention(self, event: RecordedEvent, ids: tuple[str, QuizKey] | None,
-                         problem: str) -> None:
+    def _needs_attention(
+        self, event: RecordedEvent, ids: tuple[str, QuizKey] | None, problem: str
+    ) -> None:
         key: object = ids if ids is not None else event.stream_id
         if key not in self._attention:
-            log.error("quiz stream %s needs attention: event %s (%s) is malformed: %s",
-                      event.stream_id, event.version, event.type, problem)
+            log.error(
+                "quiz stream %s needs attention: event %s (%s) is malformed: %s",
+                event.stream_id,
+                event.version,
+                event.type,
+                problem,
+            )
             self._attention[key] = (
                 f"this quiz cannot be shown until its stored history is repaired: event "
                 f"{event.version} of stream {event.stream_id} ({event.type}) is malformed: "
-                f"{problem}")
+                f"{problem}"
+            )
 
     def _wake_waiters(self) -> None:
         # Called with the lock held. Futures belong to the event loop's thread, so they are
@@ -264,22 +285,31 @@ class ReadModel:
         elif isinstance(domain, QuestionAssigned | QuizStarted):
             # A new question (next, start over, a new attempt) clears the last message.
             outcome, inputs = None, {}
-        quizzes[key] = QuizView(state, outcome, inputs, event.cursor, event.version,
-                                answers, mistakes)
+        quizzes[key] = QuizView(
+            state, outcome, inputs, event.cursor, event.version, answers, mistakes
+        )
         if self._student_cursor.get(student_id, START) < event.cursor:
             self._student_cursor[student_id] = event.cursor
 
-    def _remember_answer(self, event: RecordedEvent, student_id: str,
-                         domain: QuestionAnsweredCorrectly | QuestionAnsweredIncorrectly,
-                         correct: bool) -> None:
+    def _remember_answer(
+        self,
+        event: RecordedEvent,
+        student_id: str,
+        domain: QuestionAnsweredCorrectly | QuestionAnsweredIncorrectly,
+        correct: bool,
+    ) -> None:
         # Ids and field names come from a short list of content, so they are interned: each
         # event's JSON would otherwise give every kept answer copies of its own.
         answer = RecentAnswer(
-            event.occurred_at, sys.intern(domain.course_id), sys.intern(domain.chapter_id),
+            event.occurred_at,
+            sys.intern(domain.course_id),
+            sys.intern(domain.chapter_id),
             sys.intern(domain.question_id),
-            tuple((sys.intern(name), value) for name, value in domain.inputs.items()), correct)
+            tuple((sys.intern(name), value) for name, value in domain.inputs.items()),
+            correct,
+        )
         kept = self._recent.get(student_id, ())
-        self._recent[student_id] = (answer, *kept[:RECENT_ANSWERS - 1])
+        self._recent[student_id] = (answer, *kept[: RECENT_ANSWERS - 1])
 
     def apply_own(self, events: Sequence[RecordedEvent]) -> bool:
         """Fold a command's stored events into its quiz now, ahead of the subscription.
@@ -345,8 +375,10 @@ class ReadModel:
 
     def classes_of_school(self, school_id: str) -> list[SchoolClass]:
         with self._changed:
-            return sorted((c for c in self._roster.classes.values() if c.school_id == school_id),
-                          key=lambda c: c.name)
+            return sorted(
+                (c for c in self._roster.classes.values() if c.school_id == school_id),
+                key=lambda c: c.name,
+            )
 
     def students_of_class(self, class_id: str) -> list[Student]:
         with self._changed:
@@ -357,8 +389,10 @@ class ReadModel:
 
     def accounts_of_school(self, school_id: str) -> list[Account]:
         with self._changed:
-            return sorted((a for a in self._roster.accounts.values() if a.school_id == school_id),
-                          key=lambda a: a.name)
+            return sorted(
+                (a for a in self._roster.accounts.values() if a.school_id == school_id),
+                key=lambda a: a.name,
+            )
 
     def quiz(self, student_id: str, course_id: str, chapter_id: str) -> QuizView:
         """The quiz as it stands; raises QuizNeedsAttention when its stream holds a malformed
@@ -371,10 +405,12 @@ class ReadModel:
             return self._quizzes.get(student_id, {}).get((course_id, chapter_id), QuizView())
 
     def _attention_of(self, student_id: str, course_id: str, chapter_id: str) -> str | None:
-        return (self._attention.get((student_id, (course_id, chapter_id)))
-                or self._attention.get(quiz_stream_id(student_id, course_id, chapter_id))
-                # The stream id before ids were escaped (the handler still reads such streams).
-                or self._attention.get(f"chapter-quiz-{student_id}-{course_id}-{chapter_id}"))
+        return (
+            self._attention.get((student_id, (course_id, chapter_id)))
+            or self._attention.get(quiz_stream_id(student_id, course_id, chapter_id))
+            # The stream id before ids were escaped (the handler still reads such streams).
+            or self._attention.get(f"chapter-quiz-{student_id}-{course_id}-{chapter_id}")
+        )
 
     def quizzes_of(self, student_id: str) -> dict[QuizKey, QuizView]:
         with self._changed:
@@ -448,7 +484,8 @@ class ReadModel:
                 "view_wait_timeouts": stats.wait_timeouts,
                 "view_wait_max_ms": round(stats.wait_max_ms, 1),
                 "seconds_since_last_event": None if last is None else round(time.time() - last, 3),
-                "seconds_since_progress": None if stats.progress_at is None
+                "seconds_since_progress": None
+                if stats.progress_at is None
                 else round(time.monotonic() - stats.progress_at, 3),
                 "courses": len(self._courses),
                 "students": len(self._roster.students),
@@ -489,8 +526,9 @@ def _raw_quiz_ids(data: object) -> tuple[str, QuizKey] | None:
     """(student, (course, chapter)) named by an event's stored data, if it names them."""
     if not isinstance(data, dict):
         return None
-    student, course, chapter = (data.get(name) for name in ("student_id", "course_id",
-                                                             "chapter_id"))
+    student, course, chapter = (
+        data.get(name) for name in ("student_id", "course_id", "chapter_id")
+    )
     if isinstance(student, str) and isinstance(course, str) and isinstance(chapter, str):
         return student, (course, chapter)
     return None
@@ -498,8 +536,9 @@ def _raw_quiz_ids(data: object) -> tuple[str, QuizKey] | None:
 
 def _quiz_ids(event: object) -> tuple[str, QuizKey] | None:
     """(student, (course, chapter)) of a quiz event; None for anything else."""
-    student, course, chapter = (getattr(event, name, None)
-                                for name in ("student_id", "course_id", "chapter_id"))
+    student, course, chapter = (
+        getattr(event, name, None) for name in ("student_id", "course_id", "chapter_id")
+    )
     if isinstance(student, str) and isinstance(course, str) and isinstance(chapter, str):
         return student, (course, chapter)
     return None

@@ -54,8 +54,11 @@ class Roster:
                 self._register_class(event)
             case StudentEnrolled():
                 self.students[event.student_id] = Student(
-                    event.student_id, self._name(event.name, event.student_id), event.school_id,
-                    event.class_id)
+                    event.student_id,
+                    self._name(event.name, event.student_id),
+                    event.school_id,
+                    event.class_id,
+                )
                 self._join(event.student_id, event.school_id, event.class_id)
             case StudentMoved():
                 student = self.students.get(event.student_id)
@@ -73,21 +76,28 @@ class Roster:
                     self.accounts[event.student_id] = replace(account, name=name)
             case AccountCreated():
                 self.accounts[event.account_id] = Account(
-                    event.account_id, event.school_id, self._name(event.name, event.account_id),
-                    frozenset(event.roles))
+                    event.account_id,
+                    event.school_id,
+                    self._name(event.name, event.account_id),
+                    frozenset(event.roles),
+                )
             case PersonErased():
                 self._erase(event.account_id)
             case RoleGranted() | RoleRevoked():
                 account = self.accounts.get(event.account_id)
                 if account is not None:
-                    roles = (account.roles | {event.role} if isinstance(event, RoleGranted)
-                             else account.roles - {event.role})
+                    roles = (
+                        account.roles | {event.role}
+                        if isinstance(event, RoleGranted)
+                        else account.roles - {event.role}
+                    )
                     self.accounts[event.account_id] = replace(account, roles=roles)
             case AccountDeactivated() | AccountReactivated():
                 account = self.accounts.get(event.account_id)
                 if account is not None:
                     self.accounts[event.account_id] = replace(
-                        account, active=isinstance(event, AccountReactivated))
+                        account, active=isinstance(event, AccountReactivated)
+                    )
             case _:
                 return False
         return True
@@ -96,13 +106,19 @@ class Roster:
         old = self.classes.get(event.class_id)
         teacher_name = self._name(event.teacher_name, event.teacher_id)
         self.classes[event.class_id] = SchoolClass(
-            event.class_id, event.school_id, event.name, event.teacher_id, teacher_name,
-            old.student_ids if old else ())
+            event.class_id,
+            event.school_id,
+            event.name,
+            event.teacher_id,
+            teacher_name,
+            old.student_ids if old else (),
+        )
         if old is not None and old.teacher_id != event.teacher_id:
             previous = self.teachers.get(old.teacher_id)
             if previous is not None:
-                self.teachers[old.teacher_id] = replace(previous, class_ids=tuple(
-                    c for c in previous.class_ids if c != event.class_id))
+                self.teachers[old.teacher_id] = replace(
+                    previous, class_ids=tuple(c for c in previous.class_ids if c != event.class_id)
+                )
         if not event.teacher_id:
             return
         teacher = self.teachers.get(event.teacher_id)
@@ -123,8 +139,9 @@ class Roster:
         if subject_id in self.students:
             self.students[subject_id] = replace(self.students[subject_id], name=ERASED)
         if subject_id in self.accounts:
-            self.accounts[subject_id] = replace(self.accounts[subject_id], name=ERASED,
-                                                active=False)
+            self.accounts[subject_id] = replace(
+                self.accounts[subject_id], name=ERASED, active=False
+            )
         if subject_id in self.teachers:
             self.teachers[subject_id] = replace(self.teachers[subject_id], name=ERASED)
         for class_id, school_class in self.classes.items():
@@ -133,14 +150,18 @@ class Roster:
 
     def _join(self, student_id: str, school_id: str, class_id: str) -> None:
         school_class = self.classes.get(class_id) or SchoolClass(
-            class_id, school_id, class_id, "", "")
+            class_id, school_id, class_id, "", ""
+        )
         if student_id not in school_class.student_ids:
             school_class = replace(
-                school_class, student_ids=(*school_class.student_ids, student_id))
+                school_class, student_ids=(*school_class.student_ids, student_id)
+            )
         self.classes[class_id] = school_class
 
     def _leave(self, student_id: str, class_id: str) -> None:
         school_class = self.classes.get(class_id)
         if school_class is not None:
-            self.classes[class_id] = replace(school_class, student_ids=tuple(
-                s for s in school_class.student_ids if s != student_id))
+            self.classes[class_id] = replace(
+                school_class,
+                student_ids=tuple(s for s in school_class.student_ids if s != student_id),
+            )

@@ -64,9 +64,7 @@ create table bench_raw_events (
 """
 
 
-BENCH_TYPES = (
-    "insert into quizflow.event_types (type) values ('bench/Answered'), ('bench/Ping')"
-)
+BENCH_TYPES = "insert into quizflow.event_types (type) values ('bench/Answered'), ('bench/Ping')"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -295,7 +293,13 @@ def run(
                     )
                     for kind in KINDS:
                         _measure_round(
-                            pool, kind, url, writers, batch, seconds, shape,
+                            pool,
+                            kind,
+                            url,
+                            writers,
+                            batch,
+                            seconds,
+                            shape,
                             pooled[config, kind],
                         )
         progress("subscription delivery delay when idle")
@@ -303,9 +307,7 @@ def run(
     finally:
         drop_database(server_url, name)
     figures = {
-        (kind, shape, writers, batch): pooled[(shape, writers, batch), kind].metrics(
-            writers, batch
-        )
+        (kind, shape, writers, batch): pooled[(shape, writers, batch), kind].metrics(writers, batch)
         for shape, writers, batch in configs
         for kind in KINDS
     }
@@ -330,7 +332,8 @@ def _report(
     for shape, writers in sections:
         key = _section_name(shape, writers)
         by_batch = {
-            batch: m for (k, s, w, batch), m in figures.items()
+            batch: m
+            for (k, s, w, batch), m in figures.items()
             if (k, s, w) == ("quizflow", shape, writers)
         }
         ours = dict(by_batch.get(1) or next(iter(by_batch.values())))
@@ -338,7 +341,8 @@ def _report(
         report[key] = ours
         for kind in baselines:
             baselines[kind][key] = {
-                str(batch): m for (k, s, w, batch), m in sorted(figures.items())
+                str(batch): m
+                for (k, s, w, batch), m in sorted(figures.items())
                 if (k, s, w) == (kind, shape, writers)
             }
             theirs = figures.get((kind, shape, writers, ours["events_per_append"]))

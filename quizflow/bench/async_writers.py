@@ -82,9 +82,7 @@ async def _quizflow(url: str, writers: int, batch: int) -> tuple[AppendOne, Any]
     async def append_one(
         writer: int, stream: str, version: int, ids: list[uuid.UUID], n: int
     ) -> None:
-        events = [
-            NewEvent("bench/Answered", sample_data(writer, n), event_id=i) for i in ids
-        ]
+        events = [NewEvent("bench/Answered", sample_data(writer, n), event_id=i) for i in ids]
         await store.append(f"bench-{writer}-{stream}", version, events)
 
     async def close() -> None:

@@ -68,12 +68,25 @@ def _roster(students: int) -> list[Any]:
     for number in range(students):
         class_id = f"bench-class-{number // CLASS_SIZE:03d}"
         if number % CLASS_SIZE == 0:
-            facts.append(ClassRegistered("bench-school", class_id, class_id,
-                                         f"bench-teacher-{number // CLASS_SIZE:03d}", "Teacher"))
-        facts.append(StudentEnrolled("bench-school", class_id, STUDENT_ID.format(number),
-                                     f"Student {number}"))
-        facts.append(AccountCreated(STUDENT_ID.format(number), "bench-school",
-                                    f"Student {number}", ("student",)))
+            facts.append(
+                ClassRegistered(
+                    "bench-school",
+                    class_id,
+                    class_id,
+                    f"bench-teacher-{number // CLASS_SIZE:03d}",
+                    "Teacher",
+                )
+            )
+        facts.append(
+            StudentEnrolled(
+                "bench-school", class_id, STUDENT_ID.format(number), f"Student {number}"
+            )
+        )
+        facts.append(
+            AccountCreated(
+                STUDENT_ID.format(number), "bench-school", f"Student {number}", ("student",)
+            )
+        )
     return facts
 
 
@@ -85,17 +98,34 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         # The login roles are the server's: the served app uses the passwords this home
         # keeps (a home of its own would set new ones under every other process).
-        env = {**os.environ, "QUIZFLOW_DATABASE_URL": db_url,
-               "QUIZFLOW_SECRET": secrets.token_urlsafe(24),
-               "QUIZFLOW_HOME": str(log.parent),
-               "QUIZFLOW_DB_LOGINS_FILE": str(load_settings().db_logins_path),
-               # Bench students act as fast as the load asks: no per-student command limit.
-               "QUIZFLOW_COMMANDS_PER_SECOND": "100000", "QUIZFLOW_COMMAND_BURST": "100000"}
+        env = {
+            **os.environ,
+            "QUIZFLOW_DATABASE_URL": db_url,
+            "QUIZFLOW_SECRET": secrets.token_urlsafe(24),
+            "QUIZFLOW_HOME": str(log.parent),
+            "QUIZFLOW_DB_LOGINS_FILE": str(load_settings().db_logins_path),
+            # Bench students act as fast as the load asks: no per-student command limit.
+            "QUIZFLOW_COMMANDS_PER_SECOND": "100000",
+            "QUIZFLOW_COMMAND_BURST": "100000",
+        }
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", "from quizflow.cli import main; main()", "serve",
-             "--host", "127.0.0.1", "--port", str(self.port), "--pool-size", str(pool_size)],
-            env=env, stdout=self._log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-c",
+                "from quizflow.cli import main; main()",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--pool-size",
+                str(pool_size),
+            ],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         """Until the server's read model has caught up with the log (the roster included)."""
@@ -124,10 +154,27 @@ class Server:
 
 def _load(url: str, students: int, seconds: float, first: int, seed: int) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, "-m", "quizflow.bench.http_load", "--url", url, "--students",
-         str(students), "--seconds", str(seconds), "--first", str(first), "--seed", str(seed),
-         "--password", BENCH_PASSWORD],
-        capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "quizflow.bench.http_load",
+            "--url",
+            url,
+            "--students",
+            str(students),
+            "--seconds",
+            str(seconds),
+            "--first",
+            str(first),
+            "--seed",
+            str(seed),
+            "--password",
+            BENCH_PASSWORD,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"the load process failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout)
@@ -135,16 +182,20 @@ def _load(url: str, students: int, seconds: float, first: int, seed: int) -> dic
 
 
 def _within_targets(step: dict[str, Any]) -> bool:
-    return (step["write"].get("p99_ms", float("inf")) <= WRITE_P99_MS
-            and step["read"].get("p99_ms", float("inf")) <= READ_P99_MS and not step["errors"])
+    return (
+        step["write"].get("p99_ms", float("inf")) <= WRITE_P99_MS
+        and step["read"].get("p99_ms", float("inf")) <= READ_P99_MS
+        and not step["errors"]
+    )
 
 
 def _direct_baseline(store: PostgresEventStore, answers: int = 200) -> dict[str, Any]:
     """Answer commands through the handler alone, one after another (no HTTP, no waits)."""
     course = load_course_file(sample_course_path())
     chapter = course["chapters"][0]
-    accepted = {q["question_id"]: {n: v[0] for n, v in q["accepted"].items()}
-                for q in chapter["questions"]}
+    accepted = {
+        q["question_id"]: {n: v[0] for n, v in q["accepted"].items()} for q in chapter["questions"]
+    }
     handler = CommandHandler(store)
     times = []
     for n in range(answers):
@@ -154,14 +205,23 @@ def _direct_baseline(store: PostgresEventStore, answers: int = 200) -> dict[str,
         handler.handle(SubmitAnswer(*ids, question, accepted[question]), command_id=uuid.uuid4())
         times.append((time.perf_counter() - started) * 1000)
     ordered = sorted(times)
-    return {"answers": answers, "mean_ms": round(statistics.fmean(times), 2),
-            "p50_ms": round(ordered[len(ordered) // 2], 2),
-            "p99_ms": round(ordered[int(0.99 * len(ordered))], 2)}
+    return {
+        "answers": answers,
+        "mean_ms": round(statistics.fmean(times), 2),
+        "p50_ms": round(ordered[len(ordered) // 2], 2),
+        "p99_ms": round(ordered[int(0.99 * len(ordered))], 2),
+    }
 
 
-def run(server_url: str, *, students: int = 100, seconds: float = 15.0,
-        steps: tuple[int, ...] = (150, 200, 250, 300, 400, 500), pool_size: int = 10,
-        progress: Callable[[str], None] = print) -> dict[str, Any]:
+def run(
+    server_url: str,
+    *,
+    students: int = 100,
+    seconds: float = 15.0,
+    steps: tuple[int, ...] = (150, 200, 250, 300, 400, 500),
+    pool_size: int = 10,
+    progress: Callable[[str], None] = print,
+) -> dict[str, Any]:
     # A shared machine's other work shows in every figure; the report says how busy it was.
     load_before = os.getloadavg()
     name = f"quizflow_bench_http_{uuid.uuid4().hex[:8]}"
@@ -182,20 +242,24 @@ def run(server_url: str, *, students: int = 100, seconds: float = 15.0,
             try:
                 server.wait_ready()
                 headline = _load(server.url, students, seconds, 0, 1)
-                progress(f"{students} students: write {headline['write']}, "
-                         f"read {headline['read']}")
+                progress(f"{students} students: write {headline['write']}, read {headline['read']}")
                 results = [headline]
                 # Up from the headline while within the targets; down if it is not, so the
                 # capacity is a measured figure either way.
                 going_up = _within_targets(headline)
-                tries = ([n for n in steps if n > students] if going_up
-                         else [n for n in (75, 50, 25) if n < students])
+                tries = (
+                    [n for n in steps if n > students]
+                    if going_up
+                    else [n for n in (75, 50, 25) if n < students]
+                )
                 for seed, count in enumerate(tries, start=2):
                     step = _load(server.url, count, seconds, 0, seed)
                     results.append(step)
-                    progress(f"{count} students: {step['all']['rps']} req/s, write p99 "
-                             f"{step['write'].get('p99_ms')} ms, read p99 "
-                             f"{step['read'].get('p99_ms')} ms, errors {step['errors']}")
+                    progress(
+                        f"{count} students: {step['all']['rps']} req/s, write p99 "
+                        f"{step['write'].get('p99_ms')} ms, read p99 "
+                        f"{step['read'].get('p99_ms')} ms, errors {step['errors']}"
+                    )
                     if _within_targets(step) != going_up:
                         break
             finally:
@@ -218,14 +282,23 @@ def run(server_url: str, *, students: int = 100, seconds: float = 15.0,
         "errors": headline["errors"],
         "capacity_rps": max((r["all"]["rps"] for r in passing), default=0.0),
         "targets": {"write_p99_ms": WRITE_P99_MS, "read_p99_ms": READ_P99_MS},
-        "steps": [{"students": r["students"], "rps": r["all"]["rps"],
-                   "write_p99_ms": r["write"].get("p99_ms"),
-                   "read_p99_ms": r["read"].get("p99_ms"),
-                   "mean_ms": r["all"].get("mean_ms"), "errors": r["errors"],
-                   "within_targets": _within_targets(r)} for r in results],
+        "steps": [
+            {
+                "students": r["students"],
+                "rps": r["all"]["rps"],
+                "write_p99_ms": r["write"].get("p99_ms"),
+                "read_p99_ms": r["read"].get("p99_ms"),
+                "mean_ms": r["all"].get("mean_ms"),
+                "errors": r["errors"],
+                "within_targets": _within_targets(r),
+            }
+            for r in results
+        ],
         "baseline_direct_handler_answer": baseline,
-        "machine": {"cpus": os.cpu_count(),
-                    "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        },
     }
 
 

@@ -157,14 +157,26 @@ def summary(values: list[float], seconds: float) -> dict[str, Any]:
     def pct(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
 
-    return {"count": len(values), "rps": round(len(values) / seconds, 1),
-            "mean_ms": round(statistics.fmean(values), 2), "p50_ms": pct(0.50),
-            "p99_ms": pct(0.99), "max_ms": round(ordered[-1], 2)}
+    return {
+        "count": len(values),
+        "rps": round(len(values) / seconds, 1),
+        "mean_ms": round(statistics.fmean(values), 2),
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": round(ordered[-1], 2),
+    }
 
 
 class Student:
-    def __init__(self, number: int, base_url: str, course: dict[str, Any], recorder: Recorder,
-                 rng: random.Random, password: str) -> None:
+    def __init__(
+        self,
+        number: int,
+        base_url: str,
+        course: dict[str, Any],
+        recorder: Recorder,
+        rng: random.Random,
+        password: str,
+    ) -> None:
         self.user_id = STUDENT_ID.format(number)
         self.password = password
         self.client = Client(base_url)
@@ -185,9 +197,9 @@ class Student:
 
     async def run(self, until: float) -> None:
         try:
-            signed_in = await self.client.request("POST", "/api/signin",
-                                                  {"username": self.user_id,
-                                                   "password": self.password})
+            signed_in = await self.client.request(
+                "POST", "/api/signin", {"username": self.user_id, "password": self.password}
+            )
             signed_in.raise_for_status()
             while time.perf_counter() < until:
                 chapter = self.rng.choice(self.course["chapters"])["chapter_id"]
@@ -223,13 +235,22 @@ class Student:
         return {name: values[0] for name, values in question["accepted"].items()}
 
 
-async def drive(base_url: str, students: int, seconds: float, warmup: float,
-                first: int, seed: int, password: str) -> dict[str, Any]:
+async def drive(
+    base_url: str,
+    students: int,
+    seconds: float,
+    warmup: float,
+    first: int,
+    seed: int,
+    password: str,
+) -> dict[str, Any]:
     course = load_course_file(sample_course_path())
     recorder = Recorder(0.0, 0.0)
     rng = random.Random(seed)
-    crowd = [Student(first + n, base_url, course, recorder, random.Random(rng.random()),
-                     password) for n in range(students)]
+    crowd = [
+        Student(first + n, base_url, course, recorder, random.Random(rng.random()), password)
+        for n in range(students)
+    ]
     # Students start spread over the warm-up, so sign-ins do not land in the measured window.
     now = time.perf_counter()
     recorder.window_start, recorder.window_end = now + warmup, now + warmup + seconds
@@ -269,9 +290,13 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--warmup", type=float, default=None,
-                        help="seconds of sign-ins before measuring (default: 3 s and 80 ms "
-                        "per student, each sign-in being one deliberately slow Argon2 check)")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=None,
+        help="seconds of sign-ins before measuring (default: 3 s and 80 ms "
+        "per student, each sign-in being one deliberately slow Argon2 check)",
+    )
     parser.add_argument("--password", required=True, help="the bench students' password")
     parser.add_argument("--first", type=int, default=0, help="number of the first student")
     parser.add_argument("--seed", type=int, default=1)
@@ -285,8 +310,11 @@ def main() -> None:
         pass
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         warmup = args.warmup if args.warmup is not None else 3.0 + 0.08 * args.students
-        report = runner.run(drive(args.url, args.students, args.seconds, warmup,
-                                  args.first, args.seed, args.password))
+        report = runner.run(
+            drive(
+                args.url, args.students, args.seconds, warmup, args.first, args.seed, args.password
+            )
+        )
     print(json.dumps(report))
 
 

@@ -98,9 +98,7 @@ def _quizflow(url: str, writer: int, batch: int, start_at: float, seconds: float
     store.stream_version("warm-up")  # connect before the clock starts
 
     def append_one(stream: str, slot: int, version: int, ids: list[uuid.UUID], n: int) -> None:
-        events = [
-            NewEvent("bench/Answered", sample_data(writer, n), event_id=i) for i in ids
-        ]
+        events = [NewEvent("bench/Answered", sample_data(writer, n), event_id=i) for i in ids]
         store.append(f"bench-{writer}-{stream}", version, events)
 
     try:

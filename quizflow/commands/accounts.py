@@ -18,8 +18,9 @@ from rich.markup import escape
 
 from quizflow.commands.output import Format, err, print_json, print_rows
 
-app = typer.Typer(help="Accounts: create them, deactivate them, hand out activation codes.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Accounts: create them, deactivate them, hand out activation codes.", no_args_is_help=True
+)
 
 
 @contextmanager
@@ -58,16 +59,20 @@ def _account_id(conn: Any, who: str) -> str:
 
 @app.command()
 def create(
-    role: list[str] = typer.Option(..., "--role", help="student, teacher, editor or admin "
-                                   "(repeat for several)."),
+    role: list[str] = typer.Option(
+        ..., "--role", help="student, teacher, editor or admin (repeat for several)."
+    ),
     username: str = typer.Option(..., help="What the person types to sign in."),
     name: str = typer.Option(..., help="The person's name, as teachers see it."),
-    school_class: str | None = typer.Option(None, "--class", help="A student's class; a "
-                                            "teacher given a class becomes its teacher."),
-    school: str | None = typer.Option(None, help="The school (default: the class's school, "
-                                      "or the only school)."),
-    password_stdin: bool = typer.Option(False, "--password-stdin",
-                                        help="Read a password from standard input."),
+    school_class: str | None = typer.Option(
+        None, "--class", help="A student's class; a teacher given a class becomes its teacher."
+    ),
+    school: str | None = typer.Option(
+        None, help="The school (default: the class's school, or the only school)."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read a password from standard input."
+    ),
 ) -> None:
     """Create an account; prints it as JSON. Without a password, hand out an activation code."""
     from quizflow.accounts import admin, credentials
@@ -83,13 +88,28 @@ def create(
         try:
             school_id = school or admin.school_of(store, school_class)
             account_id = admin.create_account(
-                store, conn, roles=role, username=username, name=name, school_id=school_id,
-                class_id=school_class, password=password, policy=policy)
+                store,
+                conn,
+                roles=role,
+                username=username,
+                name=name,
+                school_id=school_id,
+                class_id=school_class,
+                password=password,
+                policy=policy,
+            )
         except (admin.AdminError, credentials.UsernameTaken, PasswordRejected) as error:
             raise _fail(str(error)) from None
-    print_json({"account_id": account_id, "username": credentials.fold(username),
-                "roles": sorted(set(role)), "school_id": school_id, "class_id": school_class,
-                "password_set": password is not None})
+    print_json(
+        {
+            "account_id": account_id,
+            "username": credentials.fold(username),
+            "roles": sorted(set(role)),
+            "school_id": school_id,
+            "class_id": school_class,
+            "password_set": password is not None,
+        }
+    )
 
 
 @app.command()
@@ -115,8 +135,10 @@ def reactivate(who: str = typer.Argument(..., help="Username or account id.")) -
 
 
 @app.command()
-def grant(who: str = typer.Argument(..., help="Username or account id."),
-          role: str = typer.Argument(..., help="student, teacher, editor or admin.")) -> None:
+def grant(
+    who: str = typer.Argument(..., help="Username or account id."),
+    role: str = typer.Argument(..., help="student, teacher, editor or admin."),
+) -> None:
     """Give an account one more role (a teacher who also edits content, say)."""
     from quizflow.accounts import admin
 
@@ -134,10 +156,15 @@ def codes(
     school_class: str | None = typer.Option(None, "--class", help="Every student of a class."),
     who: list[str] = typer.Option([], "--account", help="An account (username or id); repeat."),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv."),
-    html: Path | None = typer.Option(None, "--html", dir_okay=False, help="Also write a "
-                                     "printable A4 sheet of cards (one per account) to FILE."),
-    url: str | None = typer.Option(None, "--url", help="The site's address for the cards "
-                                   "(default: QUIZFLOW_PUBLIC_URL)."),
+    html: Path | None = typer.Option(
+        None,
+        "--html",
+        dir_okay=False,
+        help="Also write a printable A4 sheet of cards (one per account) to FILE.",
+    ),
+    url: str | None = typer.Option(
+        None, "--url", help="The site's address for the cards (default: QUIZFLOW_PUBLIC_URL)."
+    ),
 ) -> None:
     """Issue new one-time activation codes (a lost password too: the old one stays until the
     code is used). Each account's earlier unused codes stop working."""
@@ -160,19 +187,24 @@ def codes(
             cards = code_sheet.cards_from_store(store, rows)
             address = code_sheet.signin_address(url or settings.public_url)
             title = school_class or "Activation codes"
-            html.write_text(code_sheet.render_standalone(cards, address, title),
-                            encoding="utf-8")
-            err.print(f"wrote {len(cards)} cards to {escape(str(html))}"
-                      + ("" if url or settings.public_url else
-                         " (no address on them: pass --url or set QUIZFLOW_PUBLIC_URL)"))
+            html.write_text(code_sheet.render_standalone(cards, address, title), encoding="utf-8")
+            err.print(
+                f"wrote {len(cards)} cards to {escape(str(html))}"
+                + (
+                    ""
+                    if url or settings.public_url
+                    else " (no address on them: pass --url or set QUIZFLOW_PUBLIC_URL)"
+                )
+            )
     print_rows(rows, fmt, title="Activation codes")
 
 
 @app.command()
 def link(
     who: str = typer.Argument(..., help="Username or account id."),
-    subject: str = typer.Option(..., help="The `sub` claim the school's identity provider "
-                                "gives this person."),
+    subject: str = typer.Option(
+        ..., help="The `sub` claim the school's identity provider gives this person."
+    ),
     issuer: str | None = typer.Option(None, help="The provider (default: QUIZFLOW_OIDC_ISSUER)."),
 ) -> None:
     """Link an account to a single sign-on identity (OpenID Connect `sub`)."""
@@ -190,8 +222,10 @@ def link(
 
 
 @app.command()
-def school(school_id: str = typer.Argument(..., help="A short id, e.g. `hill`."),
-           name: str = typer.Option(..., help="The school's name.")) -> None:
+def school(
+    school_id: str = typer.Argument(..., help="A short id, e.g. `hill`."),
+    name: str = typer.Option(..., help="The school's name."),
+) -> None:
     """Register a school (or rename it)."""
     from quizflow.accounts import admin
 
@@ -226,9 +260,14 @@ class ImportFormat(StrEnum):
 
 @app.command("import")
 def import_roster(
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                help="The school's CSV export: student number, name, class "
-                                "(and optionally e-mail), with a header line."),
+    file: Path = typer.Argument(
+        ...,
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="The school's CSV export: student number, name, class "
+        "(and optionally e-mail), with a header line.",
+    ),
     school: str | None = typer.Option(None, help="The school (default: the only school)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would change."),
     fmt: ImportFormat = typer.Option(ImportFormat.table, "--format", help="table or json."),
@@ -257,17 +296,55 @@ def import_roster(
         print_json({**plan.as_dict(), "dry_run": dry_run})
         return
     changes = (
-        [{"change": "new class", "line": "", "id": c.class_id, "name": c.name, "class": "",
-          "username": ""} for c in plan.new_classes]
-        + [{"change": "new student", "line": s.line, "id": s.student_id, "name": s.name,
-            "class": s.class_name, "username": s.username} for s in plan.creates]
-        + [{"change": "moved", "line": m.line, "id": m.student_id, "name": m.name,
-            "class": f"{m.from_class} -> {m.to_class_name}", "username": ""}
-           for m in plan.moves]
-        + [{"change": "renamed", "line": r.line, "id": r.student_id,
-            "name": f"{r.old_name} -> {r.new_name}", "class": "", "username": ""}
-           for r in plan.renames])
+        [
+            {
+                "change": "new class",
+                "line": "",
+                "id": c.class_id,
+                "name": c.name,
+                "class": "",
+                "username": "",
+            }
+            for c in plan.new_classes
+        ]
+        + [
+            {
+                "change": "new student",
+                "line": s.line,
+                "id": s.student_id,
+                "name": s.name,
+                "class": s.class_name,
+                "username": s.username,
+            }
+            for s in plan.creates
+        ]
+        + [
+            {
+                "change": "moved",
+                "line": m.line,
+                "id": m.student_id,
+                "name": m.name,
+                "class": f"{m.from_class} -> {m.to_class_name}",
+                "username": "",
+            }
+            for m in plan.moves
+        ]
+        + [
+            {
+                "change": "renamed",
+                "line": r.line,
+                "id": r.student_id,
+                "name": f"{r.old_name} -> {r.new_name}",
+                "class": "",
+                "username": "",
+            }
+            for r in plan.renames
+        ]
+    )
     if changes:
         print_rows(changes, Format.table, title="Would change" if dry_run else "Changed")
-    print_rows([plan.summary()], Format.table, title="Dry run: nothing written" if dry_run
-               else f"Imported into {plan.school_id}")
+    print_rows(
+        [plan.summary()],
+        Format.table,
+        title="Dry run: nothing written" if dry_run else f"Imported into {plan.school_id}",
+    )

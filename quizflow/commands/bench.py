@@ -41,16 +41,23 @@ def append(
 def http(
     students: int = typer.Option(100, help="Concurrent students for the headline figures."),
     seconds: float = typer.Option(15.0, help="Measured seconds per step."),
-    steps: list[int] = typer.Option([150, 200, 250, 300, 400, 500],
-                                    help="Student counts tried for the capacity."),
+    steps: list[int] = typer.Option(
+        [150, 200, 250, 300, 400, 500], help="Student counts tried for the capacity."
+    ),
     pool_size: int = typer.Option(10, help="The server's PostgreSQL connections."),
 ) -> None:
     """The web app under simulated students: latency at 100 students, and the capacity."""
     from quizflow.bench.http import run
     from quizflow.database import database_url
 
-    report = run(database_url(), students=students, seconds=seconds, steps=tuple(steps),
-                 pool_size=pool_size, progress=lambda m: err.print(f"[dim]bench http:[/] {m}"))
+    report = run(
+        database_url(),
+        students=students,
+        seconds=seconds,
+        steps=tuple(steps),
+        pool_size=pool_size,
+        progress=lambda m: err.print(f"[dim]bench http:[/] {m}"),
+    )
     print_json(report)
 
 

@@ -62,7 +62,8 @@ def _publish(data: dict[str, Any]) -> dict[str, Any]:
     earlier = [from_payload(e.type, e.data) for e in before]
     warnings = []
     if any(
-        isinstance(c, CoursePublished) and c.course.version == data["version"]
+        isinstance(c, CoursePublished)
+        and c.course.version == data["version"]
         and c.course.to_data() != data
         for c in earlier
     ):

@@ -78,10 +78,12 @@ def _demo_accounts(signin_url: str, seed: int) -> list[tuple[str, str, str, str]
     student = roster.students[0]
     school_class = student.school_class
     school = school_class.school_id
-    chosen = [("student", student.student_id, student.name),
-              ("teacher", school_class.teacher_id, school_class.teacher_name),
-              ("editor", f"{school}-editor", f"{school} content editor"),
-              ("admin", f"{school}-admin", f"{school} admin")]
+    chosen = [
+        ("student", student.student_id, student.name),
+        ("teacher", school_class.teacher_id, school_class.teacher_name),
+        ("editor", f"{school}-editor", f"{school} content editor"),
+        ("admin", f"{school}-admin", f"{school} admin"),
+    ]
     with psycopg.connect(signin_url, autocommit=True) as conn:
         for role, account_id, _ in chosen:
             ensure_password(conn, account_id, account_id, DEMO_PASSWORDS[role])
@@ -108,8 +110,7 @@ def _pipeline(settings: Any, url: str) -> Any:
     try:
         with _progress() as progress:
             task = progress.add_task("pipeline", total=None)
-            run = run_pipeline(settings, url,
-                               say=lambda m: progress.update(task, description=m))
+            run = run_pipeline(settings, url, say=lambda m: progress.update(task, description=m))
     except PipelineError as error:
         err.print(f"[red]pipeline failed:[/] {error}")
         raise typer.Exit(1) from None
@@ -149,8 +150,13 @@ def _reports(settings: Any, summary: Any) -> dict[str, Any]:
     return {"teacher": teacher, "hard": hard, "weeks": weeks}
 
 
-def _tour(settings: Any, reports: dict[str, Any], seconds: float, run: Any,
-          accounts: list[tuple[str, str, str, str]]) -> None:
+def _tour(
+    settings: Any,
+    reports: dict[str, Any],
+    seconds: float,
+    run: Any,
+    accounts: list[tuple[str, str, str, str]],
+) -> None:
     from quizflow.reports.hard_questions import load_hard_questions
     from quizflow.warehouse import open_published
 
@@ -179,11 +185,14 @@ def _tour(settings: Any, reports: dict[str, Any], seconds: float, run: Any,
     err.print(f"            {reports['hard']}")
     err.rule("[bold]Go on")
     err.print("uv run quizflow serve                      then open http://127.0.0.1:8000")
-    err.print("    [yellow]demo accounts[/] (demo passwords: for trying Quizflow out, never for "
-              "real students):")
+    err.print(
+        "    [yellow]demo accounts[/] (demo passwords: for trying Quizflow out, never for "
+        "real students):"
+    )
     for role, username, name, password in accounts:
-        err.print(f"    {role:8} username [bold]{username}[/]  password [bold]{password}[/]"
-                  f"  ({name})")
+        err.print(
+            f"    {role:8} username [bold]{username}[/]  password [bold]{password}[/]  ({name})"
+        )
     err.print("uv run quizflow hard-questions --limit 10")
     err.print("uv run quizflow query --list")
     err.print("uv run quizflow pipeline dev                 (dagster dev -w workspace.yaml)")

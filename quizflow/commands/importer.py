@@ -54,8 +54,11 @@ def responses(
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option("--source", help="The system the log comes from, part of each row's "
-                                      "identity (default: the course id)."),
+        typer.Option(
+            "--source",
+            help="The system the log comes from, part of each row's "
+            "identity (default: the course id).",
+        ),
     ] = None,
     pipeline: Annotated[
         bool, typer.Option(help="Run the pipeline afterwards so queries see the import.")
@@ -100,9 +103,11 @@ def responses(
     try:
         store = open_store()
     except Exception as error:
-        err.print(f"[red]nothing imported:[/] PostgreSQL is not reachable "
-                  f"({escape(first_line(error))}); start it or check QUIZFLOW_DATABASE_URL.",
-                  soft_wrap=True)
+        err.print(
+            f"[red]nothing imported:[/] PostgreSQL is not reachable "
+            f"({escape(first_line(error))}); start it or check QUIZFLOW_DATABASE_URL.",
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     with (
         store,
@@ -136,9 +141,11 @@ def responses(
             raise typer.Exit(1) from None
         except psycopg.Error as error:  # before the first append: nothing was imported
             bar.stop()
-            err.print(f"[red]nothing imported:[/] PostgreSQL stopped answering "
-                      f"({escape(first_line(error))}); run the import again once it is back.",
-                      soft_wrap=True)
+            err.print(
+                f"[red]nothing imported:[/] PostgreSQL stopped answering "
+                f"({escape(first_line(error))}); run the import again once it is back.",
+                soft_wrap=True,
+            )
             raise typer.Exit(1) from None
     err.print(
         f"{summary.rows:,} answers by {summary.students:,} students to {summary.questions:,} "

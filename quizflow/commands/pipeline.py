@@ -65,8 +65,10 @@ def run(
         # read-only login quizflow_pipeline.
         url = login_database_url("pipeline", settings)
     except Exception as error:
-        _failed(f"PostgreSQL is not reachable ({first_line(error)}); start it or check "
-                "QUIZFLOW_DATABASE_URL, then run it again.")
+        _failed(
+            f"PostgreSQL is not reachable ({first_line(error)}); start it or check "
+            "QUIZFLOW_DATABASE_URL, then run it again."
+        )
     try:
         with err.status("pipeline: starting") as status:
 
@@ -84,8 +86,10 @@ def run(
     except (SourceUnavailableError, psycopg.Error) as error:
         # PostgreSQL went away mid-run: every chunk ingested so far is committed with its
         # cursor, so the next run carries on where this one stopped.
-        _failed(f"PostgreSQL stopped answering ({first_line(error)}); what was ingested is "
-                "kept, run it again once the database is back.")
+        _failed(
+            f"PostgreSQL stopped answering ({first_line(error)}); what was ingested is "
+            "kept, run it again once the database is back."
+        )
     except PublishBlockedError as error:
         # The checks ran: show them all, then why nothing was published.
         if error.summary is not None:
@@ -94,11 +98,16 @@ def run(
                 print_json(error.summary.to_dict())
         names = " and ".join(c.name for c in error.failed)
         checks_ = "checks" if len(error.failed) > 1 else "check"
-        hint = (f"; if PostgreSQL lost those events for good, move {settings.warehouse_path} "
-                "aside and run again to rebuild the warehouse from the store"
-                if any(c.name == "reconciliation" for c in error.failed) else "")
-        _failed(f"the {names} {checks_} failed, so nothing was published and readers keep "
-                f"the previous snapshot (see above){hint}.")
+        hint = (
+            f"; if PostgreSQL lost those events for good, move {settings.warehouse_path} "
+            "aside and run again to rebuild the warehouse from the store"
+            if any(c.name == "reconciliation" for c in error.failed)
+            else ""
+        )
+        _failed(
+            f"the {names} {checks_} failed, so nothing was published and readers keep "
+            f"the previous snapshot (see above){hint}."
+        )
     except PipelineError as error:  # a failed write, another run holding the warehouse
         _failed(f"{first_line(error)}.")
     _print_checks(summary.checks)

@@ -10,8 +10,9 @@ from rich.markup import escape
 
 from quizflow.commands.output import err, print_json
 
-app = typer.Typer(help="Privacy: erase a student (crypto-shredding) or export their data.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Privacy: erase a student (crypto-shredding) or export their data.", no_args_is_help=True
+)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -35,22 +36,32 @@ def erase(
     from quizflow.settings import load_settings
 
     if not yes and not typer.confirm(
-            f"Erase {student} for good? Their name cannot be recovered afterwards."):
+        f"Erase {student} for good? Their name cannot be recovered afterwards."
+    ):
         raise _fail("nothing erased", 1)
     settings = load_settings()
     try:
-        with PostgresEventStore(login_database_url("web", settings), role=None,
-                                max_size=1) as store:
-            result = erase(store, database_url(settings), login_database_url("signin", settings),
-                           student, settings.reports_dir)
+        with PostgresEventStore(
+            login_database_url("web", settings), role=None, max_size=1
+        ) as store:
+            result = erase(
+                store,
+                database_url(settings),
+                login_database_url("signin", settings),
+                student,
+                settings.reports_dir,
+            )
     except ErasureError as error:
         raise _fail(str(error)) from None
     except psycopg.OperationalError as error:
         raise _fail(f"PostgreSQL unavailable: {error}", 1) from None
     print_json(result.as_json())
-    err.print(f"{student} erased" + (" (already erased before)" if result.already_erased
-                                     else "") + f"; {len(result.reports_redacted)} report(s)"
-              " redacted. The next pipeline run and reports show no name.")
+    err.print(
+        f"{student} erased"
+        + (" (already erased before)" if result.already_erased else "")
+        + f"; {len(result.reports_redacted)} report(s)"
+        " redacted. The next pipeline run and reports show no name."
+    )
 
 
 @app.command()
@@ -107,15 +118,25 @@ def retention(
     except RetentionSettingError as error:
         raise _fail(str(error)) from None
     settings = load_settings()
-    with PostgresEventStore(login_database_url("web", settings), role=None,
-                            max_size=1) as store:
+    with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
         due = due_for_erasure(store, days, datetime.now(UTC))
         if not dry_run:
             for person in due:
-                erase(store, database_url(settings), login_database_url("signin", settings),
-                      person.student_id, settings.reports_dir, actor="retention")
-    print_json({"retention_days": days, "dry_run": dry_run,
-                "erased" if not dry_run else "due": [d.student_id for d in due]})
+                erase(
+                    store,
+                    database_url(settings),
+                    login_database_url("signin", settings),
+                    person.student_id,
+                    settings.reports_dir,
+                    actor="retention",
+                )
+    print_json(
+        {
+            "retention_days": days,
+            "dry_run": dry_run,
+            "erased" if not dry_run else "due": [d.student_id for d in due],
+        }
+    )
 
 
 @app.command()

@@ -25,5 +25,6 @@ def command(
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from None
     err.print(f"Quizflow starting on http://{host}:{port}/ (catching up with the log first)")
-    serve(load_settings(), host, port, pool_size=pool_size, access_log=access_log,
-          log_level=log_level)
+    serve(
+        load_settings(), host, port, pool_size=pool_size, access_log=access_log, log_level=log_level
+    )

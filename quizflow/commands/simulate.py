@@ -28,8 +28,10 @@ def command(
     seed: Annotated[int, typer.Option(help="The same seed gives the same events.")] = 1,
     via: Annotated[
         Via,
-        typer.Option(help="direct: the command handler in this process; http: a running "
-                          "`quizflow serve` (timestamps are then the server's clock)."),
+        typer.Option(
+            help="direct: the command handler in this process; http: a running "
+            "`quizflow serve` (timestamps are then the server's clock)."
+        ),
     ] = Via.direct,
     start_date: Annotated[
         str, typer.Option(help="The first school day, YYYY-MM-DD (weekends are skipped).")
@@ -61,16 +63,18 @@ def command(
     except ValueError:
         err.print(f"[red]--start-date {escape(repr(start_date))}:[/] write it as YYYY-MM-DD")
         raise typer.Exit(2) from None
-    config = SimulationConfig(students=students, days=days, seed=seed, start_date=first_day,
-                              workers=workers)
+    config = SimulationConfig(
+        students=students, days=days, seed=seed, start_date=first_day, workers=workers
+    )
     driver: Driver | None = None
     if via is Via.http:
         http = HttpDriver(url, _simulation_password(config))
         try:
             http.check()
         except ServerUnavailable as error:
-            err.print(f"[red]{escape(str(error))}[/] (start one with `quizflow serve`)",
-                      soft_wrap=True)
+            err.print(
+                f"[red]{escape(str(error))}[/] (start one with `quizflow serve`)", soft_wrap=True
+            )
             raise typer.Exit(1) from None
         driver = http
     store = _open_store(workers)
@@ -80,8 +84,7 @@ def command(
     except (ServerUnavailable, httpx.HTTPError) as error:
         # The server went away (or broke) mid-run: what was appended stays, and running the
         # same seed again carries on from there.
-        err.print(f"[red]simulation stopped:[/] {escape(_server_gone(url, error))}",
-                  soft_wrap=True)
+        err.print(f"[red]simulation stopped:[/] {escape(_server_gone(url, error))}", soft_wrap=True)
         raise typer.Exit(1) from None
     except (psycopg.Error, PoolTimeout) as error:
         err.print(f"[red]simulation stopped:[/] {escape(_database_gone(error))}", soft_wrap=True)
@@ -112,8 +115,9 @@ def _simulation_password(config: Any) -> str:
         with psycopg.connect(login_database_url("signin"), autocommit=True) as conn:
             set_password(conn, [s.student_id for s in roster.students], password)
     except psycopg.Error as error:
-        err.print(f"[red]simulation not started:[/] {escape(_database_gone(error))}",
-                  soft_wrap=True)
+        err.print(
+            f"[red]simulation not started:[/] {escape(_database_gone(error))}", soft_wrap=True
+        )
         raise typer.Exit(1) from None
     return password
 
@@ -125,14 +129,17 @@ def _open_store(workers: int) -> Any:
     try:
         return open_simulation_store(login_database_url("web"), workers)
     except Exception as error:
-        err.print(f"[red]simulation not started:[/] {escape(_database_gone(error))}",
-                  soft_wrap=True)
+        err.print(
+            f"[red]simulation not started:[/] {escape(_database_gone(error))}", soft_wrap=True
+        )
         raise typer.Exit(1) from None
 
 
 def _database_gone(error: BaseException) -> str:
-    return (f"PostgreSQL is not reachable ({first_line(error)}); start it or check "
-            "QUIZFLOW_DATABASE_URL, then run the same command again.")
+    return (
+        f"PostgreSQL is not reachable ({first_line(error)}); start it or check "
+        "QUIZFLOW_DATABASE_URL, then run the same command again."
+    )
 
 
 def _server_gone(url: str, error: BaseException) -> str:

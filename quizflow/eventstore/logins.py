@@ -146,9 +146,7 @@ def login_url(owner_url: str, kind: str, passwords: Mapping[str, str]) -> str:
 
 def _default_dbname(user: str | None) -> str:
     """The database libpq picks when none is named."""
-    return (
-        os.environ.get("PGDATABASE") or user or os.environ.get("PGUSER") or getpass.getuser()
-    )
+    return os.environ.get("PGDATABASE") or user or os.environ.get("PGUSER") or getpass.getuser()
 
 
 def new_passwords() -> dict[str, str]:

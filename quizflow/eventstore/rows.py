@@ -49,7 +49,12 @@ class PreparedAppend:
             self._sent = (data, metadata)
             self.sql = query("append_event")
             self.params = (
-                stream_id, self.expected, event.event_id, event.type, data, metadata,
+                stream_id,
+                self.expected,
+                event.event_id,
+                event.type,
+                data,
+                metadata,
                 _occurred_at(event),
             )
         else:

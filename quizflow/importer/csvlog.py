@@ -103,8 +103,7 @@ class LogRow(NamedTuple):
 class InvalidLogError(ValueError):
     """The file cannot be imported; ``bad_rows`` names each row at fault (empty: the whole file)."""
 
-    def __init__(self, message: str, bad_rows: list[BadRow] | None = None,
-                 more: int = 0) -> None:
+    def __init__(self, message: str, bad_rows: list[BadRow] | None = None, more: int = 0) -> None:
         self.bad_rows = bad_rows or []
         shown = "".join(f"\n  line {b.line}: {b.problem}" for b in self.bad_rows[:_MAX_REPORTED])
         more += len(self.bad_rows) - min(len(self.bad_rows), _MAX_REPORTED)
@@ -128,8 +127,9 @@ def unstorable(value: str) -> str | None:
         return "contains a NUL character (\\x00), which the database cannot store"
     # surrogateescape turned each byte that was not UTF-8 into U+DC80..U+DCFF.
     bad = [c for c in value if "\ud800" <= c <= "\udfff"]
-    shown = " ".join(f"{ord(c) - 0xDC00:02x}" if ord(c) >= 0xDC80 else f"U+{ord(c):04X}"
-                     for c in bad[:8])
+    shown = " ".join(
+        f"{ord(c) - 0xDC00:02x}" if ord(c) >= 0xDC80 else f"U+{ord(c):04X}" for c in bad[:8]
+    )
     return f"is not UTF-8 text (bytes {shown}), which the database cannot store"
 
 
@@ -139,8 +139,10 @@ def check_id(value: str, what: str, *, spaces: bool = True) -> str | None:
     if problem is not None:
         return problem
     if len(value) > MAX_ID_CHARS or len(value.encode()) > MAX_ID_BYTES:
-        return (f"is {len(value)} characters long: a {what} id may have at most "
-                f"{MAX_ID_CHARS} (and {MAX_ID_BYTES} bytes)")
+        return (
+            f"is {len(value)} characters long: a {what} id may have at most "
+            f"{MAX_ID_CHARS} (and {MAX_ID_BYTES} bytes)"
+        )
     if not spaces and _SPACE.search(value):
         return f"contains a space: a {what} id is one word"
     return None
@@ -164,8 +166,12 @@ class LogReader:
         try:
             # utf-8-sig drops a byte order mark; surrogateescape keeps reading past bytes that
             # are not UTF-8, so that their row is reported with its line, not the whole file.
-            f = open(self.path, encoding="utf-8-sig",  # noqa: SIM115 (closed by the with below)
-                     errors="surrogateescape", newline="")
+            f = open(  # noqa: SIM115 (closed by the with below)
+                self.path,
+                encoding="utf-8-sig",
+                errors="surrogateescape",
+                newline="",
+            )
         except OSError as error:
             raise InvalidLogError(f"{name}: not a readable file: {error}") from None
         with f:
@@ -277,19 +283,26 @@ class _RowParser:
         flag = cell(self.correct)
         correct = _FLAGS.get(flag.strip().lower())
         if correct is None:
-            problems.append(f"{columns.correct} = {_shown(flag)} is not a correct flag "
-                            "(1/0, true/false, yes/no)")
+            problems.append(
+                f"{columns.correct} = {_shown(flag)} is not a correct flag "
+                "(1/0, true/false, yes/no)"
+            )
         answer: str | None = None
         if self.answer is not None:
             answer = cell(self.answer) or None
             if answer is not None and (why := unstorable(answer)) is not None:
                 problems.append(f"{columns.answer} {why}")
             elif answer is not None and len(answer) > MAX_ANSWER_CHARS:
-                problems.append(f"{columns.answer} is {len(answer):,} characters long; an "
-                                f"answer may have at most {MAX_ANSWER_CHARS:,}")
+                problems.append(
+                    f"{columns.answer} is {len(answer):,} characters long; an "
+                    f"answer may have at most {MAX_ANSWER_CHARS:,}"
+                )
         occurred_us = self._time(line, None if self.time is None else cell(self.time), problems)
-        response_ms = (None if self.response is None
-                       else self._response(cell(self.response), occurred_us, problems))
+        response_ms = (
+            None
+            if self.response is None
+            else self._response(cell(self.response), occurred_us, problems)
+        )
         if problems or occurred_us is None or correct is None:
             return problems
         return LogRow(line, student, question, correct, answer, occurred_us, response_ms)
@@ -319,13 +332,16 @@ class _RowParser:
                 except OverflowError:
                     us = None
         if us is None:
-            problems.append(f"{self.columns.time} = {_shown(raw)} is not a time in "
-                            f"{self.unit_words}")
+            problems.append(
+                f"{self.columns.time} = {_shown(raw)} is not a time in {self.unit_words}"
+            )
             return None
         if not EARLIEST_US <= us < LATEST_US:
-            problems.append(f"{self.columns.time} = {_shown(raw)} is not a plausible time "
-                            f"(expected {EARLIEST.year} to {LATEST.year}, in "
-                            f"{self.unit_words})")
+            problems.append(
+                f"{self.columns.time} = {_shown(raw)} is not a plausible time "
+                f"(expected {EARLIEST.year} to {LATEST.year}, in "
+                f"{self.unit_words})"
+            )
             return None
         return us
 
@@ -341,8 +357,10 @@ class _RowParser:
             ms = round(number)
             if occurred_us is None or occurred_us - ms * 1000 >= EARLIEST_US:
                 return ms
-        problems.append(f"{self.columns.response_ms} = {_shown(raw)} is not a response time "
-                        "(milliseconds, 0 or more)")
+        problems.append(
+            f"{self.columns.response_ms} = {_shown(raw)} is not a response time "
+            "(milliseconds, 0 or more)"
+        )
         return None
 
 

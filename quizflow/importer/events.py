@@ -89,8 +89,17 @@ class ImportSource:
 
     def row_id(self, row: Row, student_id: str, role: str) -> uuid.UUID:
         time = "" if self.synthetic_clock else row.occurred_us
-        return _uuid("row", self.source, self.course_id, student_id, row.question_id, time,
-                     "" if row.answer is None else row.answer, row.occurrence, role)
+        return _uuid(
+            "row",
+            self.source,
+            self.course_id,
+            student_id,
+            row.question_id,
+            time,
+            "" if row.answer is None else row.answer,
+            row.occurrence,
+            role,
+        )
 
     def started_id(self, student_id: str, chapter_id: str) -> uuid.UUID:
         # The stream's own: whichever file or source starts it, it is started once.
@@ -103,8 +112,7 @@ class ImportSource:
 
     @cached_property
     def _details(self) -> dict[str, Any]:
-        details: dict[str, Any] = {"file": self.file, "sha256": self.sha256,
-                                   "source": self.source}
+        details: dict[str, Any] = {"file": self.file, "sha256": self.sha256, "source": self.source}
         if self.synthetic_clock:
             details["clock"] = "synthetic: the log has no times, one row a minute in file order"
         return details
@@ -145,8 +153,12 @@ class StreamEvents:
         self.source = source
         self.student_id = student_id
         self.stream_id = imported_stream_id(student_id, source.course_id, chapter_id)
-        self._base = {"student_id": student_id, "course_id": source.course_id,
-                      "chapter_id": chapter_id, "attempt": ATTEMPT}
+        self._base = {
+            "student_id": student_id,
+            "course_id": source.course_id,
+            "chapter_id": chapter_id,
+            "attempt": ATTEMPT,
+        }
         self._chapter_id = chapter_id
         self._started = False
         self._streak = 0
@@ -160,12 +172,26 @@ class StreamEvents:
             asked_at = at - dt.timedelta(milliseconds=row.response_ms or 0)
             if not self._started:
                 self._started = True
-                events.append(NewEvent(STARTED, dict(base), metadata,
-                                       source.started_id(student, self._chapter_id), asked_at))
+                events.append(
+                    NewEvent(
+                        STARTED,
+                        dict(base),
+                        metadata,
+                        source.started_id(student, self._chapter_id),
+                        asked_at,
+                    )
+                )
             question = {**base, "question_id": row.question_id}
             if row.response_ms is not None:
-                events.append(NewEvent(ASSIGNED, question, metadata,
-                                       source.row_id(row, student, "assigned"), asked_at))
+                events.append(
+                    NewEvent(
+                        ASSIGNED,
+                        question,
+                        metadata,
+                        source.row_id(row, student, "assigned"),
+                        asked_at,
+                    )
+                )
             inputs = {FIELD: row.answer} if row.answer is not None else {}
             if row.correct:
                 self._streak += 1
@@ -175,6 +201,7 @@ class StreamEvents:
                 self._streak = 0
                 data = {**question, "inputs": inputs}
                 type_ = INCORRECT
-            events.append(NewEvent(type_, data, metadata,
-                                   source.row_id(row, student, "answered"), at))
+            events.append(
+                NewEvent(type_, data, metadata, source.row_id(row, student, "answered"), at)
+            )
         return events

@@ -140,21 +140,25 @@ def import_responses(
             raise InvalidLogError(f"the {what} id {value[:100]!r} {problem}")
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
-    with (tempfile.TemporaryDirectory(prefix="quizflow-import-", dir=work_dir) as tmp,
-          Staging(Path(tmp), synthetic_clock=columns.time is None) as staging):
+    with (
+        tempfile.TemporaryDirectory(prefix="quizflow-import-", dir=work_dir) as tmp,
+        Staging(Path(tmp), synthetic_clock=columns.time is None) as staging,
+    ):
         reader = LogReader(path, columns)
         for batch in reader.batches():
             staging.add(batch)
         reader.raise_if_bad()
         rows, students, questions = staging.counts()
-        imported = ImportSource(path.name, file_sha256(path), course_id, source,
-                                synthetic_clock=columns.time is None)
+        imported = ImportSource(
+            path.name, file_sha256(path), course_id, source, synthetic_clock=columns.time is None
+        )
 
         course_stream = course_stream_id(course_id)
         existing, course_version = _latest_course(store, course_stream)
         try:
-            course = imported_course(existing, course_id, f"Imported from {path.name}",
-                                     staging.seen(MAX_ACCEPTED))
+            course = imported_course(
+                existing, course_id, f"Imported from {path.name}", staging.seen(MAX_ACCEPTED)
+            )
         except CourseError as error:
             message = f"cannot add the log's questions to course {course_id}: {error}"
             raise InvalidLogError(message) from None
@@ -188,11 +192,15 @@ def import_responses(
 
 def _cause(error: BaseException) -> str:
     if isinstance(error, ConcurrencyError):
-        return ("another import wrote to the same history meanwhile "
-                f"({error.stream_id} was at version {error.actual})")
+        return (
+            "another import wrote to the same history meanwhile "
+            f"({error.stream_id} was at version {error.actual})"
+        )
     if isinstance(error, DuplicateEventError):
-        return ("rows of this file were imported before into another chapter's history (their "
-                f"question has moved to another chapter since): {error}")
+        return (
+            "rows of this file were imported before into another chapter's history (their "
+            f"question has moved to another chapter since): {error}"
+        )
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return (lines[0] if lines else type(error).__name__).rstrip(".")
 
@@ -208,8 +216,9 @@ class _StreamState:
 class _Appender:
     """Appends the parts of the streams on a few threads, each stream's parts in order."""
 
-    def __init__(self, store: EventStore, source: ImportSource, rows: int,
-                 progress: Progress | None) -> None:
+    def __init__(
+        self, store: EventStore, source: ImportSource, rows: int, progress: Progress | None
+    ) -> None:
         self.store, self.source, self.rows, self.progress = store, source, rows, progress
         self.appended = self.already = self.changed = self.streams = self.done_rows = 0
         self.course_published = False
@@ -220,15 +229,20 @@ class _Appender:
 
     def publish(self, stream: str, expected: int, data: dict[str, Any]) -> None:
         # Expected version: a course published meanwhile is merged on the next try, not lost.
-        event = NewEvent("course/CoursePublished", data, self.source.metadata(None),
-                         self.source.course_event_id(data))
+        event = NewEvent(
+            "course/CoursePublished",
+            data,
+            self.source.metadata(None),
+            self.source.course_event_id(data),
+        )
         (published,) = self.store.append(stream, expected, [event])
         self.course_published = True
         self._count(1, 0, 0, published.cursor, 0)
 
     def append_streams(self, rows: Any) -> None:
-        with ThreadPoolExecutor(max_workers=APPEND_WORKERS,
-                                thread_name_prefix="quizflow-import") as pool:
+        with ThreadPoolExecutor(
+            max_workers=APPEND_WORKERS, thread_name_prefix="quizflow-import"
+        ) as pool:
             try:
                 self._feed(pool, rows)
             except BaseException:
@@ -257,8 +271,13 @@ class _Appender:
         if part and builder is not None:
             self._submit(pool, builder, part, previous)
 
-    def _submit(self, pool: ThreadPoolExecutor, builder: StreamEvents, part: list[Row],
-                previous: Future[_StreamState] | None) -> Future[_StreamState]:
+    def _submit(
+        self,
+        pool: ThreadPoolExecutor,
+        builder: StreamEvents,
+        part: list[Row],
+        previous: Future[_StreamState] | None,
+    ) -> Future[_StreamState]:
         events = builder.events(part)  # here, in order: the streak runs through the parts
         self._slots.acquire()
         future = pool.submit(self._append_part, builder.stream_id, events, len(part), previous)
@@ -272,21 +291,22 @@ class _Appender:
             with self._lock:
                 self._failure = self._failure or error
 
-    def _append_part(self, stream: str, events: list[NewEvent], rows: int,
-                     previous: Future[_StreamState] | None) -> _StreamState:
+    def _append_part(
+        self, stream: str, events: list[NewEvent], rows: int, previous: Future[_StreamState] | None
+    ) -> _StreamState:
         if previous is None:
             version = self.store.stream_version(stream)
-            stored = ({str(e.event_id): e.type for e in self.store.read_stream(stream)}
-                      if version else {})
+            stored = (
+                {str(e.event_id): e.type for e in self.store.read_stream(stream)} if version else {}
+            )
             state = _StreamState(version, stored)
         else:
             state = previous.result()  # raises when the stream's part before failed
         fresh = [e for e in events if str(e.event_id) not in state.stored]
-        changed = sum(1 for e in events
-                      if state.stored.get(str(e.event_id), e.type) != e.type)
+        changed = sum(1 for e in events if state.stored.get(str(e.event_id), e.type) != e.type)
         last: Cursor | None = None
         for start in range(0, len(fresh), CHUNK_EVENTS):
-            chunk = fresh[start:start + CHUNK_EVENTS]
+            chunk = fresh[start : start + CHUNK_EVENTS]
             recorded = self.store.append(stream, state.version, chunk)
             state.version += len(chunk)
             last = recorded[-1].cursor
@@ -294,8 +314,9 @@ class _Appender:
         self._count(0, len(events) - len(fresh), changed, None, rows)
         return state
 
-    def _count(self, appended: int, already: int, changed: int, last: Cursor | None,
-               rows: int) -> None:
+    def _count(
+        self, appended: int, already: int, changed: int, last: Cursor | None, rows: int
+    ) -> None:
         with self._lock:
             self.appended += appended
             self.already += already

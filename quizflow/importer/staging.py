@@ -21,15 +21,17 @@ from quizflow.importer.events import Row
 
 # DuckDB's share of the importer's memory; it spills beyond it.
 MEMORY_LIMIT = "128MB"
-_SCHEMA = pa.schema([
-    ("line", pa.int64()),
-    ("student_id", pa.string()),
-    ("question_id", pa.string()),
-    ("correct", pa.bool_()),
-    ("answer", pa.string()),
-    ("occurred_us", pa.int64()),
-    ("response_ms", pa.int64()),
-])
+_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("student_id", pa.string()),
+        ("question_id", pa.string()),
+        ("correct", pa.bool_()),
+        ("answer", pa.string()),
+        ("occurred_us", pa.int64()),
+        ("response_ms", pa.int64()),
+    ]
+)
 
 
 class Staging:
@@ -56,8 +58,10 @@ class Staging:
     def add(self, rows: list[LogRow]) -> None:
         columns = zip(*rows, strict=True)  # rows are tuples of the schema's width
         batch = pa.Table.from_arrays(
-            [pa.array(column, type=field.type)
-             for column, field in zip(columns, _SCHEMA, strict=True)],
+            [
+                pa.array(column, type=field.type)
+                for column, field in zip(columns, _SCHEMA, strict=True)
+            ],
             schema=_SCHEMA,
         )
         self._con.register("batch", batch)
@@ -101,17 +105,18 @@ class Staging:
         answers: dict[str, list[str]] = dict(correct)
         return {q: answers.get(q, []) for (q,) in order}
 
-    def streams(self, chapters: Mapping[str, str], default_chapter: str,
-                batch_rows: int = 20_000) -> Iterator[tuple[str, str, Row]]:
+    def streams(
+        self, chapters: Mapping[str, str], default_chapter: str, batch_rows: int = 20_000
+    ) -> Iterator[tuple[str, str, Row]]:
         """(student, chapter, row) for every row, stream after stream, each stream's rows in
         time order (then file order), with each row's count of identical rows before it."""
-        mapping = pa.table({"question_id": list(chapters), "chapter_id": list(chapters.values())},
-                           schema=pa.schema([("question_id", pa.string()),
-                                             ("chapter_id", pa.string())]))
+        mapping = pa.table(
+            {"question_id": list(chapters), "chapter_id": list(chapters.values())},
+            schema=pa.schema([("question_id", pa.string()), ("chapter_id", pa.string())]),
+        )
         # A row's identity: see quizflow/importer/events.py (without a time column, the time
         # is only the row's place in the file, so it is not part of it).
-        identity = "student_id, question_id, answer" + ("" if self._synthetic
-                                                        else ", occurred_us")
+        identity = "student_id, question_id, answer" + ("" if self._synthetic else ", occurred_us")
         self._con.register("chapters", mapping)
         try:
             reader = self._con.sql(

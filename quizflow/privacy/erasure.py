@@ -33,10 +33,19 @@ from quizflow.quiz import PayloadError, PersonErased, from_payload
 # erasure so that nothing of them lingers in the database's files. The key table by the
 # names role (or the owner), the credentials by the sign-in role, whose group owns them.
 _KEY_TABLES = ("quizflow_privacy.subject_keys",)
-_CREDENTIAL_TABLES = ("quizflow_auth.credentials", "quizflow_auth.activation_codes",
-                      "quizflow_auth.sessions", "quizflow_auth.sso_links")
-_PERSON_TYPES = ("accounts/AccountCreated", "roster/StudentEnrolled", "roster/StudentRenamed",
-                 "roster/ClassRegistered", "accounts/PersonErased")
+_CREDENTIAL_TABLES = (
+    "quizflow_auth.credentials",
+    "quizflow_auth.activation_codes",
+    "quizflow_auth.sessions",
+    "quizflow_auth.sso_links",
+)
+_PERSON_TYPES = (
+    "accounts/AccountCreated",
+    "roster/StudentEnrolled",
+    "roster/StudentRenamed",
+    "roster/ClassRegistered",
+    "accounts/PersonErased",
+)
 
 
 class ErasureError(ValueError):
@@ -53,10 +62,14 @@ class Erasure:
     reports_redacted: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"student": self.person_id, "already_erased": self.already_erased,
-                "event_appended": self.event_appended, "key_destroyed": self.key_destroyed,
-                "credentials_deleted": self.credentials_deleted,
-                "reports_redacted": self.reports_redacted}
+        return {
+            "student": self.person_id,
+            "already_erased": self.already_erased,
+            "event_appended": self.event_appended,
+            "key_destroyed": self.key_destroyed,
+            "credentials_deleted": self.credentials_deleted,
+            "reports_redacted": self.reports_redacted,
+        }
 
 
 def known_names(store: EventStore, person_id: str) -> tuple[bool, bool, set[str]]:
@@ -85,8 +98,14 @@ def known_names(store: EventStore, person_id: str) -> tuple[bool, bool, set[str]
     return exists, erased, found
 
 
-def erase(store: EventStore, keys_url: str, signin_url: str, person_id: str,
-          reports_dir: Path, actor: str = "admin") -> Erasure:
+def erase(
+    store: EventStore,
+    keys_url: str,
+    signin_url: str,
+    person_id: str,
+    reports_dir: Path,
+    actor: str = "admin",
+) -> Erasure:
     """Erase a student (or any person with an account) for good. ``keys_url`` connects as a
     role that may delete keys and rewrite the key table: the owner, or on PostgreSQL 17 and
     later the web login (the names role holds MAINTAIN there)."""
@@ -99,13 +118,16 @@ def erase(store: EventStore, keys_url: str, signin_url: str, person_id: str,
         result.event_appended = True
     with psycopg.connect(signin_url, autocommit=True) as conn:
         result.credentials_deleted = conn.execute(
-            "delete from quizflow_auth.credentials where account_id = %s",
-            (person_id,)).rowcount
+            "delete from quizflow_auth.credentials where account_id = %s", (person_id,)
+        ).rowcount
         _rewrite(conn, _CREDENTIAL_TABLES)
     with psycopg.connect(keys_url, autocommit=True) as conn:
-        result.key_destroyed = conn.execute(
-            "delete from quizflow_privacy.subject_keys where subject_id = %s",
-            (person_id,)).rowcount > 0
+        result.key_destroyed = (
+            conn.execute(
+                "delete from quizflow_privacy.subject_keys where subject_id = %s", (person_id,)
+            ).rowcount
+            > 0
+        )
         _rewrite(conn, _KEY_TABLES)
     keys = names_of(store).keys
     if keys is not None:
@@ -128,8 +150,11 @@ def _rewrite(conn: psycopg.Connection[Any], tables: tuple[str, ...]) -> None:
 def _spellings(name: str) -> list[str]:
     """How a name can stand in an HTML report: as is, HTML-escaped, and JSON-escaped."""
     quoted = json.dumps(name)[1:-1]
-    return sorted({name, html.escape(name), html.escape(name, quote=False), quoted,
-                   html.escape(quoted)}, key=len, reverse=True)
+    return sorted(
+        {name, html.escape(name), html.escape(name, quote=False), quoted, html.escape(quoted)},
+        key=len,
+        reverse=True,
+    )
 
 
 def redact_reports(reports_dir: Path, names: set[str]) -> Iterator[Path]:

@@ -17,12 +17,14 @@ from quizflow.privacy.sealing import ERASED
 from quizflow.quiz import PayloadError, from_payload
 from quizflow.quiz.payloads import SEALED_WITH
 
-_ABOUT = ("select event_id, stream_id, version, position, type, data, metadata, occurred_at,"
-          "       recorded_at"
-          "  from quizflow.events"
-          " where data ->> 'student_id' = %(id)s or data ->> 'account_id' = %(id)s"
-          "    or data ->> 'teacher_id' = %(id)s or metadata ->> 'user_id' = %(id)s"
-          " order by tx, position")
+_ABOUT = (
+    "select event_id, stream_id, version, position, type, data, metadata, occurred_at,"
+    "       recorded_at"
+    "  from quizflow.events"
+    " where data ->> 'student_id' = %(id)s or data ->> 'account_id' = %(id)s"
+    "    or data ->> 'teacher_id' = %(id)s or metadata ->> 'user_id' = %(id)s"
+    " order by tx, position"
+)
 
 
 def export(store: EventStore, events_url: str, signin_url: str, person_id: str) -> dict[str, Any]:
@@ -41,8 +43,11 @@ def export(store: EventStore, events_url: str, signin_url: str, person_id: str) 
         if event["type"] in ("roster/StudentEnrolled", "roster/StudentMoved"):
             classes.append(data["class_id"])
             student["school_id"] = data.get("school_id")
-        if event["type"] in ("roster/StudentEnrolled", "roster/StudentRenamed",
-                             "accounts/AccountCreated") and isinstance(data.get("name"), str):
+        if event["type"] in (
+            "roster/StudentEnrolled",
+            "roster/StudentRenamed",
+            "accounts/AccountCreated",
+        ) and isinstance(data.get("name"), str):
             student["name"] = data["name"]
         if event["type"] == "accounts/AccountCreated":
             student["roles"] = data.get("roles")
@@ -58,9 +63,12 @@ def export(store: EventStore, events_url: str, signin_url: str, person_id: str) 
         "classes": list(dict.fromkeys(classes)),
         "events": events,
         "derived": _derived(events, person_id),
-        "note": ("the student was erased: their names can no longer be read, and their "
-                 "credentials are deleted; their answers remain, without a name")
-        if erased else None,
+        "note": (
+            "the student was erased: their names can no longer be read, and their "
+            "credentials are deleted; their answers remain, without a name"
+        )
+        if erased
+        else None,
     }
 
 
@@ -70,22 +78,36 @@ def _event(row: tuple[Any, ...], person_id: str, names: Any) -> dict[str, Any]:
     for field, subject_key in (("name", None), ("teacher_name", "teacher_id")):
         value = data.get(field)
         if isinstance(value, dict) and value.get("sealed") == SEALED_WITH:
-            subject = data.get(subject_key) if subject_key else (
-                data.get("student_id") or data.get("account_id"))
+            subject = (
+                data.get(subject_key)
+                if subject_key
+                else (data.get("student_id") or data.get("account_id"))
+            )
             try:
                 sealed = getattr(from_payload(type_, data), field)
             except PayloadError:
                 opened[field] = None
                 continue
             opened[field] = names.reveal(sealed, str(subject)) or ERASED
-    return {"event_id": str(event_id), "stream_id": stream_id, "version": version,
-            "position": position, "type": type_, "data": opened, "metadata": metadata,
-            "occurred_at": occurred_at.isoformat(), "recorded_at": recorded.isoformat()}
+    return {
+        "event_id": str(event_id),
+        "stream_id": stream_id,
+        "version": version,
+        "position": position,
+        "type": type_,
+        "data": opened,
+        "metadata": metadata,
+        "occurred_at": occurred_at.isoformat(),
+        "recorded_at": recorded.isoformat(),
+    }
 
 
 def _derived(events: list[dict[str, Any]], person_id: str) -> dict[str, Any]:
-    mine = [e for e in events if e["data"].get("student_id") == person_id
-            and e["type"].startswith("chapter-quiz/")]
+    mine = [
+        e
+        for e in events
+        if e["data"].get("student_id") == person_id and e["type"].startswith("chapter-quiz/")
+    ]
     kinds = Counter(e["type"].removeprefix("chapter-quiz/") for e in mine)
     chapters: dict[str, dict[str, int]] = {}
     for event in mine:

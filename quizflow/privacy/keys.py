@@ -44,8 +44,9 @@ class KeyStore:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn = psycopg.connect(self._url, autocommit=True, row_factory=tuple_row)
             if self._role:
-                self._conn.execute(psycopg.sql.SQL("set role {}").format(
-                    psycopg.sql.Identifier(self._role)))
+                self._conn.execute(
+                    psycopg.sql.SQL("set role {}").format(psycopg.sql.Identifier(self._role))
+                )
         return self._conn
 
     def key_for(self, subject_id: str) -> tuple[str, bytes]:
@@ -58,10 +59,13 @@ class KeyStore:
             row = conn.execute(
                 "insert into quizflow_privacy.subject_keys (subject_id, key_id, key)"
                 " values (%s, %s, %s) on conflict (subject_id) do nothing returning key_id, key",
-                (subject_id, uuid.uuid4(), os.urandom(32))).fetchone()
+                (subject_id, uuid.uuid4(), os.urandom(32)),
+            ).fetchone()
             if row is None:
-                row = conn.execute("select key_id, key from quizflow_privacy.subject_keys"
-                                   " where subject_id = %s", (subject_id,)).fetchone()
+                row = conn.execute(
+                    "select key_id, key from quizflow_privacy.subject_keys where subject_id = %s",
+                    (subject_id,),
+                ).fetchone()
             if row is None:
                 raise KeyError(f"no key for {subject_id!r}")
             found = (str(row[0]), bytes(row[1]))
@@ -77,9 +81,13 @@ class KeyStore:
                 key_uuid = uuid.UUID(key_id)
             except ValueError:
                 return None
-            row = self._connection().execute(
-                "select key from quizflow_privacy.subject_keys where key_id = %s",
-                (key_uuid,)).fetchone()
+            row = (
+                self._connection()
+                .execute(
+                    "select key from quizflow_privacy.subject_keys where key_id = %s", (key_uuid,)
+                )
+                .fetchone()
+            )
             if row is None:
                 return None
             self._by_id[key_id] = bytes(row[0])
@@ -92,8 +100,11 @@ class KeyStore:
     def secret(self, name: str) -> bytes:
         """One of the privacy code's own random secrets (made by the migration)."""
         with self._lock:
-            row = self._connection().execute(
-                "select value from quizflow_privacy.secrets where name = %s", (name,)).fetchone()
+            row = (
+                self._connection()
+                .execute("select value from quizflow_privacy.secrets where name = %s", (name,))
+                .fetchone()
+            )
         if row is None:
             raise KeyError(f"no secret {name!r}")
         return bytes(row[0])
@@ -147,7 +158,8 @@ class Names:
                 return dataclasses.replace(fact, name=self.seal(fact.name, fact.account_id))
             case ClassRegistered() if fact.teacher_id and isinstance(fact.teacher_name, str):
                 return dataclasses.replace(
-                    fact, teacher_name=self.seal(fact.teacher_name, fact.teacher_id))
+                    fact, teacher_name=self.seal(fact.teacher_name, fact.teacher_id)
+                )
         return fact
 
     def reveal(self, value: PersonalText, subject_id: str) -> str | None:

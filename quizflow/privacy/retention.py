@@ -13,8 +13,12 @@ from quizflow.accounts.admin import events_of_types
 from quizflow.eventstore import EventStore
 
 DEFAULT_DAYS = 365
-_TYPES = ("accounts/AccountCreated", "accounts/AccountDeactivated",
-          "accounts/AccountReactivated", "accounts/PersonErased")
+_TYPES = (
+    "accounts/AccountCreated",
+    "accounts/AccountDeactivated",
+    "accounts/AccountReactivated",
+    "accounts/PersonErased",
+)
 
 
 class RetentionSettingError(ValueError):
@@ -29,7 +33,8 @@ def retention_days(environ: Mapping[str, str] = os.environ) -> int:
         days = int(text)
     except ValueError:
         raise RetentionSettingError(
-            f"QUIZFLOW_RETENTION_DAYS must be a whole number of days, got {text!r}") from None
+            f"QUIZFLOW_RETENTION_DAYS must be a whole number of days, got {text!r}"
+        ) from None
     if days < 1:
         raise RetentionSettingError(f"QUIZFLOW_RETENTION_DAYS must be at least 1, got {days}")
     return days
@@ -61,6 +66,11 @@ def due_for_erasure(store: EventStore, days: int, now: datetime) -> list[Due]:
             case "accounts/PersonErased":
                 erased.add(account_id)
     cutoff = now - timedelta(days=days)
-    return sorted((Due(s, at) for s, at in deactivated.items()
-                   if s in students and s not in erased and at <= cutoff),
-                  key=lambda due: due.deactivated_at)
+    return sorted(
+        (
+            Due(s, at)
+            for s, at in deactivated.items()
+            if s in students and s not in erased and at <= cutoff
+        ),
+        key=lambda due: due.deactivated_at,
+    )

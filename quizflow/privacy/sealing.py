@@ -35,8 +35,9 @@ def reveal(value: PersonalText, subject_id: str, lookup: KeyLookup) -> str | Non
     if key is None:
         return None
     try:
-        plain = AESGCM(key).decrypt(base64.b64decode(value.nonce),
-                                    base64.b64decode(value.ciphertext), subject_id.encode())
+        plain = AESGCM(key).decrypt(
+            base64.b64decode(value.nonce), base64.b64decode(value.ciphertext), subject_id.encode()
+        )
     except (InvalidTag, ValueError):
         return None
     return plain.decode()

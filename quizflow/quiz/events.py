@@ -195,7 +195,11 @@ QuizEvent = (
 )
 RosterEvent = SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved | StudentRenamed
 AccountEvent = (
-    AccountCreated | RoleGranted | RoleRevoked | AccountDeactivated | AccountReactivated
+    AccountCreated
+    | RoleGranted
+    | RoleRevoked
+    | AccountDeactivated
+    | AccountReactivated
     | PersonErased
 )
 Event = QuizEvent | CoursePublished | RosterEvent | AccountEvent
@@ -257,10 +261,18 @@ def stream_id(event: Event) -> str:
     """The stream an event belongs in (docs/events.md)."""
     if isinstance(event, CoursePublished):
         return course_stream_id(event.course_id)
-    if isinstance(event, SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved
-                  | StudentRenamed):
+    if isinstance(
+        event, SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved | StudentRenamed
+    ):
         return roster_stream_id(event.school_id)
-    if isinstance(event, AccountCreated | RoleGranted | RoleRevoked | AccountDeactivated
-                  | AccountReactivated | PersonErased):
+    if isinstance(
+        event,
+        AccountCreated
+        | RoleGranted
+        | RoleRevoked
+        | AccountDeactivated
+        | AccountReactivated
+        | PersonErased,
+    ):
         return account_stream_id(event.account_id)
     return quiz_stream_id(event.student_id, event.course_id, event.chapter_id)

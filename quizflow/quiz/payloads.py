@@ -83,8 +83,10 @@ def _field_value(name: str, data: Mapping[str, Any], problems: list[str]) -> Any
         ):
             problems.append(f"inputs must map field names to texts, got {value!r}")
     elif name in _ROLE_LISTS:
-        if not isinstance(value, list) or not value or not all(
-            isinstance(role, str) and role for role in value
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(role, str) and role for role in value)
         ):
             problems.append(f"{name} must be a non-empty list of role names, got {value!r}")
         else:
@@ -103,14 +105,19 @@ SEALED_WITH = "aes-256-gcm"
 
 
 def sealed_payload(value: Sealed) -> dict[str, str]:
-    return {"sealed": SEALED_WITH, "key_id": value.key_id, "nonce": value.nonce,
-            "ciphertext": value.ciphertext}
+    return {
+        "sealed": SEALED_WITH,
+        "key_id": value.key_id,
+        "nonce": value.nonce,
+        "ciphertext": value.ciphertext,
+    }
 
 
 def _sealed(name: str, value: Mapping[str, Any], problems: list[str]) -> Sealed | None:
     key_id, nonce, ciphertext = (value.get(k) for k in ("key_id", "nonce", "ciphertext"))
     if value.get("sealed") != SEALED_WITH or not (
-            isinstance(key_id, str) and isinstance(nonce, str) and isinstance(ciphertext, str)):
+        isinstance(key_id, str) and isinstance(nonce, str) and isinstance(ciphertext, str)
+    ):
         problems.append(f"{name} must be text or sealed text ({SEALED_WITH}), got {value!r}")
         return None
     return Sealed(key_id, nonce, ciphertext)

@@ -15,8 +15,14 @@ from quizflow.privacy.pseudonyms import pseudonym
 from quizflow.quiz import PayloadError, from_payload
 from quizflow.settings import Settings
 
-_TYPES = ("roster/ClassRegistered", "roster/StudentEnrolled", "roster/StudentRenamed",
-          "roster/StudentMoved", "accounts/AccountCreated", "accounts/PersonErased")
+_TYPES = (
+    "roster/ClassRegistered",
+    "roster/StudentEnrolled",
+    "roster/StudentRenamed",
+    "roster/StudentMoved",
+    "accounts/AccountCreated",
+    "accounts/PersonErased",
+)
 
 
 def roster_names(store: EventStore) -> dict[str, str]:
@@ -59,6 +65,5 @@ def current_names(settings: Settings | None = None) -> dict[str, str]:
     from quizflow.database import login_database_url
     from quizflow.eventstore.postgres import PostgresEventStore
 
-    with PostgresEventStore(login_database_url("web", settings), role=None,
-                            max_size=1) as store:
+    with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
         return roster_names(store)

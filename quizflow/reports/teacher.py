@@ -74,7 +74,9 @@ def write_teacher_report(
 
 
 def write_all_teacher_reports(
-    snapshot_path: Path, iso_week: IsoWeek | str, out_dir: Path | None = None,
+    snapshot_path: Path,
+    iso_week: IsoWeek | str,
+    out_dir: Path | None = None,
     names: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the report of every class in the snapshot's roster for one week."""
@@ -91,8 +93,12 @@ def with_names(data: ClassWeek, names: Mapping[str, str] | None) -> ClassWeek:
     """The week's rows with the people's names filled in, at report time."""
     if not names:
         return data
-    return replace(data, school_class=named(data.school_class, names),
-                   this_week=named(data.this_week, names), last_week=named(data.last_week, names))
+    return replace(
+        data,
+        school_class=named(data.school_class, names),
+        this_week=named(data.this_week, names),
+        last_week=named(data.last_week, names),
+    )
 
 
 def render_teacher_report(data: ClassWeek, *, generated_at: datetime | None = None) -> str:

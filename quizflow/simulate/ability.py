@@ -89,8 +89,8 @@ def median_response_s(difficulty: float) -> float:
 
 
 def response_s(rng: random.Random, difficulty: float, learner: Learner) -> float:
-    seconds = median_response_s(difficulty) * learner.speed * math.exp(
-        rng.gauss(0.0, RESPONSE_SPREAD)
+    seconds = (
+        median_response_s(difficulty) * learner.speed * math.exp(rng.gauss(0.0, RESPONSE_SPREAD))
     )
     return min(max(seconds, RESPONSE_LIMITS_S[0]), RESPONSE_LIMITS_S[1])
 

@@ -35,8 +35,12 @@ class ServerUnavailable(RuntimeError):
 
 class HttpDriver:
     def __init__(
-        self, url: str, password: str, *, timeout_s: float = 10.0,
-        sign_in_patience_s: float = SIGN_IN_PATIENCE_S
+        self,
+        url: str,
+        password: str,
+        *,
+        timeout_s: float = 10.0,
+        sign_in_patience_s: float = SIGN_IN_PATIENCE_S,
     ) -> None:
         """``password``: the one the simulated students' accounts were given for this run
         (their username is their id)."""
@@ -118,8 +122,9 @@ class HttpDriver:
         client = self._new_client()
         deadline = time.monotonic() + self._patience
         while True:
-            response = client.post("/api/signin", json={"username": student_id,
-                                                         "password": self._password})
+            response = client.post(
+                "/api/signin", json={"username": student_id, "password": self._password}
+            )
             if response.status_code == 200:
                 break
             if response.status_code != 401 or time.monotonic() > deadline:

@@ -67,16 +67,32 @@ class Roster:
         """An account for every student and teacher, and an admin and a content editor per
         school (``{school_id}-admin``, ``{school_id}-editor``). Accounts have no password: one
         is set with an activation code (``quizflow accounts codes``), or by the demo."""
-        accounts = [AccountCreated(s.student_id, s.school_class.school_id, s.name, ("student",))
-                    for s in self.students]
+        accounts = [
+            AccountCreated(s.student_id, s.school_class.school_id, s.name, ("student",))
+            for s in self.students
+        ]
         teachers = {c.teacher_id: c for c in self.classes}
-        accounts += [AccountCreated(t, c.school_id, c.teacher_name, ("teacher",))
-                     for t, c in teachers.items()]
+        accounts += [
+            AccountCreated(t, c.school_id, c.teacher_name, ("teacher",))
+            for t, c in teachers.items()
+        ]
         for school in self.schools:
-            accounts.append(AccountCreated(f"{school.school_id}-admin", school.school_id,
-                                           f"{school.name} admin", ("admin",)))
-            accounts.append(AccountCreated(f"{school.school_id}-editor", school.school_id,
-                                           f"{school.name} content editor", ("editor",)))
+            accounts.append(
+                AccountCreated(
+                    f"{school.school_id}-admin",
+                    school.school_id,
+                    f"{school.name} admin",
+                    ("admin",),
+                )
+            )
+            accounts.append(
+                AccountCreated(
+                    f"{school.school_id}-editor",
+                    school.school_id,
+                    f"{school.name} content editor",
+                    ("editor",),
+                )
+            )
         return accounts
 
 
@@ -111,9 +127,7 @@ def build_roster(seed: int, students: int, schools: int = 2) -> Roster:
                 )
             )
     used = sorted({c.index % schools for c in classes})
-    school_facts = tuple(
-        SchoolRegistered(f"{prefix}-school{i + 1}", names.school(i)) for i in used
-    )
+    school_facts = tuple(SchoolRegistered(f"{prefix}-school{i + 1}", names.school(i)) for i in used)
     return Roster(school_facts, tuple(classes), tuple(enrolments))
 
 

@@ -52,8 +52,9 @@ def simulate(
     course, appended = ensure_course(store, setup_at)
     roster = build_roster(config.seed, config.students, config.schools)
     appended += len(register(store, roster.facts(), occurred_at=setup_at + timedelta(minutes=30)))
-    models = Models(course, true_difficulties(config.seed, course),
-                    WrongAnswerModel.build(config.seed, course))
+    models = Models(
+        course, true_difficulties(config.seed, course), WrongAnswerModel.build(config.seed, course)
+    )
     students = [
         SimStudent(
             enrolment=enrolment,
@@ -69,15 +70,16 @@ def simulate(
     try:
         with ThreadPoolExecutor(config.workers, thread_name_prefix="quizflow-sim") as pool:
             for number, day in enumerate(days, start=1):
-                lessons = {
-                    c.index: practice_lessons(config.seed, day, c) for c in roster.classes
-                }
+                lessons = {c.index: practice_lessons(config.seed, day, c) for c in roster.classes}
                 # list() waits for the whole day and re-raises the first student's error.
                 list(pool.map(partial(_live, day=day, lessons=lessons, driver=driver), students))
                 if progress is not None:
                     total = Tally.total([s.tally for s in students])
-                    progress(DayDone(number, len(days), day, total.answers,
-                                     appended + total.events_appended))
+                    progress(
+                        DayDone(
+                            number, len(days), day, total.answers, appended + total.events_appended
+                        )
+                    )
     finally:
         if own_driver:
             driver.close()

@@ -39,7 +39,8 @@ COURSE = load_course_file(sample_course_path())
 COURSE_ID: str = COURSE["course_id"]
 CHAPTER_ID: str = COURSE["chapters"][0]["chapter_id"]
 QUESTIONS: dict[str, dict[str, Any]] = {
-    q["question_id"]: q for chapter in COURSE["chapters"] for q in chapter["questions"]}
+    q["question_id"]: q for chapter in COURSE["chapters"] for q in chapter["questions"]
+}
 SECRET = "test-secret-not-for-production"
 
 ROSTER = [
@@ -104,8 +105,7 @@ class Site:
     def client(self, user: str | None = None) -> httpx.Client:
         client = httpx.Client(base_url=self.url, timeout=10)
         if user is not None:
-            signed_in = client.post("/api/signin", json={"username": user,
-                                                          "password": PASSWORD})
+            signed_in = client.post("/api/signin", json={"username": user, "password": PASSWORD})
             assert signed_in.status_code == 200, signed_in.text
         return client
 
@@ -146,8 +146,9 @@ def site_port() -> int:
 
 
 @pytest.fixture
-def site(pg_url: str, tmp_path: Path, auth_settings: AuthSettings,
-         site_port: int) -> Iterator[Site]:
+def site(
+    pg_url: str, tmp_path: Path, auth_settings: AuthSettings, site_port: int
+) -> Iterator[Site]:
     store = PostgresEventStore(pg_url, max_size=6)
     publish_course(store, COURSE)
     add_accounts(pg_url, store)
@@ -156,12 +157,21 @@ def site(pg_url: str, tmp_path: Path, auth_settings: AuthSettings,
     # A generous read-your-writes bound: on a shared dev server another database's long
     # transaction holds every reader back for a while (lag, not loss); 2 s is the default.
     handler = CommandHandler(store, ModelCatalog(store, model))
-    ctx = WebContext(store, handler, model, reports_dir, read_wait_s=20.0,
-                     signin_url=pg_url, signin_role=ACCOUNTS_GROUP, auth=auth_settings)
+    ctx = WebContext(
+        store,
+        handler,
+        model,
+        reports_dir,
+        read_wait_s=20.0,
+        signin_url=pg_url,
+        signin_role=ACCOUNTS_GROUP,
+        auth=auth_settings,
+    )
     app = create_app(ctx, SECRET)
     port = site_port
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -25,12 +25,25 @@ def _sign_in(client: httpx.Client, username: str, password: str) -> httpx.Respon
 
 def test_guessed_ids_with_common_passwords_sign_nobody_in(site: Site) -> None:
     before = site.event_count()
-    guesses = ["alice", "bob", "carol", "t-ada", "t-bo", "a-ann", "e-eve", "admin",
-               "sim1-student0001", "sim1-teacher1", "student", "teacher"]
+    guesses = [
+        "alice",
+        "bob",
+        "carol",
+        "t-ada",
+        "t-bo",
+        "a-ann",
+        "e-eve",
+        "admin",
+        "sim1-student0001",
+        "sim1-teacher1",
+        "student",
+        "teacher",
+    ]
     passwords = sorted(_common())[:8]
     client = httpx.Client(base_url=site.url, timeout=30)
-    answers = [_sign_in(client, user, password).status_code
-               for user in guesses for password in passwords]
+    answers = [
+        _sign_in(client, user, password).status_code for user in guesses for password in passwords
+    ]
     assert 200 not in answers
     assert set(answers) <= {401, 429}
     # The address throttle stops one client guessing across many accounts.
@@ -133,8 +146,9 @@ def test_a_runaway_client_is_limited_and_its_refused_commands_append_nothing(sit
     client = site.client("bob")
     base = f"/api/quizzes/{site.course_id}/{site.chapter_id}"
     assert client.post(f"{base}/start", json={"command_id": str(uuid.uuid4())}).status_code == 200
-    answers = [client.post(f"{base}/next", json={"command_id": str(uuid.uuid4())})
-               for _ in range(60)]
+    answers = [
+        client.post(f"{base}/next", json={"command_id": str(uuid.uuid4())}) for _ in range(60)
+    ]
     limited = [a for a in answers if a.status_code == 429]
     assert limited, "60 commands at once met no limit"
     assert int(limited[0].headers["retry-after"]) >= 1

@@ -20,10 +20,20 @@ Page = Any  # playwright.sync_api.Page
 
 pytestmark = requires_chromium
 
-NAMES = ["Anna de Vries", "Bram Bakker", "Chris Jansen", "Daan Visser", "Eva Smit",
-         "Fenna Mulder", "Gijs de Boer", "Hanna Bos", "Isa Dekker"]
+NAMES = [
+    "Anna de Vries",
+    "Bram Bakker",
+    "Chris Jansen",
+    "Daan Visser",
+    "Eva Smit",
+    "Fenna Mulder",
+    "Gijs de Boer",
+    "Hanna Bos",
+    "Isa Dekker",
+]
 ROSTER = "leerlingnummer;naam;klas\n" + "".join(
-    f"{2001 + n};{name};8C\n" for n, name in enumerate(NAMES))
+    f"{2001 + n};{name};8C\n" for n, name in enumerate(NAMES)
+)
 
 
 @pytest.fixture
@@ -42,8 +52,9 @@ def test_an_admin_imports_a_roster_and_prints_the_class_codes(site: Site, tab: P
     assert tab.inner_text("h1") == "Hill School"
 
     tab.click('a[href="/admin/import"]')
-    tab.set_input_files("#file", files=[{"name": "roster.csv", "mimeType": "text/csv",
-                                         "buffer": ROSTER.encode()}])
+    tab.set_input_files(
+        "#file", files=[{"name": "roster.csv", "mimeType": "text/csv", "buffer": ROSTER.encode()}]
+    )
     tab.click("#import-form button[type=submit]")
     assert tab.inner_text("#created") == str(len(NAMES))
     assert tab.inner_text("#classes-created") == "1"
@@ -76,8 +87,10 @@ def test_an_admin_imports_a_roster_and_prints_the_class_codes(site: Site, tab: P
     assert pdf.startswith(b"%PDF")
     pages = re.findall(rb"/Type\s*/Page\b", pdf)
     assert len(pages) == 2  # eight cards to an A4 page, none split between pages
-    sizes = {tuple(round(float(n)) for n in box.split()[2:4])
-             for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", pdf)}
+    sizes = {
+        tuple(round(float(n)) for n in box.split()[2:4])
+        for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", pdf)
+    }
     assert sizes == {(595, 842)}, sizes  # A4 in points
 
     # The cards are for the students the file named.

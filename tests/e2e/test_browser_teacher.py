@@ -34,7 +34,8 @@ def fits_the_screen(tab: Page) -> bool:
 
 
 def test_a_teacher_opens_her_class_then_a_student_and_sees_the_mistake(
-        site: Site, tab: Page) -> None:
+    site: Site, tab: Page
+) -> None:
     wrong, right = one_wrong_then_one_right(site)
 
     tab.goto(f"{site.url}/signin")
@@ -55,7 +56,11 @@ def test_a_teacher_opens_her_class_then_a_student_and_sees_the_mistake(
     assert "wrong" in row
     assert site.questions[right]["text"] in tab.inner_text("#recent-answers tr.right")
     # The mistake stands out: its row has a background of its own.
-    colours = [tab.locator(f"#recent-answers tr.{kind}").evaluate(
-        "row => getComputedStyle(row).backgroundColor") for kind in ("mistake", "right")]
+    colours = [
+        tab.locator(f"#recent-answers tr.{kind}").evaluate(
+            "row => getComputedStyle(row).backgroundColor"
+        )
+        for kind in ("mistake", "right")
+    ]
     assert colours[0] != colours[1]
     assert fits_the_screen(tab)

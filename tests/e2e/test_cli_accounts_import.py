@@ -20,8 +20,9 @@ ROSTER = "student_number,name,class,email\n1,Anna de Vries,7A,\n2,Bram Bakker,7B
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-          pg_url: str) -> Iterator[PostgresEventStore]:
+def store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> Iterator[PostgresEventStore]:
     monkeypatch.setenv("QUIZFLOW_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("QUIZFLOW_DATABASE_URL", pg_url)
     monkeypatch.setenv("COLUMNS", "200")
@@ -44,21 +45,27 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_a_file_with_errors_prints_every_line_and_writes_nothing(
-        store: PostgresEventStore, tmp_path: Path, pg_url: str) -> None:
+    store: PostgresEventStore, tmp_path: Path, pg_url: str
+) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("number,name,class,email\n1,Anna,7A,nope\n,Bram,7B,\n1,Carl,,\n")
     before = events(pg_url)
     code, _, stderr = run("import", str(bad))
     assert code == 2
-    for line in ("line 2: 'nope' is not an e-mail address", "line 3: the student number is",
-                 "line 4: the student number '1' is on line 2 too", "line 4: the class is"):
+    for line in (
+        "line 2: 'nope' is not an e-mail address",
+        "line 3: the student number is",
+        "line 4: the student number '1' is on line 2 too",
+        "line 4: the class is",
+    ):
         assert line in stderr, stderr
     assert "nothing was imported" in stderr
     assert events(pg_url) == before
 
 
 def test_import_dry_run_then_apply_then_again_changes_nothing(
-        store: PostgresEventStore, tmp_path: Path, pg_url: str) -> None:
+    store: PostgresEventStore, tmp_path: Path, pg_url: str
+) -> None:
     good = tmp_path / "roster.csv"
     good.write_text(ROSTER)
     before = events(pg_url)
@@ -66,8 +73,13 @@ def test_import_dry_run_then_apply_then_again_changes_nothing(
     assert code == 0, stderr
     plan = json.loads(stdout)
     assert plan["dry_run"] is True and plan["applied"] is False
-    assert plan["summary"] == {"created": 2, "moved": 0, "renamed": 0, "classes_created": 1,
-                               "unchanged": 0}
+    assert plan["summary"] == {
+        "created": 2,
+        "moved": 0,
+        "renamed": 0,
+        "classes_created": 1,
+        "unchanged": 0,
+    }
     assert events(pg_url) == before
 
     code, stdout, stderr = run("import", str(good), "--school", "hill", "--format", "json")
@@ -96,8 +108,17 @@ def test_codes_write_a_printable_sheet(store: PostgresEventStore, tmp_path: Path
     good.write_text(ROSTER)
     assert run("import", str(good))[0] == 0
     sheet = tmp_path / "cards.html"
-    code, stdout, stderr = run("codes", "--class", "hill-7a", "--html", str(sheet),
-                               "--url", "https://quiz.example.org/", "--format", "json")
+    code, stdout, stderr = run(
+        "codes",
+        "--class",
+        "hill-7a",
+        "--html",
+        str(sheet),
+        "--url",
+        "https://quiz.example.org/",
+        "--format",
+        "json",
+    )
     assert code == 0, stderr
     [row] = json.loads(stdout)
     written = sheet.read_text()

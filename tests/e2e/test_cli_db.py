@@ -18,7 +18,11 @@ def quizflow(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env["QUIZFLOW_HOME"] = str(home)
     return subprocess.run(
         [sys.executable, "-m", "quizflow.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -15,7 +15,11 @@ def demo(home: Path, url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QUIZFLOW_HOME": str(home), "QUIZFLOW_DATABASE_URL": url}
     return subprocess.run(
         [sys.executable, "-m", "quizflow.cli", "demo", "--students", "24", "--days", "6"],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 

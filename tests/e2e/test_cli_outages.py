@@ -23,12 +23,13 @@ QUIZFLOW = Path(sys.executable).with_name("quizflow")
 NOWHERE = "postgresql://nobody@127.0.0.1:1/x"
 
 
-def quizflow(*args: str, home: Path, url: str,
-             timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QUIZFLOW_HOME": str(home), "QUIZFLOW_DATABASE_URL": url,
-           "COLUMNS": "200"}
-    return subprocess.run([str(QUIZFLOW), *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+def quizflow(
+    *args: str, home: Path, url: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUIZFLOW_HOME": str(home), "QUIZFLOW_DATABASE_URL": url, "COLUMNS": "200"}
+    return subprocess.run(
+        [str(QUIZFLOW), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def said_one_sentence(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -46,8 +47,17 @@ def said_one_sentence(result: subprocess.CompletedProcess[str], *words: str) -> 
     "args",
     [
         ["simulate", "--students", "2", "--days", "1"],
-        ["simulate", "--students", "2", "--days", "1", "--via", "http",
-         "--url", "http://127.0.0.1:9"],
+        [
+            "simulate",
+            "--students",
+            "2",
+            "--days",
+            "1",
+            "--via",
+            "http",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
         ["pipeline", "run"],
     ],
     ids=["simulate", "simulate-http", "pipeline"],
@@ -55,16 +65,31 @@ def said_one_sentence(result: subprocess.CompletedProcess[str], *words: str) -> 
 def test_without_postgresql_each_command_says_so_in_one_sentence(
     args: list[str], tmp_path: Path
 ) -> None:
-    said_one_sentence(quizflow(*args, home=tmp_path / "home", url=NOWHERE),
-                      "PostgreSQL is not reachable", "127.0.0.1")
+    said_one_sentence(
+        quizflow(*args, home=tmp_path / "home", url=NOWHERE),
+        "PostgreSQL is not reachable",
+        "127.0.0.1",
+    )
 
 
 def test_an_import_without_postgresql_says_so_in_one_sentence(tmp_path: Path) -> None:
     log = tmp_path / "log.csv"
     log.write_text("pupil,item,right,when\nann,q1,1,2025-03-03T08:00:00Z\n")
-    result = quizflow("import", "responses", str(log), "--student", "pupil", "--question",
-                      "item", "--correct", "right", "--time", "when", home=tmp_path / "home",
-                      url=NOWHERE)
+    result = quizflow(
+        "import",
+        "responses",
+        str(log),
+        "--student",
+        "pupil",
+        "--question",
+        "item",
+        "--correct",
+        "right",
+        "--time",
+        "when",
+        home=tmp_path / "home",
+        url=NOWHERE,
+    )
     said_one_sentence(result, "nothing imported", "PostgreSQL is not reachable", "127.0.0.1")
 
 
@@ -138,8 +163,7 @@ def events(pg_url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def cut_after_events(proxy: Proxy, pg_url: str, count: int,
-                     process: subprocess.Popen[str]) -> None:
+def cut_after_events(proxy: Proxy, pg_url: str, count: int, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 120
     while events(pg_url) < count:
         assert process.poll() is None, process.communicate()
@@ -152,20 +176,29 @@ def test_simulate_says_in_one_sentence_that_postgresql_went_away_mid_run(
     proxied_url: tuple[str, Proxy], pg_url: str, tmp_path: Path
 ) -> None:
     url, proxy = proxied_url
-    env = {**os.environ, "QUIZFLOW_HOME": str(tmp_path / "home"), "QUIZFLOW_DATABASE_URL": url,
-           "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "QUIZFLOW_HOME": str(tmp_path / "home"),
+        "QUIZFLOW_DATABASE_URL": url,
+        "COLUMNS": "200",
+    }
     # One worker: it waits out the pool's timeout (30 s) for a connection that never comes,
     # and with more each would, one after the other.
-    process = subprocess.Popen([str(QUIZFLOW), "simulate", "--students", "300", "--days", "20",
-                                "--workers", "1"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(QUIZFLOW), "simulate", "--students", "300", "--days", "20", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         cut_after_events(proxy, pg_url, 2_000, process)
         stdout, stderr = process.communicate(timeout=120)
     finally:
         process.kill()
-    said_one_sentence(subprocess.CompletedProcess(process.args, process.returncode, stdout,
-                                                  stderr), "PostgreSQL")
+    said_one_sentence(
+        subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), "PostgreSQL"
+    )
 
 
 def test_simulate_over_http_says_in_one_sentence_that_the_server_went_away_mid_run(
@@ -173,16 +206,36 @@ def test_simulate_over_http_says_in_one_sentence_that_the_server_went_away_mid_r
 ) -> None:
     port = int(site.url.rsplit(":", 1)[1])
     proxy = Proxy(("127.0.0.1", port))
-    env = {**os.environ, "QUIZFLOW_HOME": str(tmp_path / "home"),
-           "QUIZFLOW_DATABASE_URL": pg_url, "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "QUIZFLOW_HOME": str(tmp_path / "home"),
+        "QUIZFLOW_DATABASE_URL": pg_url,
+        "COLUMNS": "200",
+    }
     process = subprocess.Popen(
-        [str(QUIZFLOW), "simulate", "--students", "20", "--days", "20", "--via", "http",
-         "--url", f"http://127.0.0.1:{proxy.port}"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            str(QUIZFLOW),
+            "simulate",
+            "--students",
+            "20",
+            "--days",
+            "20",
+            "--via",
+            "http",
+            "--url",
+            f"http://127.0.0.1:{proxy.port}",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         cut_after_events(proxy, pg_url, events(pg_url) + 300, process)
         stdout, stderr = process.communicate(timeout=120)
     finally:
         process.kill()
-    said_one_sentence(subprocess.CompletedProcess(process.args, process.returncode, stdout,
-                                                  stderr), f"127.0.0.1:{proxy.port}")
+    said_one_sentence(
+        subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr),
+        f"127.0.0.1:{proxy.port}",
+    )

@@ -147,20 +147,36 @@ def test_csv_output_never_hands_a_spreadsheet_a_formula(
     monkeypatch.setenv("QUIZFLOW_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("QUIZFLOW_DATABASE_URL", pg_url)
     settings = load_settings()
-    hostile = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0",
-               "-2+3+cmd|' /C calc'!A0", "@SUM(A1:A9)", "-3"]
+    hostile = [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(A1:A9)",
+        "-3",
+    ]
     ids = {"student_id": "s1", "course_id": "math-1", "chapter_id": "ch-1", "attempt": 1}
     with PostgresEventStore(pg_url) as store:
         eventfactory.publish_course(store)
-        store.append("chapter-quiz-s1-math-1-ch-1", "no-stream", [
-            NewEvent("chapter-quiz/QuizStarted", ids, occurred_at=eventfactory.START_AT),
-            *[NewEvent("chapter-quiz/QuestionAnsweredIncorrectly",
-                       {**ids, "question_id": "q-1-1", "inputs": {"_INPUT_1_": text}},
-                       occurred_at=eventfactory.START_AT) for text in hostile]])
+        store.append(
+            "chapter-quiz-s1-math-1-ch-1",
+            "no-stream",
+            [
+                NewEvent("chapter-quiz/QuizStarted", ids, occurred_at=eventfactory.START_AT),
+                *[
+                    NewEvent(
+                        "chapter-quiz/QuestionAnsweredIncorrectly",
+                        {**ids, "question_id": "q-1-1", "inputs": {"_INPUT_1_": text}},
+                        occurred_at=eventfactory.START_AT,
+                    )
+                    for text in hostile
+                ],
+            ],
+        )
         head = store.head()
     assert publish_import(settings, pg_url, head)[1]
-    result = CliRunner().invoke(app, ["query", "common_wrong_answers", "-p",
-                                      "question_id=q-1-1", "--format", "csv"])
+    result = CliRunner().invoke(
+        app, ["query", "common_wrong_answers", "-p", "question_id=q-1-1", "--format", "csv"]
+    )
     assert result.exit_code == 0, result.stderr
     cells = [cell for row in csv.reader(io.StringIO(result.stdout)) for cell in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "@") or c.startswith("-2")]

@@ -32,8 +32,10 @@ def terminate_backends(pg_url: str) -> int:
 
 
 def command(client: httpx.Client, site: Site, action: str, **body: Any) -> httpx.Response:
-    return client.post(f"/api/quizzes/{site.course_id}/{site.chapter_id}/{action}",
-                       json={"command_id": str(uuid.uuid4()), **body})
+    return client.post(
+        f"/api/quizzes/{site.course_id}/{site.chapter_id}/{action}",
+        json={"command_id": str(uuid.uuid4()), **body},
+    )
 
 
 def test_commands_and_views_succeed_right_after_the_database_dropped_every_connection(
@@ -55,19 +57,29 @@ def test_commands_and_views_succeed_right_after_the_database_dropped_every_conne
             responses.append(view)
             question = view.json().get("question")
             if question:
-                responses.append(command(alice, site, "answer",
-                                         question_id=question["question_id"],
-                                         inputs=site.wrong(question["question_id"])))
+                responses.append(
+                    command(
+                        alice,
+                        site,
+                        "answer",
+                        question_id=question["question_id"],
+                        inputs=site.wrong(question["question_id"]),
+                    )
+                )
             else:
                 responses.append(command(alice, site, "start-over"))
             responses.append(alice.get("/api/courses"))
             responses.append(alice.get("/api/me"))
         responses.append(site.client("bob").get("/api/me"))  # a new sign-in
-        failed = [(r.request.method, r.request.url.path, r.status_code, r.text)
-                  for r in responses if r.status_code >= 500]
+        failed = [
+            (r.request.method, r.request.url.path, r.status_code, r.text)
+            for r in responses
+            if r.status_code >= 500
+        ]
         assert not failed
         assert all(r.status_code < 400 for r in responses), [
-            (r.request.url.path, r.status_code, r.text) for r in responses if r.status_code >= 400]
+            (r.request.url.path, r.status_code, r.text) for r in responses if r.status_code >= 400
+        ]
 
 
 def _get(sock: socket.socket, path: str) -> tuple[int, bytes]:
@@ -93,8 +105,12 @@ def _get(sock: socket.socket, path: str) -> tuple[int, bytes]:
 def test_an_error_answer_keeps_the_clients_connection_open(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    failures = iter([psycopg.OperationalError("server closed the connection unexpectedly"),
-                     RuntimeError("a bug")])
+    failures = iter(
+        [
+            psycopg.OperationalError("server closed the connection unexpectedly"),
+            RuntimeError("a bug"),
+        ]
+    )
 
     def status() -> dict[str, object]:  # what /api/health asks the read model first
         raise next(failures)

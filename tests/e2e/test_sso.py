@@ -53,17 +53,21 @@ def configured_secret() -> str | None:
 
 @pytest.fixture
 def provider(site_port: int) -> Iterator[ProviderInfo]:
-    with start_oidc_provider([f"http://127.0.0.1:{site_port}{CALLBACK}",
-                              f"http://localhost:{site_port}{CALLBACK}"]) as info:
+    with start_oidc_provider(
+        [f"http://127.0.0.1:{site_port}{CALLBACK}", f"http://localhost:{site_port}{CALLBACK}"]
+    ) as info:
         yield info
 
 
 @pytest.fixture
-def auth_settings(provider: ProviderInfo, site_port: int, public_host: str | None,
-                  configured_secret: str | None) -> AuthSettings:
+def auth_settings(
+    provider: ProviderInfo, site_port: int, public_host: str | None, configured_secret: str | None
+) -> AuthSettings:
     public_url = f"http://{public_host}:{site_port}" if public_host else None
-    return AuthSettings(public_url=public_url, oidc=Oidc(
-        provider.issuer, provider.client_id, configured_secret or provider.client_secret))
+    return AuthSettings(
+        public_url=public_url,
+        oidc=Oidc(provider.issuer, provider.client_id, configured_secret or provider.client_secret),
+    )
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -75,15 +79,17 @@ def link(pg_url: str, issuer: str, subject: str, account_id: str) -> None:
 
 def sso_links(pg_url: str) -> list[tuple[str, str, str]]:
     with psycopg.connect(pg_url) as conn:
-        rows = conn.execute("select issuer, subject, account_id from quizflow_auth.sso_links"
-                            " order by 1, 2").fetchall()
+        rows = conn.execute(
+            "select issuer, subject, account_id from quizflow_auth.sso_links order by 1, 2"
+        ).fetchall()
     return [(str(issuer), str(subject), str(account)) for issuer, subject, account in rows]
 
 
 def session_methods(pg_url: str) -> list[tuple[str, str]]:
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
-            "select account_id, method from quizflow_auth.sessions order by 1, 2").fetchall()
+            "select account_id, method from quizflow_auth.sessions order by 1, 2"
+        ).fetchall()
     return [(str(account), str(method)) for account, method in rows]
 
 
@@ -245,13 +251,13 @@ def test_a_token_the_provider_refuses_is_a_clear_401(
         assert signed_in_as(app) is None
 
 
-def test_an_error_from_the_provider_is_a_clear_page(
-    site: Site, provider: ProviderInfo
-) -> None:
+def test_an_error_from_the_provider_is_a_clear_page(site: Site, provider: ProviderInfo) -> None:
     with site.client() as app:
         state = parse_qs(urlsplit(start(app, provider)).query)["state"][0]
-        denied = app.get(CALLBACK, params={"error": "access_denied", "state": state,
-                                           "error_description": "<b>nope</b>"})
+        denied = app.get(
+            CALLBACK,
+            params={"error": "access_denied", "state": state, "error_description": "<b>nope</b>"},
+        )
         assert denied.status_code == 401
         assert "did not let you in (access_denied)" in denied.text
         assert "<b>" not in denied.text
@@ -261,8 +267,9 @@ def test_an_error_from_the_provider_is_a_clear_page(
         for params in ({}, {"code": "c"}, {"state": "s"}):
             assert app.get(CALLBACK, params=params).status_code == 400
         # A callback naming another issuer (RFC 9207 mix-up) is refused before any token.
-        wrong_iss = app.get(CALLBACK, params={"code": "c", "state": state,
-                                              "iss": "https://evil.example"})
+        wrong_iss = app.get(
+            CALLBACK, params={"code": "c", "state": state, "iss": "https://evil.example"}
+        )
         assert wrong_iss.status_code == 400
         assert signed_in_as(app) is None
 
@@ -311,8 +318,11 @@ def test_the_cli_links_an_account(
     from quizflow.cli import app as cli
 
     # Given URLs are used as they are: no login roles created or changed on the shared server.
-    for name in ("QUIZFLOW_DATABASE_URL", "QUIZFLOW_WEB_DATABASE_URL",
-                 "QUIZFLOW_SIGNIN_DATABASE_URL"):
+    for name in (
+        "QUIZFLOW_DATABASE_URL",
+        "QUIZFLOW_WEB_DATABASE_URL",
+        "QUIZFLOW_SIGNIN_DATABASE_URL",
+    ):
         monkeypatch.setenv(name, pg_url)
     monkeypatch.setenv("QUIZFLOW_OIDC_ISSUER", provider.issuer + "/")
     monkeypatch.setenv("QUIZFLOW_OIDC_CLIENT_ID", provider.client_id)

@@ -16,8 +16,10 @@ Site = Any  # the `site` fixture of tests/e2e/conftest.py
 
 
 def _command(client: httpx.Client, site: Site, action: str, **body: Any) -> dict[str, Any]:
-    response = client.post(f"/api/quizzes/{site.course_id}/{site.chapter_id}/{action}",
-                           json={"command_id": str(uuid.uuid4()), **body})
+    response = client.post(
+        f"/api/quizzes/{site.course_id}/{site.chapter_id}/{action}",
+        json={"command_id": str(uuid.uuid4()), **body},
+    )
     assert response.status_code == 200, response.text
     document: dict[str, Any] = response.json()
     return document
@@ -73,8 +75,12 @@ def test_a_teacher_sees_a_students_recent_answers_and_mistakes(site: Site) -> No
     assert {f["value"] for f in older["answer"]} == set(site.wrong(wrong).values())
     assert {f["label"] for f in older["answer"]} <= labels
     assert newest["time"] >= older["time"]
-    chapter = next(c for course in document["courses"] for c in course["chapters"]
-                   if c["chapter_id"] == site.chapter_id)
+    chapter = next(
+        c
+        for course in document["courses"]
+        for c in course["chapters"]
+        if c["chapter_id"] == site.chapter_id
+    )
     assert (chapter["progress"], chapter["answers"], chapter["mistakes"]) == ("in-progress", 2, 1)
     assert (document["answers"], document["mistakes"]) == (2, 1)
 
@@ -101,8 +107,7 @@ def test_a_teacher_sees_their_classes_and_each_students_progress(site: Site) -> 
 
 
 @pytest.mark.parametrize("path", ["/teacher/students/{}", "/api/teacher/students/{}"])
-def test_another_classs_student_and_an_unknown_id_are_both_not_found(
-        site: Site, path: str) -> None:
+def test_another_classs_student_and_an_unknown_id_are_both_not_found(site: Site, path: str) -> None:
     one_wrong_then_one_right(site)
     other_teacher = site.client("t-bo")
     theirs = other_teacher.get(path.format("alice"))
@@ -117,11 +122,16 @@ def test_another_classs_student_and_an_unknown_id_are_both_not_found(
 
 
 def test_students_and_editors_are_refused_and_anonymous_visitors_sent_to_sign_in(
-        site: Site) -> None:
+    site: Site,
+) -> None:
     for user in ("alice", "e-eve"):
         client = site.client(user)
-        for path in ("/teacher", "/teacher/classes/7a", "/teacher/students/alice",
-                     "/api/teacher/students/alice"):
+        for path in (
+            "/teacher",
+            "/teacher/classes/7a",
+            "/teacher/students/alice",
+            "/api/teacher/students/alice",
+        ):
             assert client.get(path).status_code == 403, (user, path)
     anonymous = site.client()
     assert anonymous.get("/teacher/students/alice").status_code == 303
@@ -137,14 +147,24 @@ def test_a_teacher_prints_codes_for_her_own_class_only(site: Site) -> None:
     assert "has activated their account" in nobody.text or nobody.status_code == 303
     sheet = teacher.post("/teacher/classes/7a/codes", data={**form, "which": "all"})
     assert sheet.status_code == 200
-    cards = dict(re.findall(r'<dd class="card-username">([^<]+)</dd>\s*'
-                            r'<dt>Code</dt><dd class="card-code">([A-Z0-9-]+)</dd>', sheet.text))
+    cards = dict(
+        re.findall(
+            r'<dd class="card-username">([^<]+)</dd>\s*'
+            r'<dt>Code</dt><dd class="card-code">([A-Z0-9-]+)</dd>',
+            sheet.text,
+        )
+    )
     assert sorted(cards) == ["alice", "bob"]
-    activated = httpx.post(f"{site.url}/api/activate", json={
-        "username": "bob", "code": cards["bob"], "password": "bob's own new passphrase"})
+    activated = httpx.post(
+        f"{site.url}/api/activate",
+        json={"username": "bob", "code": cards["bob"], "password": "bob's own new passphrase"},
+    )
     assert activated.status_code == 200
     other = site.client("t-bo")
-    other_form = site.hidden_fields(other.get("/teacher/classes/7b").text,
-                                    "/teacher/classes/7b/codes")
-    assert other.post("/teacher/classes/7a/codes",
-                      data={**other_form, "which": "all"}).status_code == 403
+    other_form = site.hidden_fields(
+        other.get("/teacher/classes/7b").text, "/teacher/classes/7b/codes"
+    )
+    assert (
+        other.post("/teacher/classes/7a/codes", data={**other_form, "which": "all"}).status_code
+        == 403
+    )

@@ -30,9 +30,13 @@ def answer(client: httpx.Client, question_id: str, inputs: dict[str, str]) -> ht
 
 def test_a_student_signs_in_and_sees_the_published_chapters(site: Site) -> None:
     client = site.client("alice")
-    assert client.get("/api/me").json() == {"user_id": "alice", "role": "student",
-                                             "roles": ["student"], "name": "Alice",
-                                             "school_id": "hill"}
+    assert client.get("/api/me").json() == {
+        "user_id": "alice",
+        "role": "student",
+        "roles": ["student"],
+        "name": "Alice",
+        "school_id": "hill",
+    }
     courses = client.get("/api/courses").json()
     assert [c["course_id"] for c in courses] == [COURSE_ID]
     assert {c["status"] for c in courses[0]["chapters"]} == {"not-started"}
@@ -58,7 +62,9 @@ def test_a_student_passes_a_chapter_quiz_through_the_json_api(site: Site) -> Non
     assert started.status_code == 200, started.text
     body = started.json()
     assert [e["type"] for e in body["events"]] == [
-        "chapter-quiz/QuizStarted", "chapter-quiz/QuestionAssigned"]
+        "chapter-quiz/QuizStarted",
+        "chapter-quiz/QuestionAssigned",
+    ]
     assert all(isinstance(e["position"], int) and e["cursor"] for e in body["events"])
     question = client.get(QUIZ).json()["question"]
     assert question["text"] and question["fields"]
@@ -99,15 +105,19 @@ def test_retrying_an_answer_with_its_command_id_answers_only_once(site: Site) ->
     client = site.client("alice")
     command(client, "start")
     question_id = client.get(QUIZ).json()["question"]["question_id"]
-    body = {"command_id": str(uuid.uuid4()), "question_id": question_id,
-            "inputs": site.right(question_id)}
+    body = {
+        "command_id": str(uuid.uuid4()),
+        "question_id": question_id,
+        "inputs": site.right(question_id),
+    }
     first = client.post(f"{QUIZ}/answer", json=body)
     before = site.event_count()
     retry = client.post(f"{QUIZ}/answer", json=body)
     assert retry.status_code == 200
     assert retry.json()["replayed"] is True
     assert [e["event_id"] for e in retry.json()["events"]] == [
-        e["event_id"] for e in first.json()["events"]]
+        e["event_id"] for e in first.json()["events"]
+    ]
     assert site.event_count() == before
 
 
@@ -118,9 +128,15 @@ def test_a_student_can_neither_see_nor_answer_another_students_quiz(site: Site) 
     question_id = alice_view["question"]["question_id"]
     assert bob.get(QUIZ).json()["status"] == "not-started"
     before = site.event_count()
-    forged = bob.post(f"{QUIZ}/answer", json={
-        "command_id": str(uuid.uuid4()), "student_id": "alice", "question_id": question_id,
-        "inputs": site.right(question_id)})
+    forged = bob.post(
+        f"{QUIZ}/answer",
+        json={
+            "command_id": str(uuid.uuid4()),
+            "student_id": "alice",
+            "question_id": question_id,
+            "inputs": site.right(question_id),
+        },
+    )
     assert forged.status_code == 422
     own = answer(bob, question_id, site.right(question_id))
     assert own.status_code == 409 and own.json()["error"] == "quiz-not-started"
@@ -175,8 +191,7 @@ def test_a_command_id_used_for_another_command_is_refused_with_409(site: Site) -
     other_chapter = COURSE["chapters"][1]["chapter_id"]
     before = site.event_count()
     reuses = [
-        (alice, f"{QUIZ}/answer",
-         {"question_id": question_id, "inputs": site.right(question_id)}),
+        (alice, f"{QUIZ}/answer", {"question_id": question_id, "inputs": site.right(question_id)}),
         (alice, f"/api/quizzes/{COURSE_ID}/{other_chapter}/start", {}),  # another quiz
         (site.client("bob"), f"{QUIZ}/start", {}),  # another student's quiz
     ]
@@ -184,14 +199,17 @@ def test_a_command_id_used_for_another_command_is_refused_with_409(site: Site) -
         refused = client.post(path, json={"command_id": command_id, **body})
         assert refused.status_code == 409, (path, refused.text)
         assert refused.json()["error"] == "command-id-reused"
-        assert f"command id {command_id} was already used for another command" in (
-            refused.json()["detail"])
+        assert (
+            f"command id {command_id} was already used for another command"
+            in (refused.json()["detail"])
+        )
     # The HTML form says the same.
     page = alice.get(f"/quiz/{COURSE_ID}/{CHAPTER_ID}").text
     form = site.hidden_fields(page, f"/quiz/{COURSE_ID}/{CHAPTER_ID}/answer")
     fields = {f"answer.{name}": value for name, value in site.right(question_id).items()}
-    refused = alice.post(f"/quiz/{COURSE_ID}/{CHAPTER_ID}/answer",
-                         data={**form, **fields, "command_id": command_id})
+    refused = alice.post(
+        f"/quiz/{COURSE_ID}/{CHAPTER_ID}/answer", data={**form, **fields, "command_id": command_id}
+    )
     assert refused.status_code == 409
     assert "was already used for another command" in refused.text
     assert site.event_count() == before

@@ -30,15 +30,17 @@ from quizflow.quiz import (
 
 COURSE = load_course_file(sample_course_path())
 CHAPTER = COURSE["chapters"][0]
-RIGHT = {q["question_id"]: {n: v[0] for n, v in q["accepted"].items()}
-         for q in CHAPTER["questions"]}
+RIGHT = {
+    q["question_id"]: {n: v[0] for n, v in q["accepted"].items()} for q in CHAPTER["questions"]
+}
 QUIZ_IDS = ("alice", COURSE["course_id"], CHAPTER["chapter_id"])
 
 
-def _with_async_store(pg_url: str,
-                      body: Callable[[PostgresEventStore, AsyncPostgresEventStore],
-                                     Awaitable[Any]]) -> Any:
+def _with_async_store(
+    pg_url: str, body: Callable[[PostgresEventStore, AsyncPostgresEventStore], Awaitable[Any]]
+) -> Any:
     with PostgresEventStore(pg_url) as store:
+
         async def main() -> Any:
             commands = AsyncPostgresEventStore(store, max_size=4)
             await commands.open()
@@ -85,9 +87,12 @@ def test_racing_copies_of_one_command_on_the_event_loop_answer_once(pg_url: str)
         command_id = uuid.uuid4()
         # Separate handlers (as separate server processes would be): no shared cache.
         racers = [CommandHandler(store) for _ in range(4)]
-        results: list[CommandResult] = await asyncio.gather(*(
-            racer.handle_async(answer, commands, course, command_id=command_id)
-            for racer in racers))
+        results: list[CommandResult] = await asyncio.gather(
+            *(
+                racer.handle_async(answer, commands, course, command_id=command_id)
+                for racer in racers
+            )
+        )
         assert {r.status for r in results} == {"ok"}
         assert len({tuple(e.event_id for e in r.events) for r in results}) == 1
         assert store.stream_version(started.stream_id) == started.version + 1
@@ -103,8 +108,9 @@ def test_different_commands_racing_on_one_quiz_decide_on_the_latest_state(pg_url
         handler, course = _course(store)
         await handler.handle_async(StartQuiz(*QUIZ_IDS), commands, course)
         racers = [CommandHandler(store) for _ in range(3)]
-        results = await asyncio.gather(*(
-            racer.handle_async(StartQuiz(*QUIZ_IDS), commands, course) for racer in racers))
+        results = await asyncio.gather(
+            *(racer.handle_async(StartQuiz(*QUIZ_IDS), commands, course) for racer in racers)
+        )
         # Each start after the first is decided on the stream as it is then: none overwrote
         # another's version, and the stream has no gaps.
         versions = [e.version for e in store.read_stream(results[0].stream_id)]
@@ -123,19 +129,24 @@ def test_a_command_id_reused_for_another_command_is_refused_on_the_event_loop(
     async def body(store: PostgresEventStore, commands: AsyncPostgresEventStore) -> None:
         handler, course = _course(store)
         command_id = uuid.uuid4()
-        started = await handler.handle_async(StartQuiz(*QUIZ_IDS), commands, course,
-                                             command_id=command_id)
+        started = await handler.handle_async(
+            StartQuiz(*QUIZ_IDS), commands, course, command_id=command_id
+        )
         question_id = started.state.question_id or ""
         before = store.head()
         for deciding in (handler, CommandHandler(store)):
-            for command in (SubmitAnswer(*QUIZ_IDS, question_id, RIGHT[question_id]),
-                            StartQuiz("bob", *QUIZ_IDS[1:])):
-                result = await deciding.handle_async(command, commands, course,
-                                                     command_id=command_id)
+            for command in (
+                SubmitAnswer(*QUIZ_IDS, question_id, RIGHT[question_id]),
+                StartQuiz("bob", *QUIZ_IDS[1:]),
+            ):
+                result = await deciding.handle_async(
+                    command, commands, course, command_id=command_id
+                )
                 assert (result.status, result.code) == ("rejected", "command-id-reused")
         assert store.head() == before
-        again = await handler.handle_async(StartQuiz(*QUIZ_IDS), commands, course,
-                                           command_id=command_id)
+        again = await handler.handle_async(
+            StartQuiz(*QUIZ_IDS), commands, course, command_id=command_id
+        )
         assert again.replayed
 
     _with_async_store(pg_url, body)
@@ -147,10 +158,14 @@ def test_a_quiz_in_a_legacy_stream_goes_on_there_on_the_event_loop(pg_url: str) 
         question_id = next(iter(RIGHT))
         legacy = legacy_quiz_stream_id(*QUIZ_IDS)
         assigned = QuestionAssigned(*QUIZ_IDS, 1, question_id)
-        store.append(legacy, 0, [NewEvent(*to_payload(QuizStarted(*QUIZ_IDS, 1))),
-                                 NewEvent(*to_payload(assigned))])
+        store.append(
+            legacy,
+            0,
+            [NewEvent(*to_payload(QuizStarted(*QUIZ_IDS, 1))), NewEvent(*to_payload(assigned))],
+        )
         answered = await handler.handle_async(
-            SubmitAnswer(*QUIZ_IDS, question_id, RIGHT[question_id]), commands, course)
+            SubmitAnswer(*QUIZ_IDS, question_id, RIGHT[question_id]), commands, course
+        )
         assert (answered.status, answered.stream_id) == ("ok", legacy)
         assert store.stream_version(legacy) == 3
         assert store.read_stream(quiz_stream_id(*QUIZ_IDS)) == []
@@ -164,8 +179,11 @@ def test_concurrent_retries_of_an_answer_over_http_answer_only_once(site: Any) -
     start = client.post(f"{quiz}/start", json={"command_id": str(uuid.uuid4())})
     assert start.status_code == 200, start.text
     question_id = client.get(quiz).json()["question"]["question_id"]
-    body = {"command_id": str(uuid.uuid4()), "question_id": question_id,
-            "inputs": site.right(question_id)}
+    body = {
+        "command_id": str(uuid.uuid4()),
+        "question_id": question_id,
+        "inputs": site.right(question_id),
+    }
     cookies = dict(client.cookies)
     before = site.event_count()
 

@@ -53,8 +53,7 @@ def test_the_api_refuses_answers_jsonb_cannot_store_with_422(site: Site) -> None
         "a surrogate pair the wrong way round": f'{{"{field}": "\\udc00\\ud800"}}',
         "a lone surrogate in the field name": f'{{"{field}\\udfff": "{right}"}}',
     }
-    bodies = {what: _answer_body(question_id, json.dumps(inputs))
-              for what, inputs in cases.items()}
+    bodies = {what: _answer_body(question_id, json.dumps(inputs)) for what, inputs in cases.items()}
     bodies.update({what: _answer_body(question_id, raw) for what, raw in raw_cases.items()})
     failures = []
     for what, body in bodies.items():
@@ -84,7 +83,8 @@ def test_the_html_form_refuses_a_nul_in_an_answer_with_422(site: Site) -> None:
         refused = client.post(f"{QUIZ_PAGE}/answer", data={**form, f"answer.{field}": value})
         assert refused.status_code == 422, refused.text[:500]
         assert "cannot be stored" in refused.text
-    refused = client.post(f"{QUIZ_PAGE}/answer",
-                          data={**form, f"answer.{field}\x00": site.right(question_id)[field]})
+    refused = client.post(
+        f"{QUIZ_PAGE}/answer", data={**form, f"answer.{field}\x00": site.right(question_id)[field]}
+    )
     assert refused.status_code == 422
     assert site.event_count() == before

@@ -54,8 +54,10 @@ def test_a_student_takes_a_chapter_quiz_through_the_html_forms(site: Site) -> No
     page = press(site, client, page.text, "start-over")
     for n in range(3):
         question_id, _, form = question_on(site, page.text)
-        page = client.post(f"{QUIZ_PAGE}/answer", data={
-            **form, **{f"answer.{k}": v for k, v in site.right(question_id).items()}})
+        page = client.post(
+            f"{QUIZ_PAGE}/answer",
+            data={**form, **{f"answer.{k}": v for k, v in site.right(question_id).items()}},
+        )
         assert page.status_code == 200
         if n < 2:
             assert "Correct!" in page.text
@@ -94,8 +96,10 @@ def test_a_wrong_step_shows_the_quiz_again_with_the_reason(site: Site) -> None:
     client = signed_in(site, "alice")
     page = press(site, client, client.get(QUIZ_PAGE).text, "start").text
     start_again = site.hidden_fields(page, f"{QUIZ_PAGE}/answer")
-    refused = client.post(f"{QUIZ_PAGE}/start", data={
-        "csrf": start_again["csrf"], "command_id": "2b1f4a52-8f0b-4a7e-9c0b-2d7c1c9d1a11"})
+    refused = client.post(
+        f"{QUIZ_PAGE}/start",
+        data={"csrf": start_again["csrf"], "command_id": "2b1f4a52-8f0b-4a7e-9c0b-2d7c1c9d1a11"},
+    )
     assert refused.status_code == 409
     assert 'id="error"' in refused.text and "in progress" in refused.text
     assert 'id="question-text"' in refused.text

@@ -14,16 +14,28 @@ import httpx
 
 
 def test_quizflow_serve_answers_on_its_port_and_stops_on_sigterm(
-        pg_url: str, tmp_path: Path) -> None:
+    pg_url: str, tmp_path: Path
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {**os.environ, "QUIZFLOW_DATABASE_URL": pg_url, "QUIZFLOW_HOME": str(tmp_path)}
     env.pop("QUIZFLOW_SECRET", None)
     server = subprocess.Popen(
-        [sys.executable, "-c", "from quizflow.cli import main; main()", "serve",
-         "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-c",
+            "from quizflow.cli import main; main()",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

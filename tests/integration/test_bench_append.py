@@ -38,8 +38,7 @@ def test_a_short_append_benchmark_reports_every_figure_and_no_skips(server_url: 
         for baseline in ("raw_insert", "eventsourcing")
     }
     assert report["ratios"]["writers_2_vs_raw_insert"] == round(
-        report["writers_2"]["appends_per_s"]
-        / report["baselines"]["raw_insert"]["appends_per_s"], 2
+        report["writers_2"]["appends_per_s"] / report["baselines"]["raw_insert"]["appends_per_s"], 2
     )
     assert report["subscription_idle_delivery"]["max_ms"] < 2000  # delivered, not timed out
 

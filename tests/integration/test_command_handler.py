@@ -171,13 +171,15 @@ def test_a_command_id_reused_for_another_command_is_refused_and_appends_nothing(
             result = deciding.handle(command, command_id=command_id)
             assert (result.status, result.code) == ("rejected", "command-id-reused"), command
             assert f"command id {command_id} was already used for another command" in (
-                result.reason or "")
+                result.reason or ""
+            )
             assert result.events == []
     assert len(store.read_all(limit=10_000)) == before
     # Retries of the commands themselves are still answered with their events.
     assert handler.handle(StartQuiz(*ids), command_id=start_id).replayed
-    retry = CommandHandler(store).handle(SubmitAnswer(*ids, question, right(question)),
-                                         command_id=answer_id)
+    retry = CommandHandler(store).handle(
+        SubmitAnswer(*ids, question, right(question)), command_id=answer_id
+    )
     assert retry.replayed and retry.status == "ok"
 
 
@@ -200,11 +202,18 @@ def _legacy_start(store: EventStore, ids: tuple[str, str, str], question: str) -
     """A quiz started by the handler of before, in the stream id of before."""
     command_id = uuid.uuid4()
     metadata = {"command_id": str(command_id), "command": "StartQuiz", "user_id": ids[0]}
-    store.append(legacy_quiz_stream_id(*ids), NO_STREAM, [
-        NewEvent(*to_payload(QuizStarted(*ids, 1)), metadata, uuid.uuid5(command_id, "0")),
-        NewEvent(*to_payload(QuestionAssigned(*ids, 1, question)), metadata,
-                 uuid.uuid5(command_id, "1")),
-    ])
+    store.append(
+        legacy_quiz_stream_id(*ids),
+        NO_STREAM,
+        [
+            NewEvent(*to_payload(QuizStarted(*ids, 1)), metadata, uuid.uuid5(command_id, "0")),
+            NewEvent(
+                *to_payload(QuestionAssigned(*ids, 1, question)),
+                metadata,
+                uuid.uuid5(command_id, "1"),
+            ),
+        ],
+    )
     return command_id
 
 

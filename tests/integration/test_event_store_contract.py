@@ -104,9 +104,12 @@ def test_an_append_returns_the_events_exactly_as_a_read_gives_them(
     store.append("s", ANY, [event(n=-1)])
     when = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
     batch = [
-        NewEvent("test/Happened", {"n": n, "pair": (n, "x"), "nested": {"at": when}},
-                 {"command_id": f"c-{n}"} if with_metadata else {},
-                 occurred_at=when if n % 2 else None)
+        NewEvent(
+            "test/Happened",
+            {"n": n, "pair": (n, "x"), "nested": {"at": when}},
+            {"command_id": f"c-{n}"} if with_metadata else {},
+            occurred_at=when if n % 2 else None,
+        )
         for n in range(size)
     ]
     stored = store.append("s", 1, batch)

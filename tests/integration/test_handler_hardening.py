@@ -60,14 +60,21 @@ def started(store: EventStore) -> str:
 
 def plant(store: PostgresEventStore, type_: str, data: Any, metadata: Any = None) -> None:
     """Append one event as the database owner, past every check of the application."""
-    event = {"event_id": str(uuid.uuid4()), "type": type_, "data": data,
-             "metadata": {} if metadata is None else metadata}
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "type": type_,
+        "data": data,
+        "metadata": {} if metadata is None else metadata,
+    }
     with psycopg.connect(store.url, autocommit=True) as conn:
         if conn.execute("select to_regclass('quizflow.event_types')").fetchone() != (None,):
-            conn.execute("insert into quizflow.event_types (type) values (%s)"
-                         " on conflict do nothing", (type_,))
-        conn.execute("select quizflow.append_events(%s, null, %s::jsonb)",
-                     (STREAM, json.dumps([event])))
+            conn.execute(
+                "insert into quizflow.event_types (type) values (%s) on conflict do nothing",
+                (type_,),
+            )
+        conn.execute(
+            "select quizflow.append_events(%s, null, %s::jsonb)", (STREAM, json.dumps([event]))
+        )
 
 
 def model_of(store: EventStore) -> ReadModel:
@@ -81,8 +88,11 @@ def test_an_unknown_event_type_is_skipped_and_the_quiz_goes_on(
     store: PostgresEventStore,
 ) -> None:
     question = started(store)
-    plant(store, "chapter-quiz/HintShown", {"student_id": "s1", "course_id": IDS[1],
-                                            "chapter_id": IDS[2], "hint": "halves"})
+    plant(
+        store,
+        "chapter-quiz/HintShown",
+        {"student_id": "s1", "course_id": IDS[1], "chapter_id": IDS[2], "hint": "halves"},
+    )
     result = CommandHandler(store).handle(SubmitAnswer(*IDS, question, right(question)))
     assert result.status == "ok" and [e.version for e in result.events] == [4]
     model = model_of(store)
@@ -91,24 +101,31 @@ def test_an_unknown_event_type_is_skipped_and_the_quiz_goes_on(
     assert model.status()["events_unknown_type"] == 1
 
 
-@pytest.mark.parametrize("data", [
-    {"question_id": "q", "inputs": "5", "streak": 1},  # inputs not an object
-    {"question_id": "q", "inputs": {"_INPUT_1_": 5}, "streak": "one"},  # wrong types
-    "not an object at all",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"question_id": "q", "inputs": "5", "streak": 1},  # inputs not an object
+        {"question_id": "q", "inputs": {"_INPUT_1_": 5}, "streak": "one"},  # wrong types
+        "not an object at all",
+    ],
+)
 def test_a_malformed_event_makes_the_quiz_need_attention_naming_the_problem(
     store: PostgresEventStore, data: Any
 ) -> None:
     started(store)
     ids = {"student_id": "s1", "course_id": IDS[1], "chapter_id": IDS[2], "attempt": 1}
-    plant(store, "chapter-quiz/QuestionAnsweredCorrectly",
-          {**ids, **data} if isinstance(data, dict) else data)
+    plant(
+        store,
+        "chapter-quiz/QuestionAnsweredCorrectly",
+        {**ids, **data} if isinstance(data, dict) else data,
+    )
     for handler in (CommandHandler(store), CommandHandler(store)):  # fresh, and cached
         for command in (NextQuestion(*IDS), StartQuiz(*IDS)):
             result = handler.handle(command)
             assert (result.status, result.code) == ("rejected", QUIZ_NEEDS_ATTENTION)
             assert "event 3" in (result.reason or "") and "QuestionAnsweredCorrectly" in (
-                result.reason or "")
+                result.reason or ""
+            )
     assert len(store.read_stream(STREAM)) == 3  # nothing appended after it
     model = model_of(store)
     with pytest.raises(QuizNeedsAttention, match="event 3 of stream"):
@@ -119,11 +136,21 @@ def test_a_malformed_event_makes_the_quiz_need_attention_naming_the_problem(
 
 def test_metadata_that_is_not_an_object_is_ignored(store: PostgresEventStore) -> None:
     question = started(store)
-    plant(store, "chapter-quiz/QuestionAssigned",
-          {"student_id": "s1", "course_id": IDS[1], "chapter_id": IDS[2], "attempt": 1,
-           "question_id": question}, metadata=["an", "array"])
-    result = CommandHandler(store).handle(SubmitAnswer(*IDS, question, right(question)),
-                                          command_id=uuid.uuid4())
+    plant(
+        store,
+        "chapter-quiz/QuestionAssigned",
+        {
+            "student_id": "s1",
+            "course_id": IDS[1],
+            "chapter_id": IDS[2],
+            "attempt": 1,
+            "question_id": question,
+        },
+        metadata=["an", "array"],
+    )
+    result = CommandHandler(store).handle(
+        SubmitAnswer(*IDS, question, right(question)), command_id=uuid.uuid4()
+    )
     assert result.status == "ok"
     assert model_of(store).quiz(*IDS).state.status == "answered-correctly"
 
@@ -145,12 +172,16 @@ class DroppingStore:
 
 
 class AsyncDroppingStore(DroppingStore):
-    async def read_stream(self, stream_id: str,  # type: ignore[override]
-                          from_version: int = 1) -> list[RecordedEvent]:
+    async def read_stream(
+        self,
+        stream_id: str,  # type: ignore[override]
+        from_version: int = 1,
+    ) -> list[RecordedEvent]:
         return DroppingStore.read_stream(self, stream_id, from_version)
 
-    async def append(self, stream_id: str, expected_version: ExpectedVersion,
-                     events: Sequence[NewEvent]) -> list[RecordedEvent]:
+    async def append(
+        self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
+    ) -> list[RecordedEvent]:
         return self._store.append(stream_id, expected_version, events)
 
 

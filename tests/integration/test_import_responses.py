@@ -124,8 +124,12 @@ def test_each_answer_becomes_an_assignment_and_an_answer_at_the_original_time(
         "streak": 1,
     }
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    assert ann[2].metadata["import"] == {"file": "school-log.csv", "sha256": sha,
-                                         "source": "hist", "line": 2}
+    assert ann[2].metadata["import"] == {
+        "file": "school-log.csv",
+        "sha256": sha,
+        "source": "hist",
+        "line": 2,
+    }
     bob = store.read_stream(imported_stream_id("bob", "hist", "imported"))
     assert bob[-1].occurred_at == dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC)  # +01:00 honoured
 
@@ -312,18 +316,20 @@ def test_every_row_is_checked_for_what_the_store_would_refuse_and_nothing_is_app
 ) -> None:
     # Many students first, so that a late bad row used to find many streams stored already.
     good = "".join(f"s{n},q1,1,3/4,2025-03-03T08:{n % 60:02d}:00Z,1000\n" for n in range(30))
-    bad_bytes = "\n".join([
-        "ann,q1,1,3\x00,2025-03-03T09:00:00Z,1",  # a NUL in the answer (line 32)
-        "a\x00n,q1,1,3,2025-03-03T09:00:00Z,1",  # ... and in the student id (33)
-        "ann,q1,1,\udced\udca0\udc80,2025-03-03T09:00:00Z,1",  # a lone surrogate, CESU-8 (34)
-        "ann,q1,1,caf\udce9,2025-03-03T09:00:00Z,1",  # Latin-1, not UTF-8 (35)
-        f"{'x' * 101},q1,1,3,2025-03-03T09:00:00Z,1",  # an id too long for a stream id (36)
-        "ann,q 1,1,3,2025-03-03T09:00:00Z,1",  # a question id with a space (37)
-        "ann,q1,1,3,infinity,1",  # not a finite time (38)
-        "ann,q1,1,3,9999-12-31T23:59:59Z,1",  # no plausible time (39)
-        "ann,q1,1,3,1900-01-01T00:00:01Z,5000",  # asked before 1900 (40)
-        "ann,q1,1,3,2025-03-03T09:00:00Z,nan",  # no response time (41)
-    ]).encode("utf-8", "surrogateescape")
+    bad_bytes = "\n".join(
+        [
+            "ann,q1,1,3\x00,2025-03-03T09:00:00Z,1",  # a NUL in the answer (line 32)
+            "a\x00n,q1,1,3,2025-03-03T09:00:00Z,1",  # ... and in the student id (33)
+            "ann,q1,1,\udced\udca0\udc80,2025-03-03T09:00:00Z,1",  # a lone surrogate, CESU-8 (34)
+            "ann,q1,1,caf\udce9,2025-03-03T09:00:00Z,1",  # Latin-1, not UTF-8 (35)
+            f"{'x' * 101},q1,1,3,2025-03-03T09:00:00Z,1",  # an id too long for a stream id (36)
+            "ann,q 1,1,3,2025-03-03T09:00:00Z,1",  # a question id with a space (37)
+            "ann,q1,1,3,infinity,1",  # not a finite time (38)
+            "ann,q1,1,3,9999-12-31T23:59:59Z,1",  # no plausible time (39)
+            "ann,q1,1,3,1900-01-01T00:00:01Z,5000",  # asked before 1900 (40)
+            "ann,q1,1,3,2025-03-03T09:00:00Z,nan",  # no response time (41)
+        ]
+    ).encode("utf-8", "surrogateescape")
     path = tmp_path / "refused.csv"
     path.write_bytes(("pupil,item,right,given,when,ms\n" + good).encode() + bad_bytes + b"\n")
     before = stored_events(store)
@@ -346,10 +352,13 @@ def test_every_row_is_checked_for_what_the_store_would_refuse_and_nothing_is_app
     assert stored_events(store) == before
 
     epochs = tmp_path / "epochs.csv"
-    epochs.write_text("pupil,item,right,t\nann,q1,1,1741000000000\nann,q1,1,nan\n"
-                      "ann,q1,1,inf\nann,q1,1,-inf\nann,q1,1,1e30\n")
-    columns = ImportColumns(student="pupil", question="item", correct="right", time="t",
-                            time_unit="ms")
+    epochs.write_text(
+        "pupil,item,right,t\nann,q1,1,1741000000000\nann,q1,1,nan\n"
+        "ann,q1,1,inf\nann,q1,1,-inf\nann,q1,1,1e30\n"
+    )
+    columns = ImportColumns(
+        student="pupil", question="item", correct="right", time="t", time_unit="ms"
+    )
     with pytest.raises(InvalidLogError) as error:
         import_responses(store, epochs, columns, course_id="hist")
     assert [b.line for b in error.value.bad_rows] == [3, 4, 5, 6]  # 1e30 ms: past year 2200
@@ -361,26 +370,44 @@ def test_a_corrected_and_an_extended_file_append_only_the_rows_that_are_new(
 ) -> None:
     header, *rows = LOG.splitlines()
     with pytest.raises(InvalidLogError):  # a NUL in one row: nothing is imported
-        import_responses(store, write_log(tmp_path, LOG + "bob,q2,1,\x00,2025-03-03T10:00:00Z,1\n",
-                                          "export.csv"), COLUMNS, course_id="hist")
+        import_responses(
+            store,
+            write_log(tmp_path, LOG + "bob,q2,1,\x00,2025-03-03T10:00:00Z,1\n", "export.csv"),
+            COLUMNS,
+            course_id="hist",
+        )
     assert answer_events(store) == []
     corrected = LOG + "bob,q2,1,4,2025-03-03T10:00:00Z,1\n"
-    first = import_responses(store, write_log(tmp_path, corrected, "export-fixed.csv"),
-                             COLUMNS, course_id="hist")
+    first = import_responses(
+        store, write_log(tmp_path, corrected, "export-fixed.csv"), COLUMNS, course_id="hist"
+    )
     assert (first.rows, len(answer_events(store))) == (5, 5)
 
     # Next month's export: the same rows in another order (and another name), one of them
     # twice (both count), and two new ones.
-    extended = "\n".join([header, rows[2], "ann,q3,0,7,2025-04-01T08:00:00Z,900", *rows[:2],
-                          rows[3], "bob,q2,1,4,2025-03-03T10:00:00Z,1",
-                          "bob,q2,1,4,2025-03-03T10:00:00Z,1"]) + "\n"
-    second = import_responses(store, write_log(tmp_path, extended, "export-april.csv"),
-                              COLUMNS, course_id="hist")
+    extended = (
+        "\n".join(
+            [
+                header,
+                rows[2],
+                "ann,q3,0,7,2025-04-01T08:00:00Z,900",
+                *rows[:2],
+                rows[3],
+                "bob,q2,1,4,2025-03-03T10:00:00Z,1",
+                "bob,q2,1,4,2025-03-03T10:00:00Z,1",
+            ]
+        )
+        + "\n"
+    )
+    second = import_responses(
+        store, write_log(tmp_path, extended, "export-april.csv"), COLUMNS, course_id="hist"
+    )
     assert second.rows == 7 and second.events_appended == 1 + 2 + 2  # the course, 2 rows
     stored = answer_events(store)
     assert len(stored) == 7 and len({e for e, _ in stored}) == 7
-    again = import_responses(store, write_log(tmp_path, extended, "export-april-again.csv"),
-                             COLUMNS, course_id="hist")
+    again = import_responses(
+        store, write_log(tmp_path, extended, "export-april-again.csv"), COLUMNS, course_id="hist"
+    )
     assert again.events_appended == 0 and len(answer_events(store)) == 7
 
 
@@ -391,7 +418,8 @@ def test_an_import_that_stops_midway_is_finished_by_running_it_again(
 
     log = "pupil,item,right,given,when,ms\n" + "".join(
         f"s{n % 7},q{n % 5},{n % 2},{n},2025-03-03T08:{n // 60:02d}:{n % 60:02d}Z,500\n"
-        for n in range(200))
+        for n in range(200)
+    )
     path = write_log(tmp_path, log)
     monkeypatch.setattr(load, "CHUNK_EVENTS", 10)  # many appends per stream
     real_append = store.append
@@ -436,10 +464,13 @@ def test_imported_history_never_touches_a_live_quiz(
     live = store.read_stream(quiz_stream_id(*ids))
 
     # Ann's history from the old system: a wrong answer after her pass would reopen the quiz.
-    log = ("pupil,item,right,given,when\nann,q-1-1,1,3/4,2025-03-03T08:00:00Z\n"
-           "ann,q-1-1,0,1/2,2099-01-01T08:00:00Z\nbob,q-1-1,0,2/6,2025-03-03T08:00:00Z\n")
-    columns = ImportColumns(student="pupil", question="item", correct="right", answer="given",
-                            time="when")
+    log = (
+        "pupil,item,right,given,when\nann,q-1-1,1,3/4,2025-03-03T08:00:00Z\n"
+        "ann,q-1-1,0,1/2,2099-01-01T08:00:00Z\nbob,q-1-1,0,2/6,2025-03-03T08:00:00Z\n"
+    )
+    columns = ImportColumns(
+        student="pupil", question="item", correct="right", answer="given", time="when"
+    )
     summary = import_responses(store, write_log(tmp_path, log), columns, course_id="math-1")
 
     assert store.read_stream(quiz_stream_id(*ids)) == live  # not one event more
@@ -497,14 +528,20 @@ def test_a_big_log_is_read_as_a_stream_not_held_in_memory(
     with open(path, "w") as f:
         f.write("pupil,item,right,given,when,ms\n")
         for n in range(900_000):
-            f.write(f"stu{rng.randrange(5000):05d},q{rng.randrange(2000):04d},"
-                    f"{rng.randrange(2)},{rng.randrange(100)},"
-                    f"2024-09-{2 + n // 86_400:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:"
-                    f"{n % 60:02d}Z,{rng.randrange(2000, 90000)}\n")
+            f.write(
+                f"stu{rng.randrange(5000):05d},q{rng.randrange(2000):04d},"
+                f"{rng.randrange(2)},{rng.randrange(100)},"
+                f"2024-09-{2 + n // 86_400:02d}T{n // 3600 % 24:02d}:{n // 60 % 60:02d}:"
+                f"{n % 60:02d}Z,{rng.randrange(2000, 90000)}\n"
+            )
         f.write("stu1,q1,maybe,1,2024-10-01T00:00:00Z,1\n")
     assert path.stat().st_size > 40_000_000
-    result = subprocess.run([sys.executable, "-c", _MEASURE, str(path), store.url],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path), store.url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     line, grown_mb = map(int, result.stdout.split())
     assert line == 900_002

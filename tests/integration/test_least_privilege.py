@@ -163,8 +163,11 @@ def test_login_urls_keep_the_owners_server_and_database() -> None:
         == "postgresql://quizflow_web:p%2Fw%40%3A%3F@/quiz_db?host=/srv/qf/pg"
     )
     assert (
-        login_url("postgresql://admin:x@db.example:6432/quiz?sslmode=require&user=admin",
-                  "pipeline", secret)
+        login_url(
+            "postgresql://admin:x@db.example:6432/quiz?sslmode=require&user=admin",
+            "pipeline",
+            secret,
+        )
         == "postgresql://quizflow_pipeline:r@db.example:6432/quiz?sslmode=require"
     )
     # No database named: libpq would take the user's name, so the owner's is kept.

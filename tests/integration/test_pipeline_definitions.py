@@ -86,8 +86,11 @@ def test_a_failed_run_is_retried_on_a_later_tick_with_a_new_run_key(
 
     def launch(request: dg.RunRequest, store: WarehouseResource) -> bool:
         # What the daemon does with a request: a run tagged with its run key and the sensor.
-        tags = {**request.tags, "dagster/run_key": request.run_key or "",
-                "dagster/sensor_name": "new_events_sensor"}
+        tags = {
+            **request.tags,
+            "dagster/run_key": request.run_key or "",
+            "dagster/sensor_name": "new_events_sensor",
+        }
         result = job.execute_in_process(
             instance=instance, resources={"warehouse": store}, tags=tags, raise_on_error=False
         )

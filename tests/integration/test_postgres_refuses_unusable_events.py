@@ -25,8 +25,9 @@ def _as_writer(pg_url: str) -> psycopg.Connection[tuple[object, ...]]:
     return conn
 
 
-def _refused(conn: psycopg.Connection[tuple[object, ...]], sql: str,
-             params: tuple[object, ...]) -> psycopg.Error:
+def _refused(
+    conn: psycopg.Connection[tuple[object, ...]], sql: str, params: tuple[object, ...]
+) -> psycopg.Error:
     with pytest.raises(psycopg.Error) as raised:
         conn.execute(sql, params)
     assert raised.value.sqlstate == "QF004", raised.value

@@ -77,16 +77,22 @@ def _through_dagster(settings: Any) -> None:
     resource = WarehouseResource(home=str(settings.home), database_url=settings.database_url)
     (settings.home / "dagster").mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.local_temp(tempdir=str(settings.home / "dagster")) as instance:
-        assert dg.materialize([reports.teacher_reports], partition_key="2026-10-26",
-                              resources={"warehouse": resource}, instance=instance).success
+        assert dg.materialize(
+            [reports.teacher_reports],
+            partition_key="2026-10-26",
+            resources={"warehouse": resource},
+            instance=instance,
+        ).success
         assert privacy.privacy_retention_job.execute_in_process(
-            resources={"warehouse": resource}, instance=instance).success
+            resources={"warehouse": resource}, instance=instance
+        ).success
 
 
 def _figures(settings: Any) -> tuple[Any, ...]:
     with open_published(settings.published_path) as con:
-        answers = con.execute("select count(*), count(*) filter (where correct) from answers"
-                              ).fetchone()
+        answers = con.execute(
+            "select count(*), count(*) filter (where correct) from answers"
+        ).fetchone()
         per_question = con.execute(
             "select question_id, count(*), avg(correct::int) from answers group by 1 order by 1"
         ).fetchall()
@@ -105,11 +111,17 @@ def _files_with(root: Path, needles: list[bytes]) -> list[str]:
 @contextmanager
 def _served(settings: Any, store: PostgresEventStore) -> Iterator[str]:
     model = ReadModel(store)
-    ctx = WebContext(store, CommandHandler(store, ModelCatalog(store, model)), model,
-                     settings.reports_dir, signin_url=login_database_url("signin", settings))
+    ctx = WebContext(
+        store,
+        CommandHandler(store, ModelCatalog(store, model)),
+        model,
+        settings.reports_dir,
+        signin_url=login_database_url("signin", settings),
+    )
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx, "secret"), host="127.0.0.1",
-                                           port=port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(ctx, "secret"), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -133,26 +145,32 @@ def _files_with_in_database(url: str, needles: list[bytes]) -> list[str]:
     """The needles in the server's files of this database and in its write-ahead log (the
     embedded server, whose files this process can read)."""
     with psycopg.connect(url) as conn:
-        row = conn.execute("select current_setting('data_directory'), oid from pg_database"
-                           " where datname = current_database()").fetchone()
+        row = conn.execute(
+            "select current_setting('data_directory'), oid from pg_database"
+            " where datname = current_database()"
+        ).fetchone()
     assert row is not None
     data_dir = Path(row[0])
     if not data_dir.is_dir():
         pytest.skip("the database server's files are not on this machine")
     return _files_with(data_dir / "base" / str(row[1]), needles) + _files_with(
-        data_dir / "pg_wal", needles)
+        data_dir / "pg_wal", needles
+    )
 
 
 def _pg_dump(url: str) -> bytes:
-    program = shutil.which("pg_dump") if os.environ.get("QUIZFLOW_DATABASE_URL_EXTERNAL") \
+    program = (
+        shutil.which("pg_dump")
+        if os.environ.get("QUIZFLOW_DATABASE_URL_EXTERNAL")
         else str(PG_DUMP)
-    done = subprocess.run([program or "pg_dump", "--dbname", url], capture_output=True,
-                          check=True)
+    )
+    done = subprocess.run([program or "pg_dump", "--dbname", url], capture_output=True, check=True)
     return done.stdout
 
 
 def test_an_erased_students_name_is_nowhere_and_their_answers_stay(
-        school: Any, pg_url: str) -> None:
+    school: Any, pg_url: str
+) -> None:
     settings, store = school
     roster = build_roster(CONFIG.seed, CONFIG.students, CONFIG.schools)
     victim = roster.students[0]
@@ -165,8 +183,7 @@ def test_an_erased_students_name_is_nowhere_and_their_answers_stay(
     reports = list((settings.reports_dir / "teacher").rglob("*.html"))
     assert any(victim.name in r.read_text() for r in reports), "reports name the students"
 
-    erased = CliRunner().invoke(cli, ["privacy", "erase", "--student", victim.student_id,
-                                      "--yes"])
+    erased = CliRunner().invoke(cli, ["privacy", "erase", "--student", victim.student_id, "--yes"])
     assert erased.exit_code == 0, erased.stderr
     assert json.loads(erased.stdout)["key_destroyed"] is True
     needles = [victim.name.encode(), victim.name.encode("utf-16-le")]
@@ -181,20 +198,30 @@ def test_an_erased_students_name_is_nowhere_and_their_answers_stay(
 
     with _served(settings, store) as url:
         client = httpx.Client(base_url=url, timeout=30)
-        assert client.post("/api/signin", json={"username": teacher,
-                                                "password": PASSWORD}).status_code == 200
-        pages = [client.get(f"/teacher/classes/{class_id}"),
-                 client.get(f"/teacher/students/{victim.student_id}"),
-                 client.get(f"/api/teacher/students/{victim.student_id}"),
-                 client.get("/teacher")]
-        pages += [client.get(f"/teacher/classes/{class_id}/reports/{r.stem}")
-                  for r in (settings.reports_dir / "teacher" / class_id).glob("*.html")]
+        assert (
+            client.post("/api/signin", json={"username": teacher, "password": PASSWORD}).status_code
+            == 200
+        )
+        pages = [
+            client.get(f"/teacher/classes/{class_id}"),
+            client.get(f"/teacher/students/{victim.student_id}"),
+            client.get(f"/api/teacher/students/{victim.student_id}"),
+            client.get("/teacher"),
+        ]
+        pages += [
+            client.get(f"/teacher/classes/{class_id}/reports/{r.stem}")
+            for r in (settings.reports_dir / "teacher" / class_id).glob("*.html")
+        ]
         assert all(p.status_code == 200 for p in pages), [p.status_code for p in pages]
         assert not any(victim.name in p.text for p in pages)
         assert ERASED in pages[1].text
         # The erased student's credentials are gone: no sign-in, not even with a code.
-        assert client.post("/api/signin", json={"username": victim.student_id,
-                                                "password": PASSWORD}).status_code == 401
+        assert (
+            client.post(
+                "/api/signin", json={"username": victim.student_id, "password": PASSWORD}
+            ).status_code
+            == 401
+        )
 
     export = CliRunner().invoke(cli, ["privacy", "export", "--student", victim.student_id])
     assert export.exit_code == 0, export.stderr
@@ -214,14 +241,18 @@ def test_an_analyst_cannot_recover_a_name_or_a_real_id_from_the_snapshot(school:
     assert not any(s.encode() in snapshot for s in _identities(roster))
     assert not any(s in snapshot for s in secrets_)
     with duckdb.connect(str(settings.published_path), read_only=True) as con:
-        tables = [r[0] for r in con.execute("select table_name from information_schema.tables"
-                                            ).fetchall()]
+        tables = [
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        ]
         seen = set()
         for table in tables:
             text = str(con.execute(f'select * from "{table}"').fetchall())
             assert not any(s in text for s in _identities(roster)), table
-            seen |= {pseudonym(s.student_id, secret) for s in roster.students
-                     if pseudonym(s.student_id, secret) in text}
+            seen |= {
+                pseudonym(s.student_id, secret)
+                for s in roster.students
+                if pseudonym(s.student_id, secret) in text
+            }
     # Analyses can still follow each student: the same pseudonym stands for them throughout.
     assert seen == {pseudonym(s.student_id, secret) for s in roster.students}
 

@@ -24,8 +24,12 @@ from quizflow.quiz import (
 COURSE = load_course_file(sample_course_path())
 IDS = ("s1", COURSE["course_id"], COURSE["chapters"][0]["chapter_id"])
 QUESTIONS = {q["question_id"]: q for q in COURSE["chapters"][0]["questions"]}
-ROSTER = [SchoolRegistered("sch", "School"), ClassRegistered("sch", "c1", "7A", "t1", "Ms T"),
-          StudentEnrolled("sch", "c1", "s1", "Sam"), StudentEnrolled("sch", "c1", "s2", "Sue")]
+ROSTER = [
+    SchoolRegistered("sch", "School"),
+    ClassRegistered("sch", "c1", "7A", "t1", "Ms T"),
+    StudentEnrolled("sch", "c1", "s1", "Sam"),
+    StudentEnrolled("sch", "c1", "s2", "Sue"),
+]
 
 
 @pytest.fixture
@@ -41,7 +45,8 @@ def model(store: EventStore) -> Iterator[ReadModel]:
 
 
 def test_it_catches_up_with_the_log_then_follows_it_live(
-        store: EventStore, model: ReadModel) -> None:
+    store: EventStore, model: ReadModel
+) -> None:
     publish_course(store, COURSE)
     last = register(store, list(ROSTER))[-1]
     model.start(catch_up_timeout=30)
@@ -62,7 +67,8 @@ def test_it_catches_up_with_the_log_then_follows_it_live(
 
 
 def test_it_keeps_the_last_answer_until_the_next_question(
-        store: EventStore, model: ReadModel) -> None:
+    store: EventStore, model: ReadModel
+) -> None:
     publish_course(store, COURSE)
     model.start(catch_up_timeout=30)
     handler = CommandHandler(store)
@@ -78,7 +84,8 @@ def test_it_keeps_the_last_answer_until_the_next_question(
 
 
 def test_waiting_for_a_cursor_it_has_not_reached_gives_up_after_the_timeout(
-        model: ReadModel) -> None:
+    model: ReadModel,
+) -> None:
     model.start(catch_up_timeout=30)
     started = time.monotonic()
     assert not model.wait_for(Cursor(10**12, 10**12), timeout=0.2)
@@ -87,7 +94,8 @@ def test_waiting_for_a_cursor_it_has_not_reached_gives_up_after_the_timeout(
 
 
 def test_events_it_cannot_read_are_skipped_and_the_rest_still_applied(
-        store: EventStore, model: ReadModel) -> None:
+    store: EventStore, model: ReadModel
+) -> None:
     store.append("chapter-quiz-x", ANY, [NewEvent("chapter-quiz/QuizStarted", {"oops": 1})])
     store.append("other", ANY, [NewEvent("someone-else/Happened", {})])
     last = register(store, list(ROSTER))[-1]
@@ -100,7 +108,8 @@ def test_events_it_cannot_read_are_skipped_and_the_rest_still_applied(
 
 
 def test_an_async_view_waits_for_its_command_without_holding_a_thread(
-        store: EventStore, model: ReadModel) -> None:
+    store: EventStore, model: ReadModel
+) -> None:
     import asyncio
 
     publish_course(store, COURSE)

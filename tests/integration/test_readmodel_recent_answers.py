@@ -47,18 +47,29 @@ def _answer(n: int, chapter_id: str) -> QuestionAnsweredCorrectly | QuestionAnsw
 
 
 def test_it_keeps_the_last_20_answers_newest_first_right_and_wrong(
-        any_store: EventStore, model: ReadModel) -> None:
+    any_store: EventStore, model: ReadModel
+) -> None:
     # 25 answers in two chapters, one at a time, alternating between the chapters.
     for chapter_id in CHAPTERS:
-        any_store.append(quiz_stream_id("s1", COURSE_ID, chapter_id), ANY, [
-            NewEvent(*to_payload(QuizStarted("s1", COURSE_ID, chapter_id, 1)), occurred_at=AT),
-            NewEvent(*to_payload(QuestionAssigned("s1", COURSE_ID, chapter_id, 1, "q-0")),
-                     occurred_at=AT)])
+        any_store.append(
+            quiz_stream_id("s1", COURSE_ID, chapter_id),
+            ANY,
+            [
+                NewEvent(*to_payload(QuizStarted("s1", COURSE_ID, chapter_id, 1)), occurred_at=AT),
+                NewEvent(
+                    *to_payload(QuestionAssigned("s1", COURSE_ID, chapter_id, 1, "q-0")),
+                    occurred_at=AT,
+                ),
+            ],
+        )
     last = None
     for n in range(1, 26):
         chapter_id = CHAPTERS[n % 2]
-        last = any_store.append(quiz_stream_id("s1", COURSE_ID, chapter_id), ANY, [
-            NewEvent(*to_payload(_answer(n, chapter_id)), occurred_at=AT + timedelta(minutes=n))])
+        last = any_store.append(
+            quiz_stream_id("s1", COURSE_ID, chapter_id),
+            ANY,
+            [NewEvent(*to_payload(_answer(n, chapter_id)), occurred_at=AT + timedelta(minutes=n))],
+        )
     assert last is not None
     model.start(catch_up_timeout=30)
     assert model.wait_for(last[-1].cursor, timeout=30)
@@ -80,7 +91,8 @@ def test_it_keeps_the_last_20_answers_newest_first_right_and_wrong(
 
 
 def test_a_commands_own_answers_are_kept_once_when_the_log_brings_them_again(
-        any_store: EventStore, model: ReadModel) -> None:
+    any_store: EventStore, model: ReadModel
+) -> None:
     publish_course(any_store, COURSE)
     handler = CommandHandler(any_store)
     ids = ("s1", COURSE_ID, CHAPTERS[0])
@@ -103,7 +115,9 @@ def test_a_commands_own_answers_are_kept_once_when_the_log_brings_them_again(
 
     recent = model.recent_answers("s1")
     assert [(a.question_id, a.correct) for a in recent] == [
-        (question, True), (first.question_id, False)]
+        (question, True),
+        (first.question_id, False),
+    ]
     assert recent[1] is first  # folded once: the log's copy was skipped by its version
     assert recent[0].occurred_at >= first.occurred_at
     view = model.quiz(*ids)

@@ -69,8 +69,20 @@ def test_simulate_prints_one_json_summary_and_a_rerun_appends_nothing(
 
 
 def test_simulate_over_http_without_a_server_says_so(run: CliRunner, pg_url: str) -> None:
-    result = run.invoke(app, ["simulate", "--students", "2", "--days", "1", "--via", "http",
-                              "--url", "http://127.0.0.1:9"])
+    result = run.invoke(
+        app,
+        [
+            "simulate",
+            "--students",
+            "2",
+            "--days",
+            "1",
+            "--via",
+            "http",
+            "--url",
+            "http://127.0.0.1:9",
+        ],
+    )
     assert result.exit_code == 1
     assert "no Quizflow server at http://127.0.0.1:9" in result.stderr
     assert count(pg_url) == 0

@@ -43,18 +43,36 @@ def server(pg_url: str, tmp_path: Path) -> Iterator[tuple[str, PostgresEventStor
     store = PostgresEventStore(pg_url, max_size=8)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute(f"set role {ACCOUNTS_GROUP}")
-        set_password(conn, [s.student_id for s in build_roster(CONFIG.seed, CONFIG.students,
-                                                                CONFIG.schools).students],
-                     PASSWORD)
+        set_password(
+            conn,
+            [
+                s.student_id
+                for s in build_roster(CONFIG.seed, CONFIG.students, CONFIG.schools).students
+            ],
+            PASSWORD,
+        )
     model = ReadModel(store)
     # Simulated students act as fast as the machine allows: no per-student command limit.
-    ctx = WebContext(store, CommandHandler(store, ModelCatalog(store, model)), model,
-                     tmp_path / "reports", read_wait_s=20.0, signin_url=pg_url,
-                     signin_role=ACCOUNTS_GROUP,
-                     auth=AuthSettings(commands_per_second=10_000, command_burst=10_000))
+    ctx = WebContext(
+        store,
+        CommandHandler(store, ModelCatalog(store, model)),
+        model,
+        tmp_path / "reports",
+        read_wait_s=20.0,
+        signin_url=pg_url,
+        signin_role=ACCOUNTS_GROUP,
+        auth=AuthSettings(commands_per_second=10_000, command_burst=10_000),
+    )
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx, "test-secret"), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ctx, "test-secret"),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -49,10 +49,12 @@ def test_a_small_simulation_produces_every_kind_of_quiz_event(
     _, summary = simulated
     types = Counter(row[3] for row in stored(pg_url))
     # Everything but what only an administrator does (moves, renames, roles, deactivation).
-    assert set(types) == {t for t in EVENT_TYPES
-                          if t.startswith(("chapter-quiz/", "course/", "roster/"))
-                          and t not in ("roster/StudentMoved", "roster/StudentRenamed")
-                          } | {"accounts/AccountCreated"}
+    assert set(types) == {
+        t
+        for t in EVENT_TYPES
+        if t.startswith(("chapter-quiz/", "course/", "roster/"))
+        and t not in ("roster/StudentMoved", "roster/StudentRenamed")
+    } | {"accounts/AccountCreated"}
     assert types["roster/StudentEnrolled"] == 10
     assert summary.passes > 0 and summary.restarts > 0 and summary.rejected == 0
     assert 0.2 < summary.correct_share < 0.9
@@ -69,7 +71,9 @@ def test_running_the_simulation_again_appends_nothing(
     assert again.events_appended == 0
     assert again.replayed == first.commands
     assert (again.answers, again.correct, again.passes) == (
-        first.answers, first.correct, first.passes
+        first.answers,
+        first.correct,
+        first.passes,
     )
 
 
@@ -82,8 +86,10 @@ def test_postgres_holds_exactly_the_events_of_the_same_simulation_in_memory(
     names = names_of(store)
     opened = []
     for stream_id, version, event_id, type_, data, metadata, occurred_at in stored(pg_url):
-        for field, subject in (("name", data.get("student_id") or data.get("account_id")),
-                               ("teacher_name", data.get("teacher_id"))):
+        for field, subject in (
+            ("name", data.get("student_id") or data.get("account_id")),
+            ("teacher_name", data.get("teacher_id")),
+        ):
             if isinstance(data.get(field), dict):
                 sealed = from_payload(type_, data)
                 data = {**data, field: names.reveal(getattr(sealed, field), subject)}

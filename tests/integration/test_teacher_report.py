@@ -231,15 +231,21 @@ def test_names_come_from_the_key_store_at_report_time_not_from_the_snapshot(
     with PostgresEventStore(published.url) as store:
         names = roster_names(store)
     with open_published(published.settings.published_path) as con:
-        in_class = [r[0] for r in con.execute(
-            "select student_id from roster where class_id = ?", [published.class_id]).fetchall()]
+        in_class = [
+            r[0]
+            for r in con.execute(
+                "select student_id from roster where class_id = ?", [published.class_id]
+            ).fetchall()
+        ]
         named_in_snapshot = con.execute(
-            "select count(*) from roster where student_name is not null"
-            " or teacher_name is not null").fetchone()
+            "select count(*) from roster where student_name is not null or teacher_name is not null"
+        ).fetchone()
     assert named_in_snapshot == (0,)
-    html = write_teacher_report(published.settings.published_path, published.class_id, WEEK,
-                                tmp_path, names).read_text()
+    html = write_teacher_report(
+        published.settings.published_path, published.class_id, WEEK, tmp_path, names
+    ).read_text()
     assert in_class and all(names[s] in html for s in in_class)
-    without = write_teacher_report(published.settings.published_path, published.class_id, WEEK,
-                                   tmp_path / "plain").read_text()
+    without = write_teacher_report(
+        published.settings.published_path, published.class_id, WEEK, tmp_path / "plain"
+    ).read_text()
     assert not any(names[s] in without for s in in_class)

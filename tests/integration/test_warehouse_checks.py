@@ -58,8 +58,9 @@ def test_malformed_events_are_quarantined_with_reasons_and_the_rest_carries_on(
         assert len(quarantined) == 2
         # The answer without inputs is not in answers; every well-formed answer is.
         s99 = pseudonym("s99", names_of(store).secret("pseudonym"))
-        assert con.execute("select count(*) from answers where student_id = ?",
-                           [s99]).fetchone() == (0,)
+        assert con.execute(
+            "select count(*) from answers where student_id = ?", [s99]
+        ).fetchone() == (0,)
         assert con.execute("select count(*) from answers").fetchone() != (0,)
 
     with open_warehouse(settings.warehouse_path) as con:

@@ -13,8 +13,9 @@ from quizflow.accounts.throttle import ACCOUNT, ADDRESS
 from quizflow.app.web.accounts import CommandLimiter
 
 
-@pytest.mark.parametrize("password", ["short", "password1234", "Password2024!", "qwerty123456",
-                                      "WELKOM01!!!!!"])
+@pytest.mark.parametrize(
+    "password", ["short", "password1234", "Password2024!", "qwerty123456", "WELKOM01!!!!!"]
+)
 def test_short_and_common_passwords_are_refused(password: str) -> None:
     with pytest.raises(PasswordRejected):
         PasswordPolicy(min_length=12).check(password)
@@ -61,16 +62,20 @@ def test_the_command_limit_allows_a_burst_then_a_steady_rate() -> None:
 def test_settings_behind_https_make_cookies_secure() -> None:
     assert load_auth_settings({}).secure_cookies is False
     assert load_auth_settings({"QUIZFLOW_PUBLIC_URL": "https://quiz.example.org"}).secure_cookies
-    assert not load_auth_settings({"QUIZFLOW_PUBLIC_URL": "https://quiz.example.org",
-                                   "QUIZFLOW_SECURE_COOKIES": "false"}).secure_cookies
+    assert not load_auth_settings(
+        {"QUIZFLOW_PUBLIC_URL": "https://quiz.example.org", "QUIZFLOW_SECURE_COOKIES": "false"}
+    ).secure_cookies
 
 
-@pytest.mark.parametrize("environ", [
-    {"QUIZFLOW_SESSION_IDLE_TIMEOUT": "soon"},
-    {"QUIZFLOW_PASSWORD_MIN_LENGTH": "4"},
-    {"QUIZFLOW_SECURE_COOKIES": "maybe"},
-    {"QUIZFLOW_OIDC_ISSUER": "https://login.example.org"},
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"QUIZFLOW_SESSION_IDLE_TIMEOUT": "soon"},
+        {"QUIZFLOW_PASSWORD_MIN_LENGTH": "4"},
+        {"QUIZFLOW_SECURE_COOKIES": "maybe"},
+        {"QUIZFLOW_OIDC_ISSUER": "https://login.example.org"},
+    ],
+)
 def test_unusable_settings_are_named_in_the_error(environ: dict[str, str]) -> None:
     with pytest.raises(SettingError, match=next(iter(environ))):
         load_auth_settings(environ)

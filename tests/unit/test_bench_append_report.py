@@ -28,8 +28,11 @@ def test_a_kind_without_a_tailing_reader_reports_no_skips_at_all() -> None:
 
 
 def _figure(appends_per_s: float, batch: int) -> dict[str, object]:
-    return {"appends_per_s": appends_per_s, "p99_ms": 1000 / appends_per_s,
-            "events_per_append": batch}
+    return {
+        "appends_per_s": appends_per_s,
+        "p99_ms": 1000 / appends_per_s,
+        "events_per_append": batch,
+    }
 
 
 def test_the_headline_is_the_most_writers_in_one_process() -> None:

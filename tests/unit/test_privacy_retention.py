@@ -27,19 +27,32 @@ from quizflow.quiz import (
 def _append(store: InMemoryEventStore, *events: object) -> None:
     for event in events:
         type_name, data = to_payload(event)  # type: ignore[arg-type]
-        store.append(stream_id(event), ANY,  # type: ignore[arg-type]
-                     [NewEvent(type_name, data, {}, uuid.uuid4())])
+        store.append(
+            stream_id(event),
+            ANY,  # type: ignore[arg-type]
+            [NewEvent(type_name, data, {}, uuid.uuid4())],
+        )
 
 
 def test_only_deactivated_students_past_the_retention_time_are_due() -> None:
     store = InMemoryEventStore()
-    for account, roles in (("left", ("student",)), ("back", ("student",)),
-                           ("gone", ("student",)), ("here", ("student",)),
-                           ("teacher", ("teacher",))):
+    for account, roles in (
+        ("left", ("student",)),
+        ("back", ("student",)),
+        ("gone", ("student",)),
+        ("here", ("student",)),
+        ("teacher", ("teacher",)),
+    ):
         _append(store, AccountCreated(account, "hill", "Name", roles))
-    _append(store, AccountDeactivated("left"), AccountDeactivated("back"),
-            AccountReactivated("back"), AccountDeactivated("gone"), PersonErased("gone"),
-            AccountDeactivated("teacher"))
+    _append(
+        store,
+        AccountDeactivated("left"),
+        AccountDeactivated("back"),
+        AccountReactivated("back"),
+        AccountDeactivated("gone"),
+        PersonErased("gone"),
+        AccountDeactivated("teacher"),
+    )
     now = datetime.now(UTC)
     assert due_for_erasure(store, 30, now) == []
     later = due_for_erasure(store, 30, now + timedelta(days=31))

@@ -166,21 +166,36 @@ def test_roster_joins_school_class_and_student(con: duckdb.DuckDBPyConnection) -
 
 def test_a_moved_and_renamed_student_is_one_row_in_the_new_class_with_the_new_name() -> None:
     def klass(class_id: str, teacher: str) -> tuple[str, str, dict[str, Any], float]:
-        return ("roster-sc", "roster/ClassRegistered", {
-            "school_id": "sc", "class_id": class_id, "name": class_id.upper(),
-            "teacher_id": teacher, "teacher_name": teacher.upper()}, 0)
+        return (
+            "roster-sc",
+            "roster/ClassRegistered",
+            {
+                "school_id": "sc",
+                "class_id": class_id,
+                "name": class_id.upper(),
+                "teacher_id": teacher,
+                "teacher_name": teacher.upper(),
+            },
+            0,
+        )
 
     student = {"school_id": "sc", "student_id": "s1"}
-    moved = warehouse([
-        ("roster-sc", "roster/SchoolRegistered", {"school_id": "sc", "name": "School"}, 0),
-        klass("k", "t"),
-        klass("m", "u"),
-        ("roster-sc", "roster/StudentEnrolled", {**student, "class_id": "k", "name": "Sam"}, 1),
-        ("roster-sc", "roster/StudentMoved", {**student, "class_id": "m"}, 2),
-        ("roster-sc", "roster/StudentRenamed", {**student, "name": "Samira"}, 3),
-        ("account-s1", "accounts/AccountCreated",
-         {"account_id": "s1", "school_id": "sc", "name": "Sam", "roles": ["student"]}, 1),
-    ])
+    moved = warehouse(
+        [
+            ("roster-sc", "roster/SchoolRegistered", {"school_id": "sc", "name": "School"}, 0),
+            klass("k", "t"),
+            klass("m", "u"),
+            ("roster-sc", "roster/StudentEnrolled", {**student, "class_id": "k", "name": "Sam"}, 1),
+            ("roster-sc", "roster/StudentMoved", {**student, "class_id": "m"}, 2),
+            ("roster-sc", "roster/StudentRenamed", {**student, "name": "Samira"}, 3),
+            (
+                "account-s1",
+                "accounts/AccountCreated",
+                {"account_id": "s1", "school_id": "sc", "name": "Sam", "roles": ["student"]},
+                1,
+            ),
+        ]
+    )
     got = rows(moved, "select class_id, teacher_id, student_name, enrolled_at from roster")
     assert got == [("m", "u", "Samira", T0 + timedelta(seconds=1))]
     assert rows(moved, "select count(*) from quarantine") == [(0,)]

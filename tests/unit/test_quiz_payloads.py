@@ -64,8 +64,10 @@ EXAMPLES: list[Event] = [
 
 def test_an_account_needs_at_least_one_role() -> None:
     with pytest.raises(PayloadError, match="roles"):
-        from_payload("accounts/AccountCreated",
-                     {"account_id": "a", "school_id": "s", "name": "A", "roles": []})
+        from_payload(
+            "accounts/AccountCreated",
+            {"account_id": "a", "school_id": "s", "name": "A", "roles": []},
+        )
 
 
 def test_the_event_types_are_exactly_those_of_the_vocabulary() -> None:

@@ -39,6 +39,7 @@ def test_a_stream_id_never_names_a_legacy_stream(
 
 def test_ids_the_web_accepts_stay_readable() -> None:
     assert quiz_stream_id("alice", "sample-maths", "fractions") == (
-        "chapter-quiz/alice/sample-maths/fractions")
+        "chapter-quiz/alice/sample-maths/fractions"
+    )
     assert quiz_stream_id("s1:7a", "m_1.2", "ch-1") == "chapter-quiz/s1:7a/m_1.2/ch-1"
     assert quiz_stream_id("é", "a b", "x\x00") == "chapter-quiz/%C3%A9/a%20b/x%00"

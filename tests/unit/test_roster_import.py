@@ -37,23 +37,47 @@ def problems(data: bytes | str) -> list[tuple[int, str]]:
 
 # -- reading the file ----------------------------------------------------------------------------
 def test_a_good_file_gives_one_line_per_student_with_its_line_number() -> None:
-    lines = read_roster(b"student_number,name,class,email\n"
-                        b"1001, Anna  de Vries ,7A,anna@example.org\n"
-                        b"\n"
-                        b"1002,Bob Jansen,7B,\n")
-    assert lines == [RosterLine(2, "1001", "Anna de Vries", "7A", "anna@example.org"),
-                     RosterLine(4, "1002", "Bob Jansen", "7B", None)]
+    lines = read_roster(
+        b"student_number,name,class,email\n"
+        b"1001, Anna  de Vries ,7A,anna@example.org\n"
+        b"\n"
+        b"1002,Bob Jansen,7B,\n"
+    )
+    assert lines == [
+        RosterLine(2, "1001", "Anna de Vries", "7A", "anna@example.org"),
+        RosterLine(4, "1002", "Bob Jansen", "7B", None),
+    ]
 
 
-@pytest.mark.parametrize("header", [
-    "student_number,name,class", "Student Number,Name,Class", "NUMBER,NAME,CLASS",
-    "Leerlingnummer,Naam,Klas", "leerling-nummer,naam,klas", "nr,naam,klas,E-mail",
-    "klas,naam,leerlingnummer", "id,number,name,class,notes",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "student_number,name,class",
+        "Student Number,Name,Class",
+        "NUMBER,NAME,CLASS",
+        "Leerlingnummer,Naam,Klas",
+        "leerling-nummer,naam,klas",
+        "nr,naam,klas,E-mail",
+        "klas,naam,leerlingnummer",
+        "id,number,name,class,notes",
+    ],
+)
 def test_common_header_spellings_are_understood_in_any_case_and_order(header: str) -> None:
-    values = {"number": "7", "name": "Anna", "class": "7a", "naam": "Anna", "klas": "7a",
-              "nr": "7", "leerlingnummer": "7", "leerling-nummer": "7", "e-mail": "",
-              "student number": "7", "student_number": "7", "id": "x", "notes": "y"}
+    values = {
+        "number": "7",
+        "name": "Anna",
+        "class": "7a",
+        "naam": "Anna",
+        "klas": "7a",
+        "nr": "7",
+        "leerlingnummer": "7",
+        "leerling-nummer": "7",
+        "e-mail": "",
+        "student number": "7",
+        "student_number": "7",
+        "id": "x",
+        "notes": "y",
+    }
     row = ",".join(values[column.lower()] for column in header.split(","))
     [line] = read_roster(f"{header}\n{row}\n")
     assert (line.number, line.name, line.class_name) == ("7", "Anna", "7a")
@@ -68,13 +92,15 @@ def test_semicolons_tabs_a_byte_order_mark_and_windows_encoding_are_read() -> No
 
 
 def test_every_problem_is_reported_with_its_line() -> None:
-    found = problems(b"number,name,class,email\n"
-                     b"1,Anna,7a,not-an-address\n"
-                     b",Bob,7a,\n"
-                     b"1,,7b,\n"
-                     b"3,Carl,,\n"
-                     b"4,Dana,7a,dana@example.org\n"
-                     b"4,Dana Again,7a,\n")
+    found = problems(
+        b"number,name,class,email\n"
+        b"1,Anna,7a,not-an-address\n"
+        b",Bob,7a,\n"
+        b"1,,7b,\n"
+        b"3,Carl,,\n"
+        b"4,Dana,7a,dana@example.org\n"
+        b"4,Dana Again,7a,\n"
+    )
     assert found == [
         (2, "'not-an-address' is not an e-mail address"),
         (3, "the student number is missing"),
@@ -100,9 +126,11 @@ def test_missing_and_doubled_columns_are_reported_on_the_header() -> None:
 
 def test_rows_with_too_many_values_and_open_quotes_are_located() -> None:
     assert problems(b"number,name,class\n1,Anna,7a\n2,Vries, Anna de,7a\n") == [
-        (3, "4 values where the header has 3 columns (a separator inside a value needs quotes)")]
+        (3, "4 values where the header has 3 columns (a separator inside a value needs quotes)")
+    ]
     assert problems(b'number,name,class\n1,Anna,7a\n2,"Bob,7a\n3,Carl,7b\n') == [
-        (3, 'a quote (") opens here and is never closed')]
+        (3, 'a quote (") opens here and is never closed')
+    ]
 
 
 def test_an_empty_file_or_a_header_alone_is_refused() -> None:
@@ -118,16 +146,19 @@ def test_a_file_of_too_many_students_is_refused_whole() -> None:
 
 
 # -- names -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "username"), [
-    ("Anna de Vries", "anna.devries"),
-    ("  ANNA   DE  VRIES ", "anna.devries"),
-    ("Bob", "bob"),
-    ("Jan-Willem van den Berg", "janwillem.vandenberg"),
-    ("Zoë Ørsted-Müller", "zoe.orstedmuller"),
-    ("Seán O'Brien", "sean.obrien"),
-    ("Łukasz Straße", "lukasz.strasse"),
-    ("李小龍", "student"),
-])
+@pytest.mark.parametrize(
+    ("name", "username"),
+    [
+        ("Anna de Vries", "anna.devries"),
+        ("  ANNA   DE  VRIES ", "anna.devries"),
+        ("Bob", "bob"),
+        ("Jan-Willem van den Berg", "janwillem.vandenberg"),
+        ("Zoë Ørsted-Müller", "zoe.orstedmuller"),
+        ("Seán O'Brien", "sean.obrien"),
+        ("Łukasz Straße", "lukasz.strasse"),
+        ("李小龍", "student"),
+    ],
+)
 def test_a_username_is_lower_case_ascii_made_from_the_name(name: str, username: str) -> None:
     assert username_base(name) == username
 
@@ -154,8 +185,11 @@ class Credentials:
 
     def execute(self, sql: str, params: tuple[str, ...]) -> Credentials:
         (key,) = params
-        match = [(a, u) for u, a in self.usernames.items()
-                 if (u == key if "where username" in sql else a == key)]
+        match = [
+            (a, u)
+            for u, a in self.usernames.items()
+            if (u == key if "where username" in sql else a == key)
+        ]
         self._row = (match[0][0], match[0][1], None, False) if match else None
         return self
 
@@ -166,55 +200,86 @@ class Credentials:
 @pytest.fixture
 def store() -> InMemoryEventStore:
     store = InMemoryEventStore()
-    append(store, [SchoolRegistered("hill", "Hill School"),
-                   ClassRegistered("hill", "7a", "Class 7A", "t-ada", "Ms Ada"),
-                   ClassRegistered("hill", "hill-7b", "7B", "", ""),
-                   StudentEnrolled("hill", "7a", "alice", "Alice"),
-                   StudentEnrolled("hill", "7a", student_id("hill", "1"), "Anna de Vries"),
-                   StudentEnrolled("hill", "7a", student_id("hill", "2"), "Bob Jansen"),
-                   StudentMoved("hill", student_id("hill", "2"), "hill-7b"),
-                   AccountCreated("alice", "hill", "Alice", ("student",))], "test")
+    append(
+        store,
+        [
+            SchoolRegistered("hill", "Hill School"),
+            ClassRegistered("hill", "7a", "Class 7A", "t-ada", "Ms Ada"),
+            ClassRegistered("hill", "hill-7b", "7B", "", ""),
+            StudentEnrolled("hill", "7a", "alice", "Alice"),
+            StudentEnrolled("hill", "7a", student_id("hill", "1"), "Anna de Vries"),
+            StudentEnrolled("hill", "7a", student_id("hill", "2"), "Bob Jansen"),
+            StudentMoved("hill", student_id("hill", "2"), "hill-7b"),
+            AccountCreated("alice", "hill", "Alice", ("student",)),
+        ],
+        "test",
+    )
     return store
 
 
 def test_the_plan_creates_moves_renames_and_leaves_the_rest(store: InMemoryEventStore) -> None:
     conn = Credentials({"anna.devries": "x", "carl.smit": "y"})
-    lines = read_roster("number,name,class\n"
-                        "1,Anna de Vries,class 7a\n"        # unchanged ("Class 7A", by name)
-                        "2,Bob Janssen,7A\n"                # moved back to 7a and renamed
-                        "3,Carl Smit,7b\n"                  # new, in hill-7b (its id sans school)
-                        "4,Carl Smit,8C\n"                  # new, and a new class
-                        "5,Dana,8c\n")                      # new, same new class
+    lines = read_roster(
+        "number,name,class\n"
+        "1,Anna de Vries,class 7a\n"  # unchanged ("Class 7A", by name)
+        "2,Bob Janssen,7A\n"  # moved back to 7a and renamed
+        "3,Carl Smit,7b\n"  # new, in hill-7b (its id sans school)
+        "4,Carl Smit,8C\n"  # new, and a new class
+        "5,Dana,8c\n"
+    )  # new, same new class
     plan = plan_import(store, conn, "hill", lines)  # type: ignore[arg-type]
-    assert plan.summary() == {"created": 3, "moved": 1, "renamed": 1, "classes_created": 1,
-                              "unchanged": 1}
+    assert plan.summary() == {
+        "created": 3,
+        "moved": 1,
+        "renamed": 1,
+        "classes_created": 1,
+        "unchanged": 1,
+    }
     assert [(c.class_id, c.name) for c in plan.new_classes] == [("hill-8c", "8C")]
     assert [(s.line, s.username, s.class_id) for s in plan.creates] == [
-        (4, "carl.smit2", "hill-7b"), (5, "carl.smit3", "hill-8c"), (6, "dana", "hill-8c")]
+        (4, "carl.smit2", "hill-7b"),
+        (5, "carl.smit3", "hill-8c"),
+        (6, "dana", "hill-8c"),
+    ]
     assert [(m.student_id, m.from_class, m.to_class) for m in plan.moves] == [
-        (student_id("hill", "2"), "hill-7b", "7a")]
+        (student_id("hill", "2"), "hill-7b", "7a")
+    ]
     assert [(r.old_name, r.new_name) for r in plan.renames] == [("Bob Jansen", "Bob Janssen")]
     assert not plan.warnings and not plan.applied
 
 
 def test_a_new_student_named_like_one_of_the_school_is_made_with_a_warning(
-        store: InMemoryEventStore) -> None:
-    plan = plan_import(store, Credentials({}), "hill",  # type: ignore[arg-type]
-                       read_roster("number,name,class\n9,alice,7a\n"))
+    store: InMemoryEventStore,
+) -> None:
+    plan = plan_import(
+        store,
+        Credentials({}),
+        "hill",  # type: ignore[arg-type]
+        read_roster("number,name,class\n9,alice,7a\n"),
+    )
     assert [s.username for s in plan.creates] == ["alice"]
     assert [w.line for w in plan.warnings] == [2] and "alice" in plan.warnings[0].problem
 
 
 def test_an_account_made_for_the_number_but_not_enrolled_is_refused(
-        store: InMemoryEventStore) -> None:
+    store: InMemoryEventStore,
+) -> None:
     conn = Credentials({"someone": student_id("hill", "9")})
     with pytest.raises(RosterInvalid) as raised:
-        plan_import(store, conn, "hill",  # type: ignore[arg-type]
-                    read_roster("number,name,class\n9,Eve,7a\n"))
+        plan_import(
+            store,
+            conn,
+            "hill",  # type: ignore[arg-type]
+            read_roster("number,name,class\n9,Eve,7a\n"),
+        )
     assert [p.line for p in raised.value.problems] == [2]
 
 
 def test_an_unknown_school_is_refused(store: InMemoryEventStore) -> None:
     with pytest.raises(AdminError):
-        plan_import(store, Credentials({}), "dale",  # type: ignore[arg-type]
-                    read_roster("number,name,class\n1,Eve,7a\n"))
+        plan_import(
+            store,
+            Credentials({}),
+            "dale",  # type: ignore[arg-type]
+            read_roster("number,name,class\n1,Eve,7a\n"),
+        )

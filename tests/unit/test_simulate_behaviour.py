@@ -46,8 +46,11 @@ def test_after_a_wrong_answer_a_student_starts_over_or_leaves_the_quiz() -> None
 def test_students_take_the_chapters_in_order_and_move_on_after_passing() -> None:
     _, by_student = term()
     for events in by_student.values():
-        started = [e.data["chapter_id"] for e in events if e.type.endswith("/QuizStarted")
-                   and e.data["attempt"] == 1]
+        started = [
+            e.data["chapter_id"]
+            for e in events
+            if e.type.endswith("/QuizStarted") and e.data["attempt"] == 1
+        ]
         assert started == CHAPTERS[: len(started)]
 
 
@@ -55,7 +58,8 @@ def test_some_students_wheel_spin_restarting_again_and_again_without_passing() -
     summary, by_student = term()
     assert summary.wheel_spinners > 0
     spinning = [
-        student for student, events in by_student.items()
+        student
+        for student, events in by_student.items()
         if names(events).count("QuizStartedOver") >= 15 and "QuizPassed" not in names(events)
     ]
     assert spinning

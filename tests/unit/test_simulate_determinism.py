@@ -63,7 +63,9 @@ def test_running_the_same_simulation_again_appends_nothing() -> None:
     assert len(events(store)) == count
     assert again.events_appended == 0 and again.replayed == first.commands
     assert (again.answers, again.passes, again.restarts) == (
-        first.answers, first.passes, first.restarts
+        first.answers,
+        first.passes,
+        first.restarts,
     )
 
 

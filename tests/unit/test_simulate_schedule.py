@@ -68,13 +68,15 @@ def test_a_class_practises_together_in_its_maths_lessons() -> None:
         day: practice_lessons(1, day, school_class) for day in school_days(date(2026, 10, 26), 20)
     }
     for day, lessons in lessons_by_day.items():
-        timetable = {lesson for weekday, lesson in school_class.maths_lessons
-                     if weekday == day.weekday()}
+        timetable = {
+            lesson for weekday, lesson in school_class.maths_lessons if weekday == day.weekday()
+        }
         assert set(lessons) <= timetable
     assert any(lessons_by_day.values())
     # Every student of the class sees the same lessons: the teacher decides, not the student.
-    assert all(practice_lessons(1, day, school_class) == lessons
-               for day, lessons in lessons_by_day.items())
+    assert all(
+        practice_lessons(1, day, school_class) == lessons for day, lessons in lessons_by_day.items()
+    )
 
 
 def test_session_lengths_stay_between_ten_and_forty_minutes() -> None:

@@ -49,9 +49,16 @@ class CommandLimiter:
 
 
 class WebAccounts:
-    def __init__(self, url: str, settings: AuthSettings, model: ReadModel, *,
-                 role: str | None = None, pool_size: int = 4,
-                 session_pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        settings: AuthSettings,
+        model: ReadModel,
+        *,
+        role: str | None = None,
+        pool_size: int = 4,
+        session_pool_size: int = 10,
+    ) -> None:
         self.settings = settings
         self._model = model
 
@@ -67,14 +74,29 @@ class WebAccounts:
         # Each connection is checked as it is handed out: after PostgreSQL dropped the pooled
         # connections (a restart), no request pays for a dead one.
         self.pool: ConnectionPool[Any] = ConnectionPool(
-            url, min_size=1, max_size=pool_size, kwargs=kwargs, configure=configure,
-            check=check_connection, open=False, name="quizflow-signin")
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs=kwargs,
+            configure=configure,
+            check=check_connection,
+            open=False,
+            name="quizflow-signin",
+        )
         # Every request looks its session up: as many connections as commands get.
         self._async_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            url, min_size=2, max_size=session_pool_size, kwargs=kwargs, configure=configure_async,
-            check=check_connection_async, open=False, name="quizflow-sessions")
-        self.sessions = SessionStore(self._async_pool, settings.session_max_age_s,
-                                     settings.session_idle_s)
+            url,
+            min_size=2,
+            max_size=session_pool_size,
+            kwargs=kwargs,
+            configure=configure_async,
+            check=check_connection_async,
+            open=False,
+            name="quizflow-sessions",
+        )
+        self.sessions = SessionStore(
+            self._async_pool, settings.session_max_age_s, settings.session_idle_s
+        )
         self.authenticator = Authenticator(self.pool, settings.password, self.is_active)
         self.limiter = CommandLimiter(settings.commands_per_second, settings.command_burst)
 

@@ -91,9 +91,13 @@ def _text(form: FormData, name: str, limit: int = 200) -> str:
 def _logins(conn: Conn, account_ids: list[str]) -> dict[str, Login]:
     rows = conn.execute(
         "select account_id, username, password_hash is not null, disabled"
-        " from quizflow_auth.credentials where account_id = any(%s)", (account_ids,)).fetchall()
-    return {account_id: Login(username, activated, disabled)
-            for account_id, username, activated, disabled in rows}
+        " from quizflow_auth.credentials where account_id = any(%s)",
+        (account_ids,),
+    ).fetchall()
+    return {
+        account_id: Login(username, activated, disabled)
+        for account_id, username, activated, disabled in rows
+    }
 
 
 async def _read(request: Request, work: Callable[[EventStore, Conn], T]) -> T:
@@ -127,12 +131,13 @@ def _done(request: Request) -> str | None:
 def _username(conn: Conn, wanted: str, name: str) -> str:
     """The username asked for (checked), or one made from the name."""
     if not wanted:
-        return roster_import.unique_username(
-            name, lambda u: credentials.find(conn, u) is not None)
+        return roster_import.unique_username(name, lambda u: credentials.find(conn, u) is not None)
     username = credentials.fold(wanted)
     if not USERNAME_RE.fullmatch(username):
-        raise admin.AdminError("a username is 2 to 64 lower-case letters, digits, '.', '_' or "
-                               "'-', starting with a letter or digit")
+        raise admin.AdminError(
+            "a username is 2 to 64 lower-case letters, digits, '.', '_' or "
+            "'-', starting with a letter or digit"
+        )
     return username
 
 
@@ -147,18 +152,31 @@ async def school(request: Request) -> Response:
     return _school_page(request, who)
 
 
-def _school_page(request: Request, who: Identity, status: int = 200,
-                 error: str | None = None) -> Response:
+def _school_page(
+    request: Request, who: Identity, status: int = 200, error: str | None = None
+) -> Response:
     model = context(request).model
     classes = model.classes_of_school(who.school_id)
     accounts = model.accounts_of_school(who.school_id)
-    roles = [{"role": role,
-              "active": sum(1 for a in accounts if role in a.roles and a.active),
-              "deactivated": sum(1 for a in accounts if role in a.roles and not a.active)}
-             for role in ROLES]
-    return page(request, "admin.html", status=status, who=who, error=error,
-                notice=_done(request), school_name=model.schools().get(who.school_id, ""),
-                classes=classes, roles=roles)
+    roles = [
+        {
+            "role": role,
+            "active": sum(1 for a in accounts if role in a.roles and a.active),
+            "deactivated": sum(1 for a in accounts if role in a.roles and not a.active),
+        }
+        for role in ROLES
+    ]
+    return page(
+        request,
+        "admin.html",
+        status=status,
+        who=who,
+        error=error,
+        notice=_done(request),
+        school_name=model.schools().get(who.school_id, ""),
+        classes=classes,
+        roles=roles,
+    )
 
 
 @router.post("/admin/classes")
@@ -194,41 +212,62 @@ async def class_page(request: Request, class_id: str) -> Response:
     return await _class_page(request, who, _own_class(request, who, class_id))
 
 
-async def _class_page(request: Request, who: Identity, school_class: SchoolClass,
-                      status: int = 200, error: str | None = None,
-                      notice: str | None = None) -> Response:
+async def _class_page(
+    request: Request,
+    who: Identity,
+    school_class: SchoolClass,
+    status: int = 200,
+    error: str | None = None,
+    notice: str | None = None,
+) -> Response:
     model = context(request).model
     students = model.students_of_class(school_class.class_id)
-    logins = await _read(request, lambda _, conn: _logins(
-        conn, [s.student_id for s in students]))
+    logins = await _read(request, lambda _, conn: _logins(conn, [s.student_id for s in students]))
     rows = []
     for student in students:
         account = model.account(student.student_id)
         login = logins.get(student.student_id)
-        rows.append({"student_id": student.student_id, "name": student.name,
-                     "username": login.username if login else "",
-                     "activated": bool(login and login.activated),
-                     "has_login": login is not None,
-                     "active": bool(account and account.active)})
-    others = [c for c in model.classes_of_school(who.school_id)
-              if c.class_id != school_class.class_id]
-    return page(request, "admin_class.html", status=status, who=who, error=error,
-                notice=notice or _done(request), school_class=school_class, students=rows,
-                others=others, pending=sum(1 for r in rows if r["has_login"] and r["active"]
-                                           and not r["activated"]))
+        rows.append(
+            {
+                "student_id": student.student_id,
+                "name": student.name,
+                "username": login.username if login else "",
+                "activated": bool(login and login.activated),
+                "has_login": login is not None,
+                "active": bool(account and account.active),
+            }
+        )
+    others = [
+        c for c in model.classes_of_school(who.school_id) if c.class_id != school_class.class_id
+    ]
+    return page(
+        request,
+        "admin_class.html",
+        status=status,
+        who=who,
+        error=error,
+        notice=notice or _done(request),
+        school_class=school_class,
+        students=rows,
+        others=others,
+        pending=sum(1 for r in rows if r["has_login"] and r["active"] and not r["activated"]),
+    )
 
 
-async def _class_change(request: Request, class_id: str,
-                        change: Callable[[Identity, SchoolClass, FormData, EventStore, Conn],
-                                         str]) -> Response:
+async def _class_change(
+    request: Request,
+    class_id: str,
+    change: Callable[[Identity, SchoolClass, FormData, EventStore, Conn], str],
+) -> Response:
     """Read the form, run ``change`` (it answers the ``done`` key), and redirect back to the
     class; a refused change shows the class page again with the reason."""
     who = await _admin(request)
     school_class = _own_class(request, who, class_id)
     form = await read_form(request)
     try:
-        done = await _change(request, lambda store, conn: change(
-            who, school_class, form, store, conn))
+        done = await _change(
+            request, lambda store, conn: change(who, school_class, form, store, conn)
+        )
     except _REFUSED as error:
         status = 409 if isinstance(error, credentials.UsernameTaken) else 422
         return await _class_page(request, who, school_class, status, str(error))
@@ -244,13 +283,15 @@ def _student_of(school_class: SchoolClass, form: FormData) -> str:
 
 @router.post("/admin/classes/{class_id}/rename")
 async def rename_class(request: Request, class_id: str) -> Response:
-    def change(who: Identity, school_class: SchoolClass, form: FormData, store: EventStore,
-               _: Conn) -> str:
+    def change(
+        who: Identity, school_class: SchoolClass, form: FormData, store: EventStore, _: Conn
+    ) -> str:
         name = _text(form, "name", roster_import.MAX_CLASS)
         if not name:
             raise admin.AdminError("give the class a name")
-        changed = admin.register_class(store, who.school_id, school_class.class_id, name,
-                                       actor=who.user_id)
+        changed = admin.register_class(
+            store, who.school_id, school_class.class_id, name, actor=who.user_id
+        )
         return "class-renamed" if changed else "unchanged"
 
     return await _class_change(request, class_id, change)
@@ -258,15 +299,22 @@ async def rename_class(request: Request, class_id: str) -> Response:
 
 @router.post("/admin/classes/{class_id}/students")
 async def create_student(request: Request, class_id: str) -> Response:
-    def change(who: Identity, school_class: SchoolClass, form: FormData, store: EventStore,
-               conn: Conn) -> str:
+    def change(
+        who: Identity, school_class: SchoolClass, form: FormData, store: EventStore, conn: Conn
+    ) -> str:
         name = _text(form, "name", roster_import.MAX_NAME)
         if not name:
             raise admin.AdminError("give the student's name")
-        admin.create_account(store, conn, roles=["student"],
-                             username=_username(conn, _text(form, "username", 64), name),
-                             name=name, school_id=who.school_id,
-                             class_id=school_class.class_id, actor=who.user_id)
+        admin.create_account(
+            store,
+            conn,
+            roles=["student"],
+            username=_username(conn, _text(form, "username", 64), name),
+            name=name,
+            school_id=who.school_id,
+            class_id=school_class.class_id,
+            actor=who.user_id,
+        )
         return "student-created"
 
     return await _class_change(request, class_id, change)
@@ -276,14 +324,16 @@ async def create_student(request: Request, class_id: str) -> Response:
 async def move_student(request: Request, class_id: str) -> Response:
     model = context(request).model
 
-    def change(who: Identity, school_class: SchoolClass, form: FormData, store: EventStore,
-               _: Conn) -> str:
+    def change(
+        who: Identity, school_class: SchoolClass, form: FormData, store: EventStore, _: Conn
+    ) -> str:
         student_id = _student_of(school_class, form)
         target = model.school_class(_text(form, "to_class", 100))
         if target is None or target.school_id != who.school_id:
             raise admin.AdminError("choose a class of your school")
-        moved = admin.move_student(store, who.school_id, student_id, target.class_id,
-                                   actor=who.user_id)
+        moved = admin.move_student(
+            store, who.school_id, student_id, target.class_id, actor=who.user_id
+        )
         return "student-moved" if moved else "unchanged"
 
     return await _class_change(request, class_id, change)
@@ -291,12 +341,17 @@ async def move_student(request: Request, class_id: str) -> Response:
 
 @router.post("/admin/classes/{class_id}/rename-student")
 async def rename_student(request: Request, class_id: str) -> Response:
-    def change(who: Identity, school_class: SchoolClass, form: FormData, store: EventStore,
-               _: Conn) -> str:
+    def change(
+        who: Identity, school_class: SchoolClass, form: FormData, store: EventStore, _: Conn
+    ) -> str:
         student_id = _student_of(school_class, form)
-        renamed = admin.rename_student(store, who.school_id, student_id,
-                                       _text(form, "name", roster_import.MAX_NAME),
-                                       actor=who.user_id)
+        renamed = admin.rename_student(
+            store,
+            who.school_id,
+            student_id,
+            _text(form, "name", roster_import.MAX_NAME),
+            actor=who.user_id,
+        )
         return "student-renamed" if renamed else "unchanged"
 
     return await _class_change(request, class_id, change)
@@ -327,11 +382,18 @@ async def issue_class_codes(request: Request, class_id: str) -> Response:
     else:
         wanted = await class_code_targets(request, class_id, _text(form, "which", 20) == "all")
     if not wanted:
-        return await _class_page(request, who, school_class, notice=(
-            "Every student of this class has activated their account: to give them all a "
-            "new code, choose “every student”."))
-    return await code_sheet_page(request, who, wanted, school_class.name,
-                                 f"/admin/classes/{class_id}")
+        return await _class_page(
+            request,
+            who,
+            school_class,
+            notice=(
+                "Every student of this class has activated their account: to give them all a "
+                "new code, choose “every student”."
+            ),
+        )
+    return await code_sheet_page(
+        request, who, wanted, school_class.name, f"/admin/classes/{class_id}"
+    )
 
 
 async def class_code_targets(request: Request, class_id: str, everyone: bool) -> list[str]:
@@ -340,25 +402,43 @@ async def class_code_targets(request: Request, class_id: str, everyone: bool) ->
     model = context(request).model
     students = [s.student_id for s in model.students_of_class(class_id)]
     logins = await _read(request, lambda _, conn: _logins(conn, students))
-    return [s for s in students if s in logins and not logins[s].disabled
-            and (everyone or not logins[s].activated)
-            and (account := model.account(s)) is not None and account.active]
+    return [
+        s
+        for s in students
+        if s in logins
+        and not logins[s].disabled
+        and (everyone or not logins[s].activated)
+        and (account := model.account(s)) is not None
+        and account.active
+    ]
 
 
-async def code_sheet_page(request: Request, who: Identity, account_ids: list[str], title: str,
-                      back: str) -> Response:
+async def code_sheet_page(
+    request: Request, who: Identity, account_ids: list[str], title: str, back: str
+) -> Response:
     ctx = context(request)
     try:
-        rows = await _change(request, lambda store, conn: admin.issue_codes(
-            store, conn, account_ids, ctx.auth.activation_code_ttl_s))
+        rows = await _change(
+            request,
+            lambda store, conn: admin.issue_codes(
+                store, conn, account_ids, ctx.auth.activation_code_ttl_s
+            ),
+        )
     except admin.AdminError as error:
         raise WebError(409, "no-credentials", str(error)) from None
     class_names = {c.class_id: c.name for c in ctx.model.classes_of_school(who.school_id)}
     school_name = ctx.model.schools().get(who.school_id, who.school_id)
     cards = code_sheet.cards_of(rows, school_name, class_names)
     address = code_sheet.signin_address(ctx.auth.public_url or str(request.base_url))
-    return page(request, "code_sheet.html", cards=cards, signin_url=address, title=title,
-                back=back, css=None)
+    return page(
+        request,
+        "code_sheet.html",
+        cards=cards,
+        signin_url=address,
+        title=title,
+        back=back,
+        css=None,
+    )
 
 
 # -- accounts ----------------------------------------------------------------------------------
@@ -381,15 +461,26 @@ async def erase_account(request: Request, account_id: str) -> Response:
         raise WebError(503, "erasure-unavailable", "erasure needs the PostgreSQL store")
 
     def run() -> Any:
-        return erase(ctx.store, store_url, ctx.signin_url or "", account.account_id,
-                     ctx.reports_dir, actor=who.user_id)
+        return erase(
+            ctx.store,
+            store_url,
+            ctx.signin_url or "",
+            account.account_id,
+            ctx.reports_dir,
+            actor=who.user_id,
+        )
 
     try:
         await run_in_threadpool(run)
     except psycopg.errors.InsufficientPrivilege:
-        raise WebError(503, "erasure-needs-owner", (
-            "this database server does not let the web app rewrite the key table; run "
-            f"`quizflow privacy erase --student {account.account_id}` as the operator")) from None
+        raise WebError(
+            503,
+            "erasure-needs-owner",
+            (
+                "this database server does not let the web app rewrite the key table; run "
+                f"`quizflow privacy erase --student {account.account_id}` as the operator"
+            ),
+        ) from None
     remember_cursor(request.session, await run_in_threadpool(ctx.store.head))
     back = f"/admin/classes/{student.class_id}" if student else "/admin/teachers"
     return redirect(f"{back}?done=erased")
@@ -405,11 +496,13 @@ async def account_state(request: Request, account_id: str, action: str) -> Respo
     if account.account_id == who.user_id:
         raise WebError(409, "own-account", "you cannot deactivate your own account")
     change = admin.deactivate if action == "deactivate" else admin.reactivate
-    await _change(request, lambda store, conn: change(store, conn, account.account_id,
-                                                      who.user_id))
+    await _change(request, lambda store, conn: change(store, conn, account.account_id, who.user_id))
     student = context(request).model.student(account.account_id)
-    back = (f"/admin/classes/{student.class_id}" if student and "student" in account.roles
-            else "/admin/teachers")
+    back = (
+        f"/admin/classes/{student.class_id}"
+        if student and "student" in account.roles
+        else "/admin/teachers"
+    )
     return redirect(f"{back}?done={action}d")
 
 
@@ -421,20 +514,35 @@ async def teachers(request: Request) -> Response:
     return await _teachers_page(request, who)
 
 
-async def _teachers_page(request: Request, who: Identity, status: int = 200,
-                         error: str | None = None) -> Response:
+async def _teachers_page(
+    request: Request, who: Identity, status: int = 200, error: str | None = None
+) -> Response:
     model = context(request).model
     classes = model.classes_of_school(who.school_id)
     staff = [a for a in model.accounts_of_school(who.school_id) if "teacher" in a.roles]
     logins = await _read(request, lambda _, conn: _logins(conn, [a.account_id for a in staff]))
-    rows = [{"account_id": a.account_id, "name": a.name, "active": a.active,
-             "username": logins[a.account_id].username if a.account_id in logins else "",
-             "activated": a.account_id in logins and logins[a.account_id].activated,
-             "has_login": a.account_id in logins,
-             "classes": [c.name for c in classes if c.teacher_id == a.account_id]}
-            for a in staff]
-    return page(request, "admin_teachers.html", status=status, who=who, error=error,
-                notice=_done(request), teachers=rows, classes=classes)
+    rows = [
+        {
+            "account_id": a.account_id,
+            "name": a.name,
+            "active": a.active,
+            "username": logins[a.account_id].username if a.account_id in logins else "",
+            "activated": a.account_id in logins and logins[a.account_id].activated,
+            "has_login": a.account_id in logins,
+            "classes": [c.name for c in classes if c.teacher_id == a.account_id],
+        }
+        for a in staff
+    ]
+    return page(
+        request,
+        "admin_teachers.html",
+        status=status,
+        who=who,
+        error=error,
+        notice=_done(request),
+        teachers=rows,
+        classes=classes,
+    )
 
 
 @router.post("/admin/teachers")
@@ -449,10 +557,16 @@ async def create_teacher(request: Request) -> Response:
     def create(store: EventStore, conn: Conn) -> str:
         if not name:
             raise admin.AdminError("give the teacher's name")
-        return admin.create_account(store, conn, roles=["teacher"],
-                                    username=_username(conn, _text(form, "username", 64), name),
-                                    name=name, school_id=who.school_id, class_id=class_id,
-                                    actor=who.user_id)
+        return admin.create_account(
+            store,
+            conn,
+            roles=["teacher"],
+            username=_username(conn, _text(form, "username", 64), name),
+            name=name,
+            school_id=who.school_id,
+            class_id=class_id,
+            actor=who.user_id,
+        )
 
     try:
         await _change(request, create)
@@ -470,9 +584,18 @@ async def assign_teacher(request: Request) -> Response:
     teacher = _own_account(request, who, _text(form, "teacher_id", 100))
     if "teacher" not in teacher.roles:
         return await _teachers_page(request, who, 422, f"{teacher.name} is not a teacher")
-    changed = await _change(request, lambda store, _: admin.register_class(
-        store, who.school_id, school_class.class_id, school_class.name, teacher.account_id,
-        teacher.name, actor=who.user_id))
+    changed = await _change(
+        request,
+        lambda store, _: admin.register_class(
+            store,
+            who.school_id,
+            school_class.class_id,
+            school_class.name,
+            teacher.account_id,
+            teacher.name,
+            actor=who.user_id,
+        ),
+    )
     return redirect(f"/admin/teachers?done={'teacher-assigned' if changed else 'unchanged'}")
 
 
@@ -483,8 +606,9 @@ async def issue_teacher_code(request: Request) -> Response:
     teacher = _own_account(request, who, _text(form, "account_id", 100))
     if "teacher" not in teacher.roles or not teacher.active:
         raise WebError(404, "no-teacher", "your school has no such active teacher")
-    return await code_sheet_page(request, who, [teacher.account_id], teacher.name,
-                             "/admin/teachers")
+    return await code_sheet_page(
+        request, who, [teacher.account_id], teacher.name, "/admin/teachers"
+    )
 
 
 # -- importing a roster ------------------------------------------------------------------------
@@ -499,8 +623,12 @@ async def _read_upload(request: Request) -> tuple[FormData, bytes | None]:
     form = await request.form(max_files=1, max_fields=10)
     try:
         if not csrf_ok(request.session, form.get("csrf")):
-            raise WebError(403, "bad-form-token", "this form has expired or did not come from "
-                           "this site; reload the page and try again")
+            raise WebError(
+                403,
+                "bad-form-token",
+                "this form has expired or did not come from "
+                "this site; reload the page and try again",
+            )
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return form, None
@@ -508,8 +636,12 @@ async def _read_upload(request: Request) -> tuple[FormData, bytes | None]:
     finally:
         await form.close()
     if len(data) > MAX_UPLOAD:
-        raise WebError(413, "file-too-large", f"the file is larger than {MAX_UPLOAD // 1024} "
-                       "KiB; split it (one class per file works)")
+        raise WebError(
+            413,
+            "file-too-large",
+            f"the file is larger than {MAX_UPLOAD // 1024} "
+            "KiB; split it (one class per file works)",
+        )
     return form, data
 
 
@@ -520,14 +652,25 @@ async def import_roster(request: Request) -> Response:
     dry_run = form.get("dry_run") == "1"
 
     def answer(status: int = 200, **values: Any) -> Response:
-        return page(request, "admin_import.html", status=status, who=who,
-                    max_upload=MAX_UPLOAD, dry_run=dry_run, **values)
+        return page(
+            request,
+            "admin_import.html",
+            status=status,
+            who=who,
+            max_upload=MAX_UPLOAD,
+            dry_run=dry_run,
+            **values,
+        )
 
     if data is None:
         return answer(422, error="Choose a CSV file to import.")
     try:
-        plan = await _change(request, lambda store, conn: roster_import.import_roster(
-            store, conn, who.school_id, data, dry_run=dry_run, actor=who.user_id))
+        plan = await _change(
+            request,
+            lambda store, conn: roster_import.import_roster(
+                store, conn, who.school_id, data, dry_run=dry_run, actor=who.user_id
+            ),
+        )
     except roster_import.RosterInvalid as invalid:
         return answer(422, problems=invalid.problems)
     except admin.AdminError as error:

@@ -55,8 +55,9 @@ class Command(Strict):
 
 class Answer(Command):
     question_id: Id
-    inputs: dict[Annotated[StrictStr, Field(max_length=100)],
-                 Annotated[StrictStr, Field(max_length=500)]] = Field(max_length=20)
+    inputs: dict[
+        Annotated[StrictStr, Field(max_length=100)], Annotated[StrictStr, Field(max_length=500)]
+    ] = Field(max_length=20)
 
 
 log = logging.getLogger(__name__)
@@ -85,19 +86,32 @@ def _measure(model: ReadModel, max_lag_s: float) -> tuple[dict[str, Any], str | 
     except Exception:
         log.exception("health: the event store could not be read")
         return {"running": running}, "the event store cannot be read"
-    lag = {"head": str(head), "cursor": str(cursor), "behind": cursor < head,
-           "stalled_seconds": round(stalled, 1)}
+    lag = {
+        "head": str(head),
+        "cursor": str(cursor),
+        "behind": cursor < head,
+        "stalled_seconds": round(stalled, 1),
+    }
     if not running:
         return lag, "the read model is not running"
     if stalled > max_lag_s:
-        return lag, (f"the read model is behind the store and has applied nothing for "
-                     f"{stalled:.0f}s (limit {max_lag_s:.0f}s, {HEALTH_MAX_LAG_SETTING})")
+        return lag, (
+            f"the read model is behind the store and has applied nothing for "
+            f"{stalled:.0f}s (limit {max_lag_s:.0f}s, {HEALTH_MAX_LAG_SETTING})"
+        )
     return lag, None
 
 
-@router.get("/health", summary="The live read model: its position, lag and counters",
-            responses={503: {"description": "the read model is not running, or stuck behind "
-                             "the store; `problem` says which"}})
+@router.get(
+    "/health",
+    summary="The live read model: its position, lag and counters",
+    responses={
+        503: {
+            "description": "the read model is not running, or stuck behind "
+            "the store; `problem` says which"
+        }
+    },
+)
 async def health(request: Request) -> JSONResponse:
     model = context(request).model
     lag, problem = await run_in_threadpool(_measure, model, health_max_lag_s())
@@ -113,16 +127,19 @@ async def health(request: Request) -> JSONResponse:
 
 
 @router.get("/courses", summary="Published courses, chapters and your standing in each")
-async def courses(request: Request,
-                  who: Annotated[Identity, Depends(student)]) -> list[dict[str, Any]]:
+async def courses(
+    request: Request, who: Annotated[Identity, Depends(student)]
+) -> list[dict[str, Any]]:
     await caught_up(request, who)
     return chapters_view(context(request).model, who.user_id)
 
 
-@router.get("/quizzes/{course_id}/{chapter_id}",
-            summary="Your chapter quiz: the question to answer")
-async def quiz(request: Request, course_id: str, chapter_id: str,
-               who: Annotated[Identity, Depends(student)]) -> dict[str, Any]:
+@router.get(
+    "/quizzes/{course_id}/{chapter_id}", summary="Your chapter quiz: the question to answer"
+)
+async def quiz(
+    request: Request, course_id: str, chapter_id: str, who: Annotated[Identity, Depends(student)]
+) -> dict[str, Any]:
     fresh = await caught_up(request, who)
     model = context(request).model
     course, chapter = chapter_of(model, course_id, chapter_id)
@@ -130,8 +147,9 @@ async def quiz(request: Request, course_id: str, chapter_id: str,
     return {**view, "fresh": fresh}
 
 
-async def _command(request: Request, who: Identity, action: str, course_id: str,
-                   chapter_id: str, body: Command) -> JSONResponse:
+async def _command(
+    request: Request, who: Identity, action: str, course_id: str, chapter_id: str, body: Command
+) -> JSONResponse:
     question_id = body.question_id if isinstance(body, Answer) else None
     inputs = body.inputs if isinstance(body, Answer) else None
     command = build(action, who.user_id, course_id, chapter_id, question_id, inputs)
@@ -154,43 +172,63 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@writes.post("/quizzes/{course_id}/{chapter_id}/start", responses=_RESPONSES,
-             summary="Start the chapter quiz (or a new attempt after passing)")
-async def start(request: Request, course_id: str, chapter_id: str, body: Command,
-                who: Student) -> JSONResponse:
+@writes.post(
+    "/quizzes/{course_id}/{chapter_id}/start",
+    responses=_RESPONSES,
+    summary="Start the chapter quiz (or a new attempt after passing)",
+)
+async def start(
+    request: Request, course_id: str, chapter_id: str, body: Command, who: Student
+) -> JSONResponse:
     return await _command(request, who, "start", course_id, chapter_id, body)
 
 
-@writes.post("/quizzes/{course_id}/{chapter_id}/answer", responses=_RESPONSES,
-             summary="Answer the assigned question")
-async def answer(request: Request, course_id: str, chapter_id: str, body: Answer,
-                 who: Student) -> JSONResponse:
+@writes.post(
+    "/quizzes/{course_id}/{chapter_id}/answer",
+    responses=_RESPONSES,
+    summary="Answer the assigned question",
+)
+async def answer(
+    request: Request, course_id: str, chapter_id: str, body: Answer, who: Student
+) -> JSONResponse:
     return await _command(request, who, "answer", course_id, chapter_id, body)
 
 
-@writes.post("/quizzes/{course_id}/{chapter_id}/next", responses=_RESPONSES,
-             summary="Go on to the next question after a correct answer")
-async def next_question(request: Request, course_id: str, chapter_id: str, body: Command,
-                        who: Student) -> JSONResponse:
+@writes.post(
+    "/quizzes/{course_id}/{chapter_id}/next",
+    responses=_RESPONSES,
+    summary="Go on to the next question after a correct answer",
+)
+async def next_question(
+    request: Request, course_id: str, chapter_id: str, body: Command, who: Student
+) -> JSONResponse:
     return await _command(request, who, "next", course_id, chapter_id, body)
 
 
-@writes.post("/quizzes/{course_id}/{chapter_id}/start-over", responses=_RESPONSES,
-             summary="Start over with a new question after a wrong answer")
-async def start_over(request: Request, course_id: str, chapter_id: str, body: Command,
-                     who: Student) -> JSONResponse:
+@writes.post(
+    "/quizzes/{course_id}/{chapter_id}/start-over",
+    responses=_RESPONSES,
+    summary="Start over with a new question after a wrong answer",
+)
+async def start_over(
+    request: Request, course_id: str, chapter_id: str, body: Command, who: Student
+) -> JSONResponse:
     return await _command(request, who, "start-over", course_id, chapter_id, body)
 
 
 @router.get("/teacher/classes", summary="Your classes (teachers)")
-async def teacher_classes(request: Request,
-                          who: Annotated[Identity, Depends(teacher)]) -> list[dict[str, Any]]:
+async def teacher_classes(
+    request: Request, who: Annotated[Identity, Depends(teacher)]
+) -> list[dict[str, Any]]:
     return classes_view(context(request).model, who.user_id)
 
 
-@router.get("/teacher/students/{student_id}",
-            responses={404: {"description": "not a student of one of your classes"}},
-            summary="One of your students: progress per chapter and recent answers (teachers)")
-async def teacher_student(request: Request, student_id: str,
-                          who: Annotated[Identity, Depends(teacher)]) -> dict[str, Any]:
+@router.get(
+    "/teacher/students/{student_id}",
+    responses={404: {"description": "not a student of one of your classes"}},
+    summary="One of your students: progress per chapter and recent answers (teachers)",
+)
+async def teacher_student(
+    request: Request, student_id: str, who: Annotated[Identity, Depends(teacher)]
+) -> dict[str, Any]:
     return student_report(context(request).model, who, student_id)

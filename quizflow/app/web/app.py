@@ -25,9 +25,16 @@ log = logging.getLogger("quizflow.web")
 SESSION_COOKIE = "quizflow_session"
 
 
-def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
-               manage_model: bool = True, max_body: int = MAX_BODY,
-               command_pool_size: int = 10, freeze_gc: bool = False) -> FastAPI:
+def create_app(
+    ctx: WebContext,
+    secret: str,
+    *,
+    catch_up_timeout: float = 60.0,
+    manage_model: bool = True,
+    max_body: int = MAX_BODY,
+    command_pool_size: int = 10,
+    freeze_gc: bool = False,
+) -> FastAPI:
     """The app; with ``manage_model`` it starts the read model on startup and stops it after.
     Over a PostgreSQL store it opens an async pool for commands (``ctx.commands``) while it
     serves. ``freeze_gc`` (for a server process of its own) exempts everything alive once the
@@ -38,21 +45,22 @@ def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
         opened = None
         opened_accounts = None
         if ctx.accounts is None and ctx.signin_url is not None:
-            opened_accounts = WebAccounts(ctx.signin_url, ctx.auth, ctx.model,
-                                          role=ctx.signin_role)
+            opened_accounts = WebAccounts(ctx.signin_url, ctx.auth, ctx.model, role=ctx.signin_role)
             await opened_accounts.open()
             ctx.accounts = opened_accounts
         if ctx.commands is None and isinstance(ctx.store, PostgresEventStore):
-            opened = AsyncPostgresEventStore(ctx.store, min_size=min(2, command_pool_size),
-                                             max_size=command_pool_size)
+            opened = AsyncPostgresEventStore(
+                ctx.store, min_size=min(2, command_pool_size), max_size=command_pool_size
+            )
             await opened.open()
             ctx.commands = opened
         try:
             # Serving starts once the model has caught up, so the first sign-in finds the
             # roster.
             if manage_model and not await run_in_threadpool(ctx.model.start, catch_up_timeout):
-                log.warning("read model still catching up after %ss; serving anyway",
-                            catch_up_timeout)
+                log.warning(
+                    "read model still catching up after %ss; serving anyway", catch_up_timeout
+                )
             if freeze_gc:
                 # A full collection walks every object in the process (modules, roster,
                 # courses): measured 70 ms with the event loop stopped, about once per 15 s
@@ -96,8 +104,13 @@ def create_app(ctx: WebContext, secret: str, *, catch_up_timeout: float = 60.0,
     # Outermost first: the size limit and headers see every request, the session every route.
     # The cookie only carries the session's token (and the CSRF token); the server decides
     # whether the session is alive. HttpOnly always; Secure when served over HTTPS.
-    app.add_middleware(SessionCookie, secret_key=secret, session_cookie=SESSION_COOKIE,
-                       max_age=ctx.auth.session_max_age_s, same_site="lax",
-                       https_only=ctx.auth.secure_cookies)
+    app.add_middleware(
+        SessionCookie,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=ctx.auth.session_max_age_s,
+        same_site="lax",
+        https_only=ctx.auth.secure_cookies,
+    )
     app.add_middleware(Guard, max_body=max_body, docs=ctx.auth.api_docs)
     return app

@@ -34,9 +34,12 @@ def parse_command_id(value: object) -> uuid.UUID:
             return uuid.UUID(value)
         except ValueError:
             pass
-    raise WebError(422, "invalid-command-id",
-                   "every command needs a command_id: a UUID the client generates once per "
-                   "action and repeats when it retries")
+    raise WebError(
+        422,
+        "invalid-command-id",
+        "every command needs a command_id: a UUID the client generates once per "
+        "action and repeats when it retries",
+    )
 
 
 # What PostgreSQL's jsonb cannot hold: the NUL character, and UTF-16 surrogates, which are no
@@ -51,19 +54,31 @@ def check_inputs(inputs: Mapping[str, object]) -> dict[str, str]:
     checked: dict[str, str] = {}
     for name, value in inputs.items():
         if not isinstance(value, str) or len(name) > 100 or len(value) > MAX_INPUT:
-            raise WebError(422, "invalid-inputs",
-                           f"inputs map field names to texts of at most {MAX_INPUT} characters")
+            raise WebError(
+                422,
+                "invalid-inputs",
+                f"inputs map field names to texts of at most {MAX_INPUT} characters",
+            )
         if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
-            raise WebError(422, "unstorable-text",
-                           "an answer cannot be stored with a NUL character or an unpaired "
-                           "surrogate (\\u0000, \\ud800-\\udfff) in it; remove it and "
-                           "answer again")
+            raise WebError(
+                422,
+                "unstorable-text",
+                "an answer cannot be stored with a NUL character or an unpaired "
+                "surrogate (\\u0000, \\ud800-\\udfff) in it; remove it and "
+                "answer again",
+            )
         checked[name] = value
     return checked
 
 
-def build(action: str, student_id: str, course_id: str, chapter_id: str,
-          question_id: str | None = None, inputs: Mapping[str, object] | None = None) -> Command:
+def build(
+    action: str,
+    student_id: str,
+    course_id: str,
+    chapter_id: str,
+    question_id: str | None = None,
+    inputs: Mapping[str, object] | None = None,
+) -> Command:
     check_id(course_id, "course")
     check_id(chapter_id, "chapter")
     ids = (student_id, course_id, chapter_id)
@@ -82,8 +97,9 @@ def build(action: str, student_id: str, course_id: str, chapter_id: str,
     raise WebError(404, "not-found", f"no action {action[:40]!r}; actions: {', '.join(ACTIONS)}")
 
 
-async def execute(request: Request, ctx: WebContext, who: Identity, command: Command,
-                  command_id: uuid.UUID) -> CommandResult:
+async def execute(
+    request: Request, ctx: WebContext, who: Identity, command: Command, command_id: uuid.UUID
+) -> CommandResult:
     """Run the command and remember its cursor: awaited on the event loop when the app has an
     async store (no thread hop), else in the thread pool (the sync store blocks). A student
     over the command limit is refused (429) before anything is read or appended."""
@@ -91,18 +107,23 @@ async def execute(request: Request, ctx: WebContext, who: Identity, command: Com
         wait = ctx.accounts.limiter.take(who.user_id)
         if wait is not None:
             seconds = max(1, math.ceil(wait))
-            raise WebError(429, "too-many-commands",
-                           f"slow down: too many commands at once; try again in {seconds} s",
-                           headers={"Retry-After": str(seconds)})
+            raise WebError(
+                429,
+                "too-many-commands",
+                f"slow down: too many commands at once; try again in {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
     if ctx.commands is not None:
         course = ctx.model.course(command.course_id)
         if course is None:  # not in the model (yet): the catalog may read the store
             course = await run_in_threadpool(ctx.handler.catalog.get, command.course_id)
-        result = await ctx.handler.handle_async(command, ctx.commands, course,
-                                                command_id=command_id, user_id=who.user_id)
+        result = await ctx.handler.handle_async(
+            command, ctx.commands, course, command_id=command_id, user_id=who.user_id
+        )
     else:
-        result = await run_in_threadpool(ctx.handler.handle, command, command_id=command_id,
-                                         user_id=who.user_id)
+        result = await run_in_threadpool(
+            ctx.handler.handle, command, command_id=command_id, user_id=who.user_id
+        )
     if result.status == "ok":
         ctx.model.apply_own(result.events)
     remember_cursor(request.session, result.cursor)

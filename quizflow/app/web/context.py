@@ -63,8 +63,9 @@ def chapter_of(model: ReadModel, course_id: str, chapter_id: str) -> tuple[Cours
 
 class NotSignedIn(WebError):
     def __init__(self) -> None:
-        super().__init__(401, "not-signed-in", "sign in first (your session is missing, "
-                         "expired or not valid)")
+        super().__init__(
+            401, "not-signed-in", "sign in first (your session is missing, expired or not valid)"
+        )
 
 
 def accounts_of(request: Request) -> WebAccounts:

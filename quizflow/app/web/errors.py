@@ -32,9 +32,14 @@ _UNPROCESSABLE = {Code.UNKNOWN_FIELDS, Code.MISSING_FIELDS}
 class WebError(Exception):
     """A request the app refuses on purpose: ``status``, a stable ``code`` and a sentence."""
 
-    def __init__(self, status: int, code: str, detail: str,
-                 extra: dict[str, Any] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
         self.extra = extra or {}
@@ -64,18 +69,28 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api") or request.url.path in ("/openapi.json",)
 
 
-def error_response(request: Request, status: int, code: str, detail: str,
-                   extra: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if wants_json(request):
-        return JSONResponse({"error": code, "detail": detail, **(extra or {})},
-                            status_code=status, headers=headers)
+        return JSONResponse(
+            {"error": code, "detail": detail, **(extra or {})}, status_code=status, headers=headers
+        )
     # Imported here: the page templates import this module's WebError.
     from quizflow.app.web.templating import templates
 
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "code": code, "detail": detail},
-        status_code=status, headers=headers)
+        request,
+        "error.html",
+        {"status": status, "code": code, "detail": detail},
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _validation_detail(error: RequestValidationError) -> tuple[int, str, list[dict[str, Any]]]:
@@ -93,8 +108,9 @@ def install(app: FastAPI) -> None:
     async def on_web_error(request: Request, error: WebError) -> Response:
         if error.status == 401 and request.method == "GET" and not wants_json(request):
             return RedirectResponse("/signin", status_code=303)
-        return error_response(request, error.status, error.code, error.detail, error.extra,
-                              headers=error.headers)
+        return error_response(
+            request, error.status, error.code, error.detail, error.extra, headers=error.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> Response:
@@ -106,9 +122,13 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, error: HTTPException) -> Response:
         codes = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large"}
         detail = str(error.detail) if error.detail else "request refused"
-        return error_response(request, error.status_code,
-                              codes.get(error.status_code, "http-error"), detail,
-                              headers=dict(error.headers or {}))
+        return error_response(
+            request,
+            error.status_code,
+            codes.get(error.status_code, "http-error"),
+            detail,
+            headers=dict(error.headers or {}),
+        )
 
     @app.exception_handler(QuizNeedsAttention)
     async def on_poisoned_quiz(request: Request, error: QuizNeedsAttention) -> Response:
@@ -120,13 +140,22 @@ def install(app: FastAPI) -> None:
         incident = uuid.uuid4().hex[:12]
         if isinstance(error, psycopg.OperationalError | PoolTimeout):
             log.warning("database unavailable (incident %s): %s", incident, error)
-            return error_response(request, 503, "database-unavailable",
-                                  f"the database is not reachable; try again (incident {incident})",
-                                  headers={"Retry-After": "2"})
-        log.exception("unexpected error (incident %s) on %s %s", incident, request.method,
-                      request.url.path)
-        return error_response(request, 500, "internal-error",
-                              f"something went wrong on our side (incident {incident})")
+            return error_response(
+                request,
+                503,
+                "database-unavailable",
+                f"the database is not reachable; try again (incident {incident})",
+                headers={"Retry-After": "2"},
+            )
+        log.exception(
+            "unexpected error (incident %s) on %s %s", incident, request.method, request.url.path
+        )
+        return error_response(
+            request,
+            500,
+            "internal-error",
+            f"something went wrong on our side (incident {incident})",
+        )
 
     # Starlette gives a handler of ``Exception`` to its outermost middleware, which answers and
     # then raises the error again, and uvicorn closes the connection of a request that raised:

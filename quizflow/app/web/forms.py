@@ -14,8 +14,13 @@ from quizflow.app.web.errors import WebError
 from quizflow.app.web.templating import templates
 
 
-def page(request: Request, name: str, status: int = 200,
-         headers: dict[str, str] | None = None, **values: Any) -> Response:
+def page(
+    request: Request,
+    name: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **values: Any,
+) -> Response:
     """Render a page; ``who`` is the person the request was signed in as (looked up before)."""
     values.setdefault("who", getattr(request.state, "who", None))
     values["csrf"] = auth.csrf_token(request.session)
@@ -25,8 +30,11 @@ def page(request: Request, name: str, status: int = 200,
 async def read_form(request: Request, max_fields: int = 50) -> FormData:
     form = await request.form(max_files=0, max_fields=max_fields)
     if not auth.csrf_ok(request.session, form.get("csrf")):
-        raise WebError(403, "bad-form-token", "this form has expired or did not come from "
-                       "this site; reload the page and try again")
+        raise WebError(
+            403,
+            "bad-form-token",
+            "this form has expired or did not come from this site; reload the page and try again",
+        )
     return form
 
 

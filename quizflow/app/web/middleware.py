@@ -25,9 +25,11 @@ _HEADERS = [
 ]
 # The pages use no inline script. /docs (off unless QUIZFLOW_API_DOCS is set) loads Swagger UI
 # from a CDN, so when it is on it gets no CSP.
-_CSP = (b"content-security-policy",
-        b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; "
-        b"form-action 'self'; base-uri 'none'")
+_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; "
+    b"form-action 'self'; base-uri 'none'",
+)
 _DOCS_PREFIXES = ("/docs", "/redoc")
 _NO_STORE = (b"cache-control", b"no-store")
 
@@ -101,7 +103,17 @@ async def _refuse(send: Send, path: str, limit: int) -> None:
     else:
         body = f"<!doctype html><title>413</title><p>{detail}</p>".encode()
         kind = b"text/html; charset=utf-8"
-    await send({"type": "http.response.start", "status": 413, "headers": [
-        (b"content-type", kind), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"), _NO_STORE, *_HEADERS]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", kind),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                _NO_STORE,
+                *_HEADERS,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

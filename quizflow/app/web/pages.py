@@ -46,17 +46,37 @@ async def account(request: Request) -> Response:
 async def chapters(request: Request) -> Response:
     who = await signed_in(request, "student")
     await caught_up(request, who)
-    return _page(request, "chapters.html", who=who,
-                 courses=chapters_view(context(request).model, who.user_id))
+    return _page(
+        request,
+        "chapters.html",
+        who=who,
+        courses=chapters_view(context(request).model, who.user_id),
+    )
 
 
-def _quiz_page(request: Request, who: Identity, course_id: str, chapter_id: str,
-               status: int = 200, error: str | None = None, fresh: bool = True) -> Response:
+def _quiz_page(
+    request: Request,
+    who: Identity,
+    course_id: str,
+    chapter_id: str,
+    status: int = 200,
+    error: str | None = None,
+    fresh: bool = True,
+) -> Response:
     model = context(request).model
     course, chapter = chapter_of(model, course_id, chapter_id)
     view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter)
-    return _page(request, "quiz.html", status=status, who=who, quiz=view, error=error,
-                 fresh=fresh, command_id=uuid.uuid4(), input_prefix=INPUT_PREFIX)
+    return _page(
+        request,
+        "quiz.html",
+        status=status,
+        who=who,
+        quiz=view,
+        error=error,
+        fresh=fresh,
+        command_id=uuid.uuid4(),
+        input_prefix=INPUT_PREFIX,
+    )
 
 
 @router.get("/quiz/{course_id}/{chapter_id}")
@@ -73,17 +93,25 @@ async def quiz_command(request: Request, course_id: str, chapter_id: str, action
         raise WebError(404, "not-found", f"no action {action[:40]!r}")
     form = await read_form(request)
     command_id = parse_command_id(form.get("command_id"))
-    inputs = {key[len(INPUT_PREFIX):]: value for key, value in form.multi_items()
-              if key.startswith(INPUT_PREFIX)}
+    inputs = {
+        key[len(INPUT_PREFIX) :]: value
+        for key, value in form.multi_items()
+        if key.startswith(INPUT_PREFIX)
+    }
     question_id = form.get("question_id")
-    command = build(action, who.user_id, course_id, chapter_id,
-                    question_id if isinstance(question_id, str) else None, inputs)
+    command = build(
+        action,
+        who.user_id,
+        course_id,
+        chapter_id,
+        question_id if isinstance(question_id, str) else None,
+        inputs,
+    )
     result = await execute(request, context(request), who, command, command_id)
     status = status_for(result)
     if status == 404:
         raise WebError(404, str(result.code), result.reason or "not found")
     if result.status != "ok":
         await caught_up(request, who)
-        return _quiz_page(request, who, course_id, chapter_id, status=status,
-                          error=result.reason)
+        return _quiz_page(request, who, course_id, chapter_id, status=status, error=result.reason)
     return _redirect(f"/quiz/{course_id}/{chapter_id}")

@@ -21,8 +21,10 @@ from quizflow.app.web.errors import WebError
 from quizflow.app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-              "frame-ancestors 'none'; form-action 'none'; base-uri 'none'")
+REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
 WEEK_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
@@ -37,30 +39,44 @@ def _class_dir(request: Request, who: Identity, class_id: str) -> Path:
 def weeks(directory: Path) -> list[str]:
     if not directory.is_dir():
         return []
-    return sorted((p.stem for p in directory.glob("*.html")
-                   if p.is_file() and WEEK_RE.fullmatch(p.stem)), reverse=True)
+    return sorted(
+        (p.stem for p in directory.glob("*.html") if p.is_file() and WEEK_RE.fullmatch(p.stem)),
+        reverse=True,
+    )
 
 
 @router.get("/teacher/classes/{class_id}/reports")
-async def report_list(request: Request, class_id: str,
-                      who: Annotated[Identity, Depends(teacher)]) -> Response:
+async def report_list(
+    request: Request, class_id: str, who: Annotated[Identity, Depends(teacher)]
+) -> Response:
     directory = _class_dir(request, who, class_id)
     school_class = context(request).model.school_class(class_id)
-    return templates.TemplateResponse(request, "reports.html", {
-        "who": who, "csrf": auth.csrf_token(request.session), "class_id": class_id,
-        "class_name": school_class.name if school_class else class_id,
-        "weeks": weeks(directory)})
+    return templates.TemplateResponse(
+        request,
+        "reports.html",
+        {
+            "who": who,
+            "csrf": auth.csrf_token(request.session),
+            "class_id": class_id,
+            "class_name": school_class.name if school_class else class_id,
+            "weeks": weeks(directory),
+        },
+    )
 
 
 @router.get("/teacher/classes/{class_id}/reports/{week}")
-async def report(request: Request, class_id: str, week: str,
-                 who: Annotated[Identity, Depends(teacher)]) -> Response:
+async def report(
+    request: Request, class_id: str, week: str, who: Annotated[Identity, Depends(teacher)]
+) -> Response:
     directory = _class_dir(request, who, class_id)
     week = week.removesuffix(".html")
     path = directory / f"{week}.html"
     # The pattern keeps the name inside the directory; the resolve check guards symlinks.
-    if not WEEK_RE.fullmatch(week) or not path.is_file() or \
-            directory.resolve() not in path.resolve().parents:
+    if (
+        not WEEK_RE.fullmatch(week)
+        or not path.is_file()
+        or directory.resolve() not in path.resolve().parents
+    ):
         raise WebError(404, "no-report", f"no report for week {week[:40]!r}")
     # The report is a file of its own (inline styles, a JSON block, no script): a policy of its
     # own that runs nothing and loads nothing.

@@ -35,16 +35,29 @@ class ModelCatalog(CourseCatalog):
         return self._model.course(course_id) or super().get(course_id)
 
 
-def context_for(store: PostgresEventStore, settings: Settings,
-                signin_url: str | None = None) -> WebContext:
+def context_for(
+    store: PostgresEventStore, settings: Settings, signin_url: str | None = None
+) -> WebContext:
     model = ReadModel(store)
-    return WebContext(store=store, handler=CommandHandler(store, ModelCatalog(store, model)),
-                      model=model, reports_dir=settings.reports_dir, signin_url=signin_url,
-                      auth=load_auth_settings())
+    return WebContext(
+        store=store,
+        handler=CommandHandler(store, ModelCatalog(store, model)),
+        model=model,
+        reports_dir=settings.reports_dir,
+        signin_url=signin_url,
+        auth=load_auth_settings(),
+    )
 
 
-def serve(settings: Settings, host: str, port: int, *, pool_size: int = 10,
-          access_log: bool = False, log_level: str = "warning") -> None:
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    pool_size: int = 10,
+    access_log: bool = False,
+    log_level: str = "warning",
+) -> None:
     """Serve until interrupted. One process: the read model lives in it."""
     from quizflow.database import login_database_url, open_store
 
@@ -53,18 +66,34 @@ def serve(settings: Settings, host: str, port: int, *, pool_size: int = 10,
     # interval the loop can wait 5 ms behind one of them (and they behind it). 0.5 ms trades
     # a little throughput for shorter tails.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.WARNING),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # Commands go through the app's async pool (``pool_size``: each holds a connection for two
     # short statements; a few more than cores keeps it from queueing without letting
     # PostgreSQL thrash). The sync pool is left the odd health check and course lookup.
     store = open_store(settings, min_size=1, max_size=4)
     signin_url = login_database_url("signin", settings)
-    app = create_app(context_for(store, settings, signin_url), session_secret(settings.home),
-                     command_pool_size=pool_size, freeze_gc=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level,
-                            access_log=access_log, loop="auto", http="auto", proxy_headers=False,
-                            server_header=False, timeout_keep_alive=30, backlog=2048)
+    app = create_app(
+        context_for(store, settings, signin_url),
+        session_secret(settings.home),
+        command_pool_size=pool_size,
+        freeze_gc=True,
+    )
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+        loop="auto",
+        http="auto",
+        proxy_headers=False,
+        server_header=False,
+        timeout_keep_alive=30,
+        backlog=2048,
+    )
     try:
         _AnnouncingServer(config).run()
     finally:

@@ -15,8 +15,10 @@ from starlette.types import Receive, Scope, Send
 class SessionCookie(SessionMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and not self._readable(scope):
-            scope = {**scope, "headers": [(name, value) for name, value in scope["headers"]
-                                          if name != b"cookie"]}
+            scope = {
+                **scope,
+                "headers": [(name, value) for name, value in scope["headers"] if name != b"cookie"],
+            }
         await super().__call__(scope, receive, send)
 
     def _readable(self, scope: Scope) -> bool:

@@ -44,8 +44,13 @@ class Activate(BaseModel):
 
 
 def who_json(who: Identity) -> dict[str, Any]:
-    return {"user_id": who.user_id, "name": who.name, "role": who.role,
-            "roles": sorted(who.roles), "school_id": who.school_id}
+    return {
+        "user_id": who.user_id,
+        "name": who.name,
+        "role": who.role,
+        "roles": sorted(who.roles),
+        "school_id": who.school_id,
+    }
 
 
 def _address(request: Request) -> str:
@@ -54,9 +59,12 @@ def _address(request: Request) -> str:
 
 def _refused(outcome: Outcome, *, code: str = "wrong-credentials") -> WebError:
     if outcome.retry_after is not None:
-        return WebError(429, "too-many-attempts",
-                        f"too many attempts; try again in {outcome.retry_after} s",
-                        headers={"Retry-After": str(outcome.retry_after)})
+        return WebError(
+            429,
+            "too-many-attempts",
+            f"too many attempts; try again in {outcome.retry_after} s",
+            headers={"Retry-After": str(outcome.retry_after)},
+        )
     return WebError(401, code, outcome.problem or "sign-in refused")
 
 
@@ -82,8 +90,9 @@ async def end_session(request: Request) -> None:
 
 
 async def _password_sign_in(request: Request, username: str, password: str) -> Identity:
-    outcome = await run_in_threadpool(accounts_of(request).authenticator.sign_in,
-                                      username, password, _address(request))
+    outcome = await run_in_threadpool(
+        accounts_of(request).authenticator.sign_in, username, password, _address(request)
+    )
     if not outcome.ok or outcome.account_id is None:
         raise _refused(outcome)
     return await start_session(request, outcome.account_id, "password")
@@ -91,8 +100,9 @@ async def _password_sign_in(request: Request, username: str, password: str) -> I
 
 async def _activate(request: Request, username: str, code: str, password: str) -> Identity:
     try:
-        outcome = await run_in_threadpool(accounts_of(request).authenticator.activate,
-                                          username, code, password, _address(request))
+        outcome = await run_in_threadpool(
+            accounts_of(request).authenticator.activate, username, code, password, _address(request)
+        )
     except PasswordRejected as rejected:
         raise WebError(422, "password-rejected", str(rejected)) from None
     if not outcome.ok or outcome.account_id is None:
@@ -101,19 +111,29 @@ async def _activate(request: Request, username: str, code: str, password: str) -
 
 
 # -- the JSON API --------------------------------------------------------------------------
-@router.post("/signin", summary="Sign in with a username and password",
-             dependencies=[Depends(require_json)], responses={
-    401: {"description": "wrong username or password (the same for an unknown username)"},
-    429: {"description": "too many attempts; see Retry-After"}})
+@router.post(
+    "/signin",
+    summary="Sign in with a username and password",
+    dependencies=[Depends(require_json)],
+    responses={
+        401: {"description": "wrong username or password (the same for an unknown username)"},
+        429: {"description": "too many attempts; see Retry-After"},
+    },
+)
 async def api_sign_in(request: Request, body: SignIn) -> dict[str, Any]:
     return who_json(await _password_sign_in(request, body.username, body.password))
 
 
-@router.post("/activate", summary="Sign in once with an activation code and choose a password",
-             dependencies=[Depends(require_json)],
-             responses={401: {"description": "wrong username or code, or the code expired"},
-                        422: {"description": "the new password is refused (too short, common)"},
-                        429: {"description": "too many attempts; see Retry-After"}})
+@router.post(
+    "/activate",
+    summary="Sign in once with an activation code and choose a password",
+    dependencies=[Depends(require_json)],
+    responses={
+        401: {"description": "wrong username or code, or the code expired"},
+        422: {"description": "the new password is refused (too short, common)"},
+        429: {"description": "too many attempts; see Retry-After"},
+    },
+)
 async def api_activate(request: Request, body: Activate) -> dict[str, Any]:
     return who_json(await _activate(request, body.username, body.code, body.password))
 
@@ -144,16 +164,33 @@ async def sign_in_page(request: Request) -> Response:
 async def sign_in_form(request: Request) -> Response:
     form = await read_form(request)
     username, password = form.get("username"), form.get("password")
-    if not isinstance(username, str) or not isinstance(password, str) or not username \
-            or not password or len(password) > MAX_LENGTH or len(username) > 200:
-        return page(request, "signin.html", status=422, sso=_sso_enabled(request),
-                    error="Fill in your username and password.")
+    if (
+        not isinstance(username, str)
+        or not isinstance(password, str)
+        or not username
+        or not password
+        or len(password) > MAX_LENGTH
+        or len(username) > 200
+    ):
+        return page(
+            request,
+            "signin.html",
+            status=422,
+            sso=_sso_enabled(request),
+            error="Fill in your username and password.",
+        )
     try:
         await _password_sign_in(request, username, password)
     except WebError as refused:
-        return page(request, "signin.html", status=refused.status, sso=_sso_enabled(request),
-                    error=_sentence(refused.detail), username=username,
-                    headers=refused.headers)
+        return page(
+            request,
+            "signin.html",
+            status=refused.status,
+            sso=_sso_enabled(request),
+            error=_sentence(refused.detail),
+            username=username,
+            headers=refused.headers,
+        )
     return redirect("/")
 
 
@@ -184,8 +221,15 @@ async def activate_form(request: Request) -> Response:
             status, headers = refused.status, refused.headers
     else:
         status, headers = 422, None
-    return page(request, "activate.html", status=status, error=problem, username=username,
-                min_length=context(request).auth.password.min_length, headers=headers)
+    return page(
+        request,
+        "activate.html",
+        status=status,
+        error=problem,
+        username=username,
+        min_length=context(request).auth.password.min_length,
+        headers=headers,
+    )
 
 
 @pages.post("/signout")

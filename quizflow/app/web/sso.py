@@ -36,15 +36,23 @@ CALLBACK_PATH = "/signin/sso/callback"
 _CLIENT_NAME = "school"
 _ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
-NOT_LINKED = ("This school account (ID “{sub}”) is not linked to a Quizflow account yet, or "
-              "that account is not active. Ask your school's Quizflow admin to link it; tell "
-              "them this ID.")
-START_AGAIN = ("This sign-in did not start in this browser, has expired or was already used. "
-               "Start again with “Sign in with your school account”.")
-NOT_CONFIRMED = ("Your school's sign-in could not be confirmed. Try again; if it keeps "
-                 "happening, tell your school's Quizflow admin.")
-UNREACHABLE = ("Your school's sign-in service cannot be reached right now. Try again later, or "
-               "sign in with your username and password.")
+NOT_LINKED = (
+    "This school account (ID “{sub}”) is not linked to a Quizflow account yet, or "
+    "that account is not active. Ask your school's Quizflow admin to link it; tell "
+    "them this ID."
+)
+START_AGAIN = (
+    "This sign-in did not start in this browser, has expired or was already used. "
+    "Start again with “Sign in with your school account”."
+)
+NOT_CONFIRMED = (
+    "Your school's sign-in could not be confirmed. Try again; if it keeps "
+    "happening, tell your school's Quizflow admin."
+)
+UNREACHABLE = (
+    "Your school's sign-in service cannot be reached right now. Try again later, or "
+    "sign in with your username and password."
+)
 
 
 def _oidc(request: Request) -> Oidc:
@@ -113,8 +121,12 @@ async def sso_callback(request: Request) -> Response:
         if state:
             await client.framework.clear_state_data(request.session, state)
         code = error if _ERROR_CODE.fullmatch(error) else "error"
-        return await _refused(request, 401, f"Your school's sign-in did not let you in "
-                              f"({code}). Try again, or sign in with your username and password.")
+        return await _refused(
+            request,
+            401,
+            f"Your school's sign-in did not let you in "
+            f"({code}). Try again, or sign in with your username and password.",
+        )
     if not params.get("code") or not params.get("state"):
         return await _refused(request, 400, START_AGAIN)
     iss = params.get("iss")  # RFC 9207: providers that send it say who they are
@@ -128,8 +140,7 @@ async def sso_callback(request: Request) -> Response:
     except MismatchingStateError:
         return await _refused(request, 400, START_AGAIN)
     except httpx.HTTPError as problem:
-        log.warning("single sign-on: the provider %s cannot be reached: %r", oidc.issuer,
-                    problem)
+        log.warning("single sign-on: the provider %s cannot be reached: %r", oidc.issuer, problem)
         return await _refused(request, 502, UNREACHABLE)
     except (AuthlibBaseError, JoseError, ValueError, KeyError) as problem:
         # A code refused at the token endpoint, an id_token that does not verify, ...
@@ -138,20 +149,25 @@ async def sso_callback(request: Request) -> Response:
     claims = token.get("userinfo")  # set only for an id_token that validated
     subject = claims.get("sub") if claims else None
     issuer = claims.get("iss") if claims else None
-    if not isinstance(subject, str) or not subject or not isinstance(issuer, str) \
-            or issuer.rstrip("/") != oidc.issuer:
+    if (
+        not isinstance(subject, str)
+        or not subject
+        or not isinstance(issuer, str)
+        or issuer.rstrip("/") != oidc.issuer
+    ):
         log.warning("single sign-on: no usable id_token (issuer %r)", issuer)
         return await _refused(request, 401, NOT_CONFIRMED)
     issuer = issuer.rstrip("/")
-    account_id = await run_in_threadpool(accounts_of(request).authenticator.sso_account,
-                                         issuer, subject)
+    account_id = await run_in_threadpool(
+        accounts_of(request).authenticator.sso_account, issuer, subject
+    )
     if account_id is None:
-        log.info("single sign-on: no active account linked to subject %r at %s", subject,
-                 issuer)
+        log.info("single sign-on: no active account linked to subject %r at %s", subject, issuer)
         return await _refused(request, 403, NOT_LINKED.format(sub=subject[:255]))
     try:
         await start_session(request, account_id, "sso")
     except WebError as refused:
-        return await _refused(request, refused.status,
-                              "This account is not active; ask your school.")
+        return await _refused(
+            request, refused.status, "This account is not active; ask your school."
+        )
     return redirect("/")

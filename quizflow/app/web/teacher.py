@@ -22,15 +22,20 @@ Teacher = Annotated[Identity, Depends(teacher)]
 
 @router.get("/teacher")
 async def teacher_home(request: Request, who: Teacher) -> Response:
-    return page(request, "teacher.html", who=who,
-                classes=classes_view(context(request).model, who.user_id))
+    return page(
+        request, "teacher.html", who=who, classes=classes_view(context(request).model, who.user_id)
+    )
 
 
 @router.get("/teacher/classes/{class_id}")
 async def class_page(request: Request, class_id: str, who: Teacher) -> Response:
     model = context(request).model
-    return page(request, "teacher_class.html", who=who,
-                view=class_view(model, own_class(model, who, class_id)))
+    return page(
+        request,
+        "teacher_class.html",
+        who=who,
+        view=class_view(model, own_class(model, who, class_id)),
+    )
 
 
 @router.post("/teacher/classes/{class_id}/codes")
@@ -44,11 +49,16 @@ async def class_codes(request: Request, class_id: str, who: Teacher) -> Response
     wanted = await class_code_targets(request, class_id, form.get("which") == "all")
     if not wanted:
         return redirect(f"/teacher/classes/{class_id}?codes=none")
-    return await code_sheet_page(request, who, wanted, school_class.name,
-                                 f"/teacher/classes/{class_id}")
+    return await code_sheet_page(
+        request, who, wanted, school_class.name, f"/teacher/classes/{class_id}"
+    )
 
 
 @router.get("/teacher/students/{student_id}")
 async def student_page(request: Request, student_id: str, who: Teacher) -> Response:
-    return page(request, "teacher_student.html", who=who,
-                view=student_report(context(request).model, who, student_id))
+    return page(
+        request,
+        "teacher_student.html",
+        who=who,
+        view=student_report(context(request).model, who, student_id),
+    )

@@ -38,11 +38,22 @@ def standing(view: QuizView) -> dict[str, Any]:
     """A chapter as a teacher reads it: not started, in progress (with the streak) or passed,
     and how many answers (and of them mistakes) the student gave, every attempt counted."""
     status = view.state.status
-    progress = ("not-started" if status is Status.NOT_STARTED
-                else "passed" if status is Status.PASSED else "in-progress")
-    return {"progress": progress, "status": str(status), "attempt": view.state.attempt,
-            "streak": view.state.streak, "streak_to_pass": STREAK_TO_PASS,
-            "answers": view.answers, "mistakes": view.mistakes}
+    progress = (
+        "not-started"
+        if status is Status.NOT_STARTED
+        else "passed"
+        if status is Status.PASSED
+        else "in-progress"
+    )
+    return {
+        "progress": progress,
+        "status": str(status),
+        "attempt": view.state.attempt,
+        "streak": view.state.streak,
+        "streak_to_pass": STREAK_TO_PASS,
+        "answers": view.answers,
+        "mistakes": view.mistakes,
+    }
 
 
 def _courses(model: ReadModel) -> list[Course]:
@@ -57,24 +68,44 @@ def class_view(model: ReadModel, school_class: SchoolClass) -> dict[str, Any]:
     for course in _courses(model):
         rows = []
         for student in students:
-            chapters = [standing(quizzes[student.student_id].get(
-                (course.course_id, chapter.chapter_id), QuizView()))
-                for chapter in course.chapters]
-            rows.append({"student_id": student.student_id, "name": student.name,
-                         "chapters": chapters,
-                         "answers": sum(c["answers"] for c in chapters),
-                         "mistakes": sum(c["mistakes"] for c in chapters)})
-        courses.append({"course_id": course.course_id, "title": course.title,
-                        "chapters": [{"chapter_id": c.chapter_id, "title": c.title}
-                                     for c in course.chapters],
-                        "rows": rows})
-    return {"class_id": school_class.class_id, "name": school_class.name,
-            "students": [{"student_id": s.student_id, "name": s.name} for s in students],
-            "courses": courses}
+            chapters = [
+                standing(
+                    quizzes[student.student_id].get(
+                        (course.course_id, chapter.chapter_id), QuizView()
+                    )
+                )
+                for chapter in course.chapters
+            ]
+            rows.append(
+                {
+                    "student_id": student.student_id,
+                    "name": student.name,
+                    "chapters": chapters,
+                    "answers": sum(c["answers"] for c in chapters),
+                    "mistakes": sum(c["mistakes"] for c in chapters),
+                }
+            )
+        courses.append(
+            {
+                "course_id": course.course_id,
+                "title": course.title,
+                "chapters": [
+                    {"chapter_id": c.chapter_id, "title": c.title} for c in course.chapters
+                ],
+                "rows": rows,
+            }
+        )
+    return {
+        "class_id": school_class.class_id,
+        "name": school_class.name,
+        "students": [{"student_id": s.student_id, "name": s.name} for s in students],
+        "courses": courses,
+    }
 
 
-def _answer_fields(question: Question | None,
-                   inputs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+def _answer_fields(
+    question: Question | None, inputs: tuple[tuple[str, str], ...]
+) -> list[dict[str, str]]:
     labels = {f.name: f.label for f in question.fields} if question else {}
     fields = []
     for index, (name, value) in enumerate(inputs, start=1):
@@ -112,11 +143,15 @@ def student_view(model: ReadModel, student: Student, school_class: SchoolClass) 
     quizzes = model.quizzes_of(student.student_id)
     courses = []
     for course in _courses(model):
-        chapters = [{"chapter_id": chapter.chapter_id, "title": chapter.title,
-                     **standing(quizzes.get((course.course_id, chapter.chapter_id), QuizView()))}
-                    for chapter in course.chapters]
-        courses.append({"course_id": course.course_id, "title": course.title,
-                        "chapters": chapters})
+        chapters = [
+            {
+                "chapter_id": chapter.chapter_id,
+                "title": chapter.title,
+                **standing(quizzes.get((course.course_id, chapter.chapter_id), QuizView())),
+            }
+            for chapter in course.chapters
+        ]
+        courses.append({"course_id": course.course_id, "title": course.title, "chapters": chapters})
     every = quizzes.values()
     return {
         "student_id": student.student_id,

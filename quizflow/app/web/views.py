@@ -78,16 +78,17 @@ def chapters_view(model: ReadModel, student_id: str) -> list[dict[str, Any]]:
         chapters = []
         for chapter in course.chapters:
             view = quizzes.get((course.course_id, chapter.chapter_id), QuizView())
-            chapters.append({
-                "chapter_id": chapter.chapter_id,
-                "title": chapter.title,
-                "questions": len(chapter.questions),
-                "status": str(view.state.status),
-                "attempt": view.state.attempt,
-                "streak": view.state.streak,
-            })
-        courses.append({"course_id": course.course_id, "title": course.title,
-                        "chapters": chapters})
+            chapters.append(
+                {
+                    "chapter_id": chapter.chapter_id,
+                    "title": chapter.title,
+                    "questions": len(chapter.questions),
+                    "status": str(view.state.status),
+                    "attempt": view.state.attempt,
+                    "streak": view.state.streak,
+                }
+            )
+        courses.append({"course_id": course.course_id, "title": course.title, "chapters": chapters})
     return courses
 
 
@@ -98,9 +99,14 @@ def classes_view(model: ReadModel, teacher_id: str) -> list[dict[str, Any]]:
         school_class = model.school_class(class_id)
         if school_class is None:
             continue
-        classes.append({"class_id": class_id, "name": school_class.name,
-                        "school_id": school_class.school_id,
-                        "students": len(school_class.student_ids)})
+        classes.append(
+            {
+                "class_id": class_id,
+                "name": school_class.name,
+                "school_id": school_class.school_id,
+                "students": len(school_class.student_ids),
+            }
+        )
     return classes
 
 
