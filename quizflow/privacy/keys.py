@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
-from quizflow.privacy.sealing import seal
+from quizflow.privacy.sealing import reveal, seal
 from quizflow.quiz import (
     AccountCreated,
     ClassRegistered,
@@ -123,18 +123,6 @@ class KeyStore:
                 self._conn = None
 
 
-def sealer(keys: KeyStore | None) -> Any:
-    """``(text, subject_id) -> PersonalText``: sealed with ``keys``, or plain without a store
-    (the in-memory store of unit tests, which has no key table)."""
-    if keys is None:
-        return lambda text, subject_id: text
-
-    def seal_text(text: str, subject_id: str) -> PersonalText:
-        return keys.seal(text, subject_id)
-
-    return seal_text
-
-
 class Names:
     """Sealing and opening the personal text of one store's events. Over PostgreSQL it uses
     the store's own connection settings (the writer role may read and make keys); over the
@@ -163,8 +151,6 @@ class Names:
         return fact
 
     def reveal(self, value: PersonalText, subject_id: str) -> str | None:
-        from quizflow.privacy.sealing import reveal
-
         if isinstance(value, str) or self.keys is None:
             return value if isinstance(value, str) else None
         return reveal(value, subject_id, self.keys.lookup)

@@ -9,7 +9,6 @@ publishes, reports are written with names, then one student is erased.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -159,12 +158,11 @@ def _files_with_in_database(url: str, needles: list[bytes]) -> list[str]:
 
 
 def _pg_dump(url: str) -> bytes:
-    program = (
-        shutil.which("pg_dump")
-        if os.environ.get("QUIZFLOW_DATABASE_URL_EXTERNAL")
-        else str(PG_DUMP)
-    )
-    done = subprocess.run([program or "pg_dump", "--dbname", url], capture_output=True, check=True)
+    # The embedded server's own pg_dump (same version); the machine's for another server.
+    program = str(PG_DUMP) if PG_DUMP.exists() else shutil.which("pg_dump")
+    if program is None:
+        pytest.skip("no pg_dump on this machine")
+    done = subprocess.run([program, "--dbname", url], capture_output=True, check=True)
     return done.stdout
 
 
