@@ -51,6 +51,8 @@ def export(store: EventStore, events_url: str, signin_url: str, person_id: str) 
             student["name"] = data["name"]
         if event["type"] == "accounts/AccountCreated":
             student["roles"] = data.get("roles")
+        if event["type"] == "accounts/EmailAddressChanged":
+            student["email"] = data.get("email")
     student["class_id"] = classes[-1] if classes else None
     if erased:
         student["name"] = ERASED
@@ -75,7 +77,7 @@ def export(store: EventStore, events_url: str, signin_url: str, person_id: str) 
 def _event(row: tuple[Any, ...], person_id: str, names: Any) -> dict[str, Any]:
     event_id, stream_id, version, position, type_, data, metadata, occurred_at, recorded = row
     opened = dict(data)
-    for field, subject_key in (("name", None), ("teacher_name", "teacher_id")):
+    for field, subject_key in (("name", None), ("teacher_name", "teacher_id"), ("email", None)):
         value = data.get(field)
         if isinstance(value, dict) and value.get("sealed") == SEALED_WITH:
             subject = (

@@ -21,6 +21,7 @@ from quizflow.privacy.sealing import reveal, seal
 from quizflow.quiz import (
     AccountCreated,
     ClassRegistered,
+    EmailAddressChanged,
     Event,
     PersonalText,
     Sealed,
@@ -144,6 +145,8 @@ class Names:
                 return dataclasses.replace(fact, name=self.seal(fact.name, fact.student_id))
             case AccountCreated() if isinstance(fact.name, str):
                 return dataclasses.replace(fact, name=self.seal(fact.name, fact.account_id))
+            case EmailAddressChanged() if isinstance(fact.email, str):
+                return dataclasses.replace(fact, email=self.seal(fact.email, fact.account_id))
             case ClassRegistered() if fact.teacher_id and isinstance(fact.teacher_name, str):
                 return dataclasses.replace(
                     fact, teacher_name=self.seal(fact.teacher_name, fact.teacher_id)

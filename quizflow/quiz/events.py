@@ -178,6 +178,14 @@ class AccountReactivated:
 
 
 @dataclass(frozen=True)
+class EmailAddressChanged:
+    """Where the account's mail goes (teachers' weekly reports); ``None`` removes it."""
+
+    account_id: str
+    email: PersonalText | None
+
+
+@dataclass(frozen=True)
 class PersonErased:
     """The person's key is destroyed: every sealed text of theirs is unreadable for good.
     Carries no name; answers, timings and statistics stay."""
@@ -200,6 +208,7 @@ AccountEvent = (
     | RoleRevoked
     | AccountDeactivated
     | AccountReactivated
+    | EmailAddressChanged
     | PersonErased
 )
 Event = QuizEvent | CoursePublished | RosterEvent | AccountEvent
@@ -222,6 +231,7 @@ EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
     "accounts/RoleRevoked": RoleRevoked,
     "accounts/AccountDeactivated": AccountDeactivated,
     "accounts/AccountReactivated": AccountReactivated,
+    "accounts/EmailAddressChanged": EmailAddressChanged,
     "accounts/PersonErased": PersonErased,
 }
 TYPE_NAMES: Final[Mapping[type[Event], str]] = {cls: name for name, cls in EVENT_TYPES.items()}
@@ -272,6 +282,7 @@ def stream_id(event: Event) -> str:
         | RoleRevoked
         | AccountDeactivated
         | AccountReactivated
+        | EmailAddressChanged
         | PersonErased,
     ):
         return account_stream_id(event.account_id)

@@ -28,6 +28,8 @@ _FREE_TEXT = frozenset({"name", "teacher_name"})
 _ROLE_LISTS = frozenset({"roles"})
 # A class may be registered before it has a teacher: then its teacher_id is "".
 _OPTIONAL_IDS = frozenset({"teacher_id"})
+# Personal text that may be removed again: null, text, or sealed text.
+_REMOVABLE_TEXT = frozenset({"email"})
 
 
 def to_payload(event: Event) -> tuple[str, dict[str, Any]]:
@@ -91,9 +93,11 @@ def _field_value(name: str, data: Mapping[str, Any], problems: list[str]) -> Any
             problems.append(f"{name} must be a non-empty list of role names, got {value!r}")
         else:
             value = tuple(value)
-    elif name in _FREE_TEXT and isinstance(value, Mapping):
+    elif name in _REMOVABLE_TEXT and value is None:
+        pass
+    elif name in _FREE_TEXT | _REMOVABLE_TEXT and isinstance(value, Mapping):
         value = _sealed(name, value, problems)
-    elif name in _FREE_TEXT or name in _OPTIONAL_IDS:
+    elif name in _FREE_TEXT | _REMOVABLE_TEXT | _OPTIONAL_IDS:
         if not isinstance(value, str):
             problems.append(f"{name} must be text, got {value!r}")
     elif not isinstance(value, str) or not value:
