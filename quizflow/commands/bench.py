@@ -69,3 +69,29 @@ def ingest(
     from quizflow.commands.bench_ingest import ingest_bench
 
     print_json(ingest_bench(events, progress=lambda m: err.print(f"[dim]bench ingest:[/] {m}")))
+
+
+@app.command("history")
+def history(
+    events: int = typer.Option(
+        5_000_000, min=1, help="Events of history to bulk-load into a fresh database first."
+    ),
+    rounds: int = typer.Option(
+        3, min=1, help="Measured 100-event pipeline runs per history; the median is reported."
+    ),
+) -> None:
+    """What a long history costs: the web app's start and a 100-event pipeline run.
+
+    Loads --events synthetic quiz events into a fresh database and keeps an empty one beside
+    it. Prints one JSON document: serve{seconds, seconds_empty, peak_rss_mb} (launch of
+    `quizflow serve` until its read model is caught up, over the history and over none);
+    increment{seconds, seconds_empty, bytes_written} (a pipeline run, ingest to publish, that
+    finds 100 new events, over the history and over the empty warehouse; bytes are the run
+    process's write_bytes from /proc/self/io); rebuild{events, seconds} (every projection
+    rebuilt from the history); events. Both databases are dropped afterwards.
+    """
+    from quizflow.bench.history import run
+
+    print_json(
+        run(events, rounds=rounds, progress=lambda m: err.print(f"[dim]bench history:[/] {m}"))
+    )

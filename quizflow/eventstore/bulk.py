@@ -53,16 +53,22 @@ def copy_rows(url: str, rows: Iterable[Row], rows_per_transaction: int = 20_000)
 
 
 def synthetic_quiz_rows(
-    events: int, seed: int = 0, start: datetime = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+    events: int,
+    seed: int = 0,
+    start: datetime = datetime(2025, 1, 6, 8, 0, tzinfo=UTC),
+    student_prefix: str = "s",
 ) -> Iterator[Row]:
-    """``events`` rows of chapter quizzes by many students (about 350 bytes of JSON each)."""
+    """``events`` rows of chapter quizzes by many students (about 350 bytes of JSON each).
+
+    Students are named ``{student_prefix}{n}``: another prefix adds new streams to a log that
+    holds a history already (an increment on top of it)."""
     rng = random.Random(seed)
     made = 0
     base = start.timestamp()
     stream_no = 0
     while made < events:
         # Each stream is one student's quiz at one chapter: eight chapters per student.
-        student, chapter = f"s{stream_no // 8}", f"ch-{stream_no % 8 + 1}"
+        student, chapter = f"{student_prefix}{stream_no // 8}", f"ch-{stream_no % 8 + 1}"
         stream_no += 1
         # quiz_stream_id of docs/events.md (these ids need no escaping).
         stream = f"chapter-quiz/{student}/math-1/{chapter}"
