@@ -16,8 +16,9 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from pipelines.resources import WarehouseResource
-from quizflow.reports.names import current_names
+from quizflow.reports.names import current_addresses, current_names
 from quizflow.reports.teacher import IsoWeek, write_all_teacher_reports
+from quizflow.reports.teacher_mail import MailSettings, mail_weekly_reports
 
 GROUP = "reports"
 TIMEZONE = "Europe/Amsterdam"
@@ -60,10 +61,48 @@ def teacher_reports(
     )
 
 
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=weekly,
+    deps=[teacher_reports],
+    # A refused message fails the asset; a retry sends only what is still unsent.
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=300),
+    description="Each class's teacher gets the week's \"needs your attention\" and a link to "
+    "the report by e-mail (off unless QUIZFLOW_SMTP_HOST is set; never twice for one week).",
+)
+def teacher_report_emails(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    mail = MailSettings.from_env()
+    if mail is None:
+        context.log.info("mail is off (QUIZFLOW_SMTP_HOST is not set)")
+        return dg.MaterializeResult(metadata={"mail": "off"})
+    settings = warehouse.settings()
+    week = week_of_partition(context.partition_key)
+    outcome = mail_weekly_reports(
+        settings.published_path,
+        week,
+        mail,
+        current_addresses(settings),
+        current_names(settings),
+        settings.reports_dir / "teacher",
+    )
+    context.log.info(f"{week}: {outcome.summary()}")
+    return dg.MaterializeResult(
+        metadata={
+            "week": str(week),
+            "sent": len(outcome.sent),
+            "sent_before": len(outcome.already_sent),
+            "without_address": dg.MetadataValue.json(outcome.no_address),
+            "without_teacher": dg.MetadataValue.json(outcome.no_teacher),
+        }
+    )
+
+
 teacher_reports_job = dg.define_asset_job(
     "teacher_reports_job",
-    selection=[teacher_reports],
-    description="Write every class's teacher report for one week.",
+    selection=[teacher_reports, teacher_report_emails],
+    description="Write every class's teacher report for one week, then mail the teachers.",
 )
 
 
@@ -89,7 +128,7 @@ def teacher_reports_schedule(
 
 
 defs = dg.Definitions(
-    assets=[teacher_reports],
+    assets=[teacher_reports, teacher_report_emails],
     jobs=[teacher_reports_job],
     schedules=[teacher_reports_schedule],
 )

@@ -113,6 +113,28 @@ def create(
 
 
 @app.command()
+def email(
+    who: str = typer.Argument(..., help="Username or account id."),
+    address: str | None = typer.Argument(None, help="The e-mail address; leave out with --remove."),
+    remove: bool = typer.Option(False, "--remove", help="Remove the account's address."),
+) -> None:
+    """Set where an account's mail goes (a teacher's weekly report e-mail)."""
+    from quizflow.accounts import admin
+    from quizflow.accounts.email import set_email
+
+    if remove == (address is not None):
+        raise _fail("give either an ADDRESS or --remove")
+    with _opened() as (store, conn):
+        account_id = _account_id(conn, who)
+        try:
+            changed = set_email(store, account_id, address)
+        except admin.AdminError as error:
+            raise _fail(str(error)) from None
+    what = "removed the address of" if remove else f"{address} is the address of"
+    err.print(f"{what} {account_id}" + ("" if changed else " (no change)"))
+
+
+@app.command()
 def deactivate(who: str = typer.Argument(..., help="Username or account id.")) -> None:
     """Deactivate an account: it cannot sign in, and its sessions end now."""
     from quizflow.accounts import admin

@@ -72,3 +72,49 @@ def teacher(
     for path in paths:
         typer.echo(str(path))
     err.print(f"{len(paths)} report(s) for {iso_week} ({iso_week.label()})")
+
+
+@app.command("mail")
+def mail(
+    week: Annotated[
+        str | None,
+        typer.Option(help="The ISO week, e.g. 2026-W48. Default: last week (Monday to Sunday)."),
+    ] = None,
+) -> None:
+    """E-mail every class's teacher the week's "needs your attention" and a link to the report.
+
+    Needs QUIZFLOW_SMTP_HOST (and QUIZFLOW_SMTP_PORT, _FROM, _USER, _PASSWORD, _STARTTLS as the
+    server wants; QUIZFLOW_PUBLIC_URL for the link). A mail already sent for a class and week is
+    not sent again, so running it twice, or after a refusal, sends only what is still unsent.
+    """
+    from quizflow.reports.names import current_addresses, current_names
+    from quizflow.reports.teacher import BadWeekError, IsoWeek
+    from quizflow.reports.teacher_mail import MailError, MailSettings, mail_weekly_reports
+
+    try:
+        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete(datetime.now(UTC).date())
+        mail_settings = MailSettings.from_env()
+    except (BadWeekError, ValueError) as error:
+        err.print(f"[red]mail failed:[/] {error}")
+        raise typer.Exit(2) from None
+    if mail_settings is None:
+        err.print("[red]mail failed:[/] mail is off: set QUIZFLOW_SMTP_HOST to the mail server")
+        raise typer.Exit(2)
+    settings = load_settings()
+    try:
+        with err.status(f"mailing teacher reports for {iso_week}"):
+            outcome = mail_weekly_reports(
+                settings.published_path,
+                iso_week,
+                mail_settings,
+                current_addresses(settings),
+                current_names(settings),
+                settings.reports_dir / "teacher",
+            )
+    except MailError as error:
+        err.print(f"[red]mail failed:[/] {error}")
+        raise typer.Exit(1) from None
+    except FileNotFoundError as error:
+        err.print(f"[red]mail failed:[/] {error}")
+        raise typer.Exit(1) from None
+    err.print(f"{iso_week}: {outcome.summary()}")

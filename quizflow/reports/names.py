@@ -67,3 +67,13 @@ def current_names(settings: Settings | None = None) -> dict[str, str]:
 
     with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
         return roster_names(store)
+
+
+def current_addresses(settings: Settings | None = None) -> dict[str, str]:
+    """Every account's e-mail address, opened as the web login (addresses are sealed)."""
+    from quizflow.accounts.email import email_addresses
+    from quizflow.database import login_database_url
+    from quizflow.eventstore.postgres import PostgresEventStore
+
+    with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
+        return email_addresses(store)

@@ -39,6 +39,7 @@ __all__ = [
     "IsoWeek",
     "UnknownClassError",
     "default_out_dir",
+    "needs_attention",
     "render_teacher_report",
     "report_data",
     "teacher_report_path",
@@ -163,6 +164,15 @@ def _templates() -> jinja2.Environment:
     return env
 
 
+def needs_attention(data: ClassWeek) -> list[findings.Action]:
+    """The report's first section: what needs the teacher this week, most urgent first."""
+    this, last = data.this_week, data.last_week
+    now = findings.totals(this["students"], this["chapters"])
+    before = findings.totals(last["students"], last["chapters"])
+    hardest = findings.hardest_questions(this["questions"], this["wrong_answers"])
+    return findings.actions(this["students"], this["chapters"], hardest, now, before)
+
+
 def _context(data: ClassWeek, generated_at: datetime) -> dict[str, Any]:
     this, last = data.this_week, data.last_week
     now = findings.totals(this["students"], this["chapters"])
@@ -180,7 +190,7 @@ def _context(data: ClassWeek, generated_at: datetime) -> dict[str, Any]:
         "generated_at": generated_at.strftime("%Y-%m-%d %H:%M UTC"),
         "totals": now,
         "changes": findings.changes(now, before),
-        "actions": findings.actions(this["students"], this["chapters"], hardest, now, before),
+        "actions": needs_attention(data),
         "students": [
             {
                 **s,
