@@ -79,6 +79,9 @@ def history(
     rounds: int = typer.Option(
         3, min=1, help="Measured 100-event pipeline runs per history; the median is reported."
     ),
+    serve_timeout: float = typer.Option(
+        600.0, min=1, help="Seconds the web app may take to catch up before serve is null."
+    ),
 ) -> None:
     """What a long history costs: the web app's start and a 100-event pipeline run.
 
@@ -93,5 +96,10 @@ def history(
     from quizflow.bench.history import run
 
     print_json(
-        run(events, rounds=rounds, progress=lambda m: err.print(f"[dim]bench history:[/] {m}"))
+        run(
+            events,
+            rounds=rounds,
+            serve_timeout_s=serve_timeout,
+            progress=lambda m: err.print(f"[dim]bench history:[/] {m}"),
+        )
     )
