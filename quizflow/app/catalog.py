@@ -7,6 +7,7 @@ import time
 
 from quizflow.eventstore import EventStore
 from quizflow.quiz import Course, CoursePublished, course_stream_id, from_payload
+from quizflow.quiz.versions import succeed
 
 # Course content changes rarely; a short cache keeps the hot path to one read per command.
 _TTL_S = 5.0
@@ -35,5 +36,5 @@ class CourseCatalog:
         for stored in self._store.read_stream(course_stream_id(course_id)):
             event = from_payload(stored.type, stored.data)
             if isinstance(event, CoursePublished):
-                latest = event.course
+                latest = succeed(latest, event.course)
         return latest

@@ -21,12 +21,15 @@ from quizflow.quiz import (
     Course,
     CoursePublished,
     Event,
+    PayloadError,
     SchoolRegistered,
     StudentEnrolled,
     course_stream_id,
+    from_payload,
     stream_id,
     to_payload,
 )
+from quizflow.quiz.versions import assign, succeed
 
 _NAMESPACE = uuid.UUID("6f1b7a3e-2a7c-4f39-9a39-5d3c1a0e7b11")
 
@@ -43,13 +46,39 @@ def publish_course(
     user_id: str = "content-editor",
     occurred_at: datetime | None = None,
 ) -> list[RecordedEvent]:
-    """Publish a course (the CoursePublished data); republishing identical content is a no-op."""
+    """Publish a course (the CoursePublished data); republishing identical content is a no-op.
+    Each question gets its version from the publications before (quizflow.quiz.versions)."""
     course = Course.from_data(data)
-    type_name, payload = to_payload(CoursePublished(course))
+    previous = published_course(store, course.course_id)
+    type_name, payload = to_payload(CoursePublished(assign(previous, course)))
     event = NewEvent(
         type_name, payload, {"user_id": user_id}, _content_id(type_name, payload), occurred_at
     )
     return store.append(course_stream_id(course.course_id), ANY, [event])
+
+
+def published_course(store: EventStore, course_id: str) -> Course | None:
+    """The course as published so far (its latest content, every question revision known),
+    or None when it never was. A publication the quiz cannot read is passed over, as the
+    quiz itself passes it over."""
+    course, _ = published_course_at(store, course_id)
+    return course
+
+
+def published_course_at(store: EventStore, course_id: str) -> tuple[Course | None, int]:
+    """``published_course`` and the version of the course's stream it was read at (what a
+    publication made from it expects, so that a concurrent one is refused, not lost)."""
+    course: Course | None = None
+    version = 0
+    for stored in store.read_stream(course_stream_id(course_id)):
+        version = stored.version
+        try:
+            event = from_payload(stored.type, stored.data)
+        except PayloadError:
+            continue
+        if isinstance(event, CoursePublished):
+            course = succeed(course, event.course)
+    return course, version
 
 
 def register(

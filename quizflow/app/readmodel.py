@@ -55,6 +55,7 @@ from quizflow.quiz import (
     from_payload,
     quiz_stream_id,
 )
+from quizflow.quiz.versions import succeed
 
 __all__ = [
     "Account",
@@ -252,7 +253,11 @@ class ReadModel:
     def _fold(self, event: RecordedEvent, domain: object) -> None:
         match domain:
             case CoursePublished():
-                self._courses[domain.course_id] = domain.course
+                # Earlier revisions stay known: a student mid-question still sees the one
+                # they were assigned.
+                self._courses[domain.course_id] = succeed(
+                    self._courses.get(domain.course_id), domain.course
+                )
             case _:
                 if not self._roster.fold(domain):
                     self._fold_quiz(event, domain)

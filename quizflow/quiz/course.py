@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from quizflow.quiz.course_data import DataReader
@@ -47,6 +47,9 @@ class Question:
     equivalence: Mapping[str, Equivalence]
     wrong_answers: tuple[WrongAnswer, ...] = ()
     difficulty: float | None = None
+    # The question's revision: 1 when first published, + 1 each time a publication changes
+    # what students are asked or how it is graded (quizflow.quiz.versions).
+    version: int = 1
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -69,9 +72,25 @@ class Course:
     title: str
     version: int
     chapters: tuple[Chapter, ...]
+    # Every revision of every question published in this course so far, by (question id,
+    # version): a student is graded by the revision they were shown, even after an edit.
+    # Built by folding the publications (quizflow.quiz.versions.succeed); never in the payload.
+    revisions: Mapping[tuple[str, int], Question] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def chapter(self, chapter_id: str) -> Chapter | None:
         return next((c for c in self.chapters if c.chapter_id == chapter_id), None)
+
+    def revision(self, question_id: str, version: int) -> Question | None:
+        """The question as it was at ``version`` (the current one included), if known."""
+        found = self.revisions.get((question_id, version))
+        if found is not None:
+            return found
+        current = next(
+            (q for c in self.chapters for q in c.questions if q.question_id == question_id), None
+        )
+        return current if current is not None and current.version == version else None
 
     @classmethod
     def from_data(cls, data: object, *, allow_unknown_keys: bool = True) -> Course:
@@ -118,6 +137,10 @@ def _question_data(question: Question) -> dict[str, Any]:
     }
     if question.difficulty is not None:
         data["difficulty"] = question.difficulty
+    if question.version != 1:
+        # Left out at 1, so a course never edited keeps the payload (and the content-derived
+        # event id) it had before question versions existed: republishing it stays a no-op.
+        data["version"] = question.version
     return data
 
 
@@ -125,6 +148,7 @@ _COURSE_KEYS = {"course_id", "title", "version", "chapters"}
 _CHAPTER_KEYS = {"chapter_id", "title", "questions"}
 _QUESTION_KEYS = {
     "question_id", "text", "fields", "accepted", "equivalence", "wrong_answers", "difficulty",
+    "version",
 }  # fmt: skip
 
 
@@ -184,6 +208,8 @@ def _read_question(reader: DataReader, data: object, where: str) -> Question | N
     ):
         reader.problem(f"{where}: difficulty must be a finite number, got {difficulty!r}")
         difficulty = None
+    # Publications from before question versions carry none: their questions are version 1.
+    version = reader.positive_int(record, "version", where) if "version" in record else 1
     if question_id is None or text is None or not fields or accepted is None:
         return None
     return Question(
@@ -194,6 +220,7 @@ def _read_question(reader: DataReader, data: object, where: str) -> Question | N
         equivalence=equivalence,
         wrong_answers=tuple(wrong_answers),
         difficulty=None if difficulty is None else float(difficulty),
+        version=version or 1,
     )
 
 

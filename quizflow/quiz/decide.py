@@ -96,7 +96,7 @@ def decide(
             Code.QUIZ_ALREADY_PASSED,
         )
     if isinstance(command, SubmitAnswer):
-        return _answer(state, command, chapter)
+        return _answer(state, command, course, chapter)
     if isinstance(command, NextQuestion):
         return _next(state, command, chapter, rng)
     return _start_over(state, command, chapter, rng)
@@ -115,7 +115,7 @@ def _start(
 
 
 def _answer(
-    state: QuizState, command: SubmitAnswer, chapter: Chapter
+    state: QuizState, command: SubmitAnswer, course: Course, chapter: Chapter
 ) -> list[QuizEvent] | Rejected:
     if command.question_id != state.question_id:
         return Rejected(
@@ -127,12 +127,15 @@ def _answer(
             f"question {command.question_id!r} is already answered",
             Code.QUESTION_ALREADY_ANSWERED,
         )
-    question = chapter.question(command.question_id)
-    if question is None:
+    current = chapter.question(command.question_id)
+    if current is None:
         return Rejected(
             f"question {command.question_id!r} is no longer in chapter {chapter.chapter_id!r}",
             Code.UNKNOWN_QUESTION,
         )
+    # Graded by the version the student was shown, though an edit was published since: its
+    # text (and so its right answer) may differ from the current one.
+    question = course.revision(current.question_id, state.question_version) or current
     unknown = sorted(set(command.inputs) - set(question.field_names))
     if unknown:
         return Rejected(
@@ -147,10 +150,13 @@ def _answer(
     if missing:
         return Rejected(f"no answer for input fields {', '.join(missing)}", Code.MISSING_FIELDS)
     quiz = (command.student_id, command.course_id, command.chapter_id, state.attempt)
+    version = question.version
     if not check(question, command.inputs):
-        return [QuestionAnsweredIncorrectly(*quiz, command.question_id, command.inputs)]
+        return [QuestionAnsweredIncorrectly(*quiz, command.question_id, command.inputs, version)]
     streak = state.streak + 1
-    answered = QuestionAnsweredCorrectly(*quiz, command.question_id, command.inputs, streak)
+    answered = QuestionAnsweredCorrectly(
+        *quiz, command.question_id, command.inputs, streak, version
+    )
     if streak >= STREAK_TO_PASS:
         return [answered, QuizPassed(*quiz)]
     return [answered]
@@ -185,8 +191,13 @@ def _assign(
 ) -> QuestionAssigned:
     # The chapter order is the candidates' order, so a seeded rng picks reproducibly.
     # A one-question chapter can only repeat its question.
-    candidates = [q.question_id for q in chapter.questions if q.question_id != avoid]
-    question_id = rng.choice(candidates or [q.question_id for q in chapter.questions])
+    candidates = [q for q in chapter.questions if q.question_id != avoid]
+    question = rng.choice(candidates or list(chapter.questions))
     return QuestionAssigned(
-        command.student_id, command.course_id, command.chapter_id, attempt, question_id
+        command.student_id,
+        command.course_id,
+        command.chapter_id,
+        attempt,
+        question.question_id,
+        question.version,
     )

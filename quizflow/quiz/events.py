@@ -44,6 +44,8 @@ class QuestionAssigned:
     chapter_id: str
     attempt: int
     question_id: str
+    # The question's version (quizflow.quiz.versions); events from before versions read 1.
+    question_version: int = 1
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class QuestionAnsweredCorrectly:
     question_id: str
     inputs: Mapping[str, str]
     streak: int  # correct answers in a row, this one included
+    question_version: int = 1  # the version answered (and graded by): the one assigned
 
     def __post_init__(self) -> None:
         # A copy, so that the caller mutating its dict cannot change a recorded fact.
@@ -69,6 +72,7 @@ class QuestionAnsweredIncorrectly:
     attempt: int
     question_id: str
     inputs: Mapping[str, str]
+    question_version: int = 1
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", dict(self.inputs))

@@ -23,7 +23,7 @@ class UnknownEventType(PayloadError):
     pass
 
 
-_COUNTS = frozenset({"attempt", "streak"})
+_COUNTS = frozenset({"attempt", "streak", "question_version"})
 _FREE_TEXT = frozenset({"name", "teacher_name"})
 _ROLE_LISTS = frozenset({"roles"})
 # A class may be registered before it has a teacher: then its teacher_id is "".
@@ -65,7 +65,12 @@ def from_payload(type_name: str, data: Mapping[str, Any]) -> Event:
         except CourseError as error:
             raise PayloadError(f"{type_name}: {error}") from error
     problems: list[str] = []
-    values = {f.name: _field_value(f.name, data, problems) for f in dataclasses.fields(cls)}
+    # A field the event gained later has a default: older events without it read that.
+    values = {
+        f.name: _field_value(f.name, data, problems)
+        for f in dataclasses.fields(cls)
+        if f.name in data or f.default is dataclasses.MISSING
+    }
     if problems:
         raise PayloadError(f"{type_name}: {'; '.join(problems)}")
     return cls(**values)

@@ -33,6 +33,8 @@ class QuizState:
     attempt: int = 0
     # The assigned question while awaiting an answer, afterwards the one just answered.
     question_id: str | None = None
+    # The version of that question the student was shown (quizflow.quiz.versions).
+    question_version: int = 1
     streak: int = 0
     # Events folded so far: the stream version a command handler appends after.
     version: int = 0
@@ -57,17 +59,27 @@ def evolve(state: QuizState, event: object) -> QuizState:
                 streak=0,
             )
         case QuestionAssigned():
-            return replace(state, status=Status.AWAITING_ANSWER, question_id=event.question_id)
+            return replace(
+                state,
+                status=Status.AWAITING_ANSWER,
+                question_id=event.question_id,
+                question_version=event.question_version,
+            )
         case QuestionAnsweredCorrectly():
             return replace(
                 state,
                 status=Status.ANSWERED_CORRECTLY,
                 question_id=event.question_id,
+                question_version=event.question_version,
                 streak=event.streak,
             )
         case QuestionAnsweredIncorrectly():
             return replace(
-                state, status=Status.ANSWERED_INCORRECTLY, question_id=event.question_id, streak=0
+                state,
+                status=Status.ANSWERED_INCORRECTLY,
+                question_id=event.question_id,
+                question_version=event.question_version,
+                streak=0,
             )
         case QuizStartedOver():
             return replace(state, streak=0)

@@ -93,6 +93,7 @@ def test_quiz_event_data_carries_the_ids_it_is_about() -> None:
         "question_id": "q1",
         "inputs": {"_INPUT_1_": "1"},
         "streak": 1,
+        "question_version": 1,
     }
 
 
