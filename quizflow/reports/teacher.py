@@ -26,7 +26,7 @@ from quizflow.reports.teacher_data import (
     WEEK_QUERIES,
     ClassWeek,
     UnknownClassError,
-    classes,
+    classes_of_week,
     load_class_week,
     load_known_class_week,
 )
@@ -86,7 +86,7 @@ def write_all_teacher_reports(
     # Read everything first and close the snapshot before the (slower) chart rendering, so a
     # reader holds the file for as short a time as possible.
     with open_published(snapshot_path) as con:
-        weeks = [load_known_class_week(con, c, week) for c in classes(con)]
+        weeks = [load_known_class_week(con, c, week) for c in classes_of_week(con, week)]
     return [_write(with_names(data, names), out) for data in weeks]
 
 
@@ -181,6 +181,7 @@ def _context(data: ClassWeek, generated_at: datetime) -> dict[str, Any]:
     stuck = findings.stuck_chapters(this["chapters"])
     passed = _passed_this_week(this["chapters"])
     previous_time = {s["student_id"]: s["time_on_task_ms"] for s in last["students"]}
+    finished = findings.finished_students(this["chapters"])
     return {
         "c": data.school_class,
         "week": data.week,
@@ -197,6 +198,7 @@ def _context(data: ClassWeek, generated_at: datetime) -> dict[str, Any]:
                 "last_week_ms": previous_time.get(s["student_id"], 0),
                 "passed": passed.get(s["student_id"], []),
                 "stuck": stuck.get(s["student_id"], []),
+                "finished": s["student_id"] in finished,
             }
             for s in this["students"]
         ],

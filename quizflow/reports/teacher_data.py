@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -67,6 +68,20 @@ class ClassWeek:
 def classes(con: duckdb.DuckDBPyConnection, teacher_id: str | None = None) -> list[Row]:
     """Every class in the snapshot's roster (or one teacher's), by school and name."""
     return _run(con, _query(CLASSES), {"teacher_id": teacher_id})
+
+
+def classes_of_week(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> list[Row]:
+    """The classes that existed in ``week``: a class first enrolled after the week's Sunday
+    has no report for it (it would be a page of zeros about a class that was not there)."""
+    return [c for c in classes(con) if _enrolled_by(c.get("first_enrolled_at"), week)]
+
+
+def _enrolled_by(first_enrolled_at: Any, week: IsoWeek) -> bool:
+    if not first_enrolled_at:
+        return True
+    moment = datetime.fromisoformat(str(first_enrolled_at))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).date() <= week.sunday
 
 
 def load_class_week(con: duckdb.DuckDBPyConnection, class_id: str, week: IsoWeek) -> ClassWeek:

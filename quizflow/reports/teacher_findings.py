@@ -48,7 +48,10 @@ class Change:
     this_week: str
     last_week: str
     change: str  # "up 20%", "down 3", "no change"
-    direction: int  # 1 up, -1 down, 0 the same (for styling)
+    direction: int  # 1 up, -1 down, 0 the same
+    # What the change means for the class: 1 better, -1 worse, 0 neither (for colour). Fewer
+    # students stuck is better although the number went down.
+    meaning: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,17 @@ def totals(students: list[Row], chapters: list[Row]) -> Totals:
 def changes(now: Totals, before: Totals) -> list[Change]:
     """The class's figures this week against last week's, in words."""
 
-    def count(label: str, a: int, b: int) -> Change:
-        return Change(label, str(a), str(b), _count_change(a, b), _sign(a - b))
+    def count(label: str, a: int, b: int, *, fewer_is_better: bool = False) -> Change:
+        direction = _sign(a - b)
+        meaning = -direction if fewer_is_better else direction
+        return Change(label, str(a), str(b), _count_change(a, b), direction, meaning)
 
+    right = (
+        _sign(now.share_correct - before.share_correct)
+        if now.share_correct is not None and before.share_correct is not None
+        else 0
+    )
+    practised = _sign(now.time_on_task_ms - before.time_on_task_ms)
     return [
         count("Students who practised", now.active_students, before.active_students),
         count("Answers given", now.answers, before.answers),
@@ -84,19 +95,19 @@ def changes(now: Totals, before: Totals) -> list[Change]:
             percent(now.share_correct),
             percent(before.share_correct),
             _points_change(now.share_correct, before.share_correct),
-            _sign((now.share_correct or 0) - (before.share_correct or 0))
-            if now.share_correct is not None and before.share_correct is not None
-            else 0,
+            right,
+            right,
         ),
         Change(
             "Time practising (whole class)",
             duration(now.time_on_task_ms),
             duration(before.time_on_task_ms),
             _count_change(now.time_on_task_ms, before.time_on_task_ms, as_duration=True),
-            _sign(now.time_on_task_ms - before.time_on_task_ms),
+            practised,
+            practised,
         ),
         count("Chapters passed", now.chapters_passed, before.chapters_passed),
-        count("Students stuck", now.students_stuck, before.students_stuck),
+        count("Students stuck", now.students_stuck, before.students_stuck, fewer_is_better=True),
     ]
 
 
@@ -148,7 +159,9 @@ def actions(
             found.append(_question_action(q))
             break  # the hardest one; the rest are in the list further down
 
-    inactive = [s for s in students if s["answers"] == 0]
+    # Someone who has passed every chapter has nothing left to practise: not a worry.
+    finished = finished_students(chapters)
+    inactive = [s for s in students if s["answers"] == 0 and s["student_id"] not in finished]
     if inactive and len(inactive) == len(students):
         found.append(Action("inactive", "Nobody in the class practised this week."))
     elif inactive:
@@ -166,6 +179,15 @@ def actions(
             )
         )
     return found
+
+
+def finished_students(chapters: list[Row]) -> set[str]:
+    """Students who have passed every chapter of their courses (by the week's end)."""
+    statuses: dict[str, set[str]] = defaultdict(set)
+    for c in chapters:
+        statuses[c["student_id"]].add(c["status"])
+    passed = {"passed this week", "passed before"}
+    return {sid for sid, seen in statuses.items() if seen and seen <= passed}
 
 
 def _question_action(q: Row) -> Action:
@@ -243,4 +265,5 @@ def _points_change(now: float | None, before: float | None) -> str:
     points = round(100 * now) - round(100 * before)
     if points == 0:
         return "no change"
-    return f"{'up' if points > 0 else 'down'} {abs(points)} points"
+    unit = "percentage point" if abs(points) == 1 else "percentage points"
+    return f"{'up' if points > 0 else 'down'} {abs(points)} {unit}"

@@ -19,7 +19,7 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 
 from quizflow.reports.teacher import IsoWeek, needs_attention, with_names
-from quizflow.reports.teacher_data import ClassWeek, classes, load_known_class_week
+from quizflow.reports.teacher_data import ClassWeek, classes_of_week, load_known_class_week
 from quizflow.warehouse import open_published
 
 
@@ -126,7 +126,7 @@ def mail_weekly_reports(
     """Mail every class's teacher the week's actions; raises ``MailError`` after trying every
     class when any message was refused (those sent stay sent and are not sent again)."""
     with open_published(snapshot_path) as con:
-        weeks = [load_known_class_week(con, c, week) for c in classes(con)]
+        weeks = [load_known_class_week(con, c, week) for c in classes_of_week(con, week)]
     outcome = MailOutcome()
     pending: list[tuple[ClassWeek, str, Path]] = []
     for data in weeks:

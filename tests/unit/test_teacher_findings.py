@@ -62,7 +62,7 @@ def test_changes_say_up_or_down_against_last_week_in_plain_words() -> None:
     assert changes["Students who practised"].change == "down 2"
     assert changes["Answers given"].change == "up 100"
     assert changes["Answers right"].this_week == "80%"
-    assert changes["Answers right"].change == "up 5 points"
+    assert changes["Answers right"].change == "up 5 percentage points"
     assert changes["Time practising (whole class)"].change == "down 50%"
     assert changes["Time practising (whole class)"].this_week == "1 h 00 min"
     assert changes["Chapters passed"].change == "no change"
@@ -116,6 +116,36 @@ def test_students_who_did_not_practise_and_a_drop_in_practice_time_are_named() -
     assert [(a.kind, a.headline) for a in actions] == [
         ("inactive", "1 student did not practise this week: Bob."),
         ("drop", "The class practised 1 min this week, against 30 min last week."),
+    ]
+
+
+def test_the_colour_of_a_change_follows_its_meaning_not_its_sign() -> None:
+    now = f.Totals(20, 18, 300, 240, 3_600_000, 5, 1)
+    before = f.Totals(20, 20, 200, 180, 7_200_000, 4, 3)
+    changes = {c.label: c for c in f.changes(now, before)}
+    stuck = changes["Students stuck"]
+    assert (stuck.change, stuck.direction, stuck.meaning) == ("down 2", -1, 1)
+    assert (changes["Chapters passed"].direction, changes["Chapters passed"].meaning) == (1, 1)
+    assert changes["Students who practised"].meaning == -1
+    assert changes["Answers right"].change == "down 10 percentage points"
+    one_point = f.changes(f.Totals(1, 1, 100, 81, 0, 0, 0), f.Totals(1, 1, 100, 80, 0, 0, 0))
+    assert {c.label: c.change for c in one_point}["Answers right"] == "up 1 percentage point"
+
+
+def test_a_student_who_passed_every_chapter_is_not_asked_after_for_not_practising() -> None:
+    students = [student("ann", 0, 0, 0), student("bob", 0, 0, 0), student("cyd")]
+    chapters = [
+        chapter("ann", "passed before"),
+        chapter("ann", "passed this week", "Decimals"),
+        chapter("bob", "passed before"),
+        chapter("bob", "working", "Decimals"),
+        chapter("cyd", "working"),
+    ]
+    assert f.finished_students(chapters) == {"ann"}
+    now = f.totals(students, chapters)
+    actions = f.actions(students, chapters, [], now, now)
+    assert [(a.kind, a.headline) for a in actions] == [
+        ("inactive", "1 student did not practise this week: Bob."),
     ]
 
 
