@@ -152,11 +152,18 @@ def quarantine_reviewed(con: duckdb.DuckDBPyConnection) -> CheckResult:
 def runaway_streams(con: duckdb.DuckDBPyConnection, per_minute: int) -> CheckResult:
     rows = con.execute(sql("checks/runaway_streams"), {"per_minute": per_minute}).fetchall()
     streams = {stream: {"minute": minute, "events": n} for stream, minute, n in rows}
-    text = (
-        f"{len(rows)} streams wrote over {per_minute} events in a minute: {streams}"
-        if rows
-        else f"no stream wrote over {per_minute} events in any minute"
-    )
+    if rows:
+        shown = ", ".join(
+            f"{stream} ({n} events in the minute from {minute})" for stream, minute, n in rows[:3]
+        )
+        more = f" and {len(rows) - 3} more" if len(rows) > 3 else ""
+        plural = "s" if len(rows) > 1 else ""
+        text = (
+            f"{len(rows)} quiz stream{plural} wrote more than {per_minute} events in one minute, "
+            f"faster than a student answers: {shown}{more}. Look for a client or script in a loop."
+        )
+    else:
+        text = f"no quiz stream wrote more than {per_minute} events in any minute"
     return CheckResult(
         "runaway_streams",
         "events",
