@@ -3,7 +3,8 @@
 -- own rules (qf_normalise_answer calls quizflow/quiz/answers.py's normalise once per distinct
 -- inputs text); `response_ms` is the answer's occurred_at minus that
 -- of the latest QuestionAssigned before it in the stream, null when that assignment is missing
--- or was for another question.
+-- or was for another question. `question_version` is the version of the question answered
+-- (1 for answers recorded before questions had versions).
 -- partition: stream_id
 -- types: chapter-quiz/QuestionAssigned, chapter-quiz/QuestionAnsweredCorrectly,
 -- types: chapter-quiz/QuestionAnsweredIncorrectly
@@ -53,7 +54,8 @@ final as (
              then epoch_ms(occurred_at) - epoch_ms(assigned_at) end as response_ms,
         cast(attempt as integer) as attempt,
         stream_id,
-        version
+        version,
+        coalesce(try_cast(a.data ->> '$.question_version' as integer), 1) as question_version
     from answer_events as a
     left join normalised as n using (inputs_text)
 )

@@ -49,6 +49,7 @@ final as (
         question -> '$.equivalence' as equivalence,
         question -> '$.wrong_answers' as wrong_answers,
         try_cast(question ->> '$.difficulty' as double) as difficulty,
+        coalesce(try_cast(question ->> '$.version' as integer), 1) as question_version,
         position as published_position,
         occurred_at as published_at
     from chapter_questions

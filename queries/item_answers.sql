@@ -29,7 +29,8 @@ final as (
         correct,
         -- An import without an answer column stores empty inputs: no text, not a "" answer.
         nullif(answer, '') as answer,
-        response_ms
+        response_ms,
+        question_version
     from scoped_answers
 )
 

@@ -90,7 +90,7 @@ def con() -> duckdb.DuckDBPyConnection:
                             "title": "One",
                             "questions": [
                                 {"question_id": "q1", "text": "1+1?", "difficulty": 0.5},
-                                {"question_id": "q2", "text": "2+2?"},
+                                {"question_id": "q2", "text": "2+2?", "version": 3},
                             ],
                         }
                     ],
@@ -120,7 +120,13 @@ def con() -> duckdb.DuckDBPyConnection:
             quiz("QuestionAssigned", 10, question_id="q1"),
             quiz("QuestionAnsweredCorrectly", 20, streak=1, **answer),
             quiz("QuestionAssigned", 21, question_id="q1"),
-            quiz("QuestionAnsweredIncorrectly", 30, question_id="q1", inputs={"_INPUT_1_": "3"}),
+            quiz(
+                "QuestionAnsweredIncorrectly",
+                30,
+                question_id="q1",
+                inputs={"_INPUT_1_": "3"},
+                question_version=2,
+            ),
             quiz("QuizStartedOver", 30),
             quiz("QuestionAssigned", 31, question_id="q1"),
             *[quiz("QuestionAnsweredCorrectly", 40 + n, streak=n, **answer) for n in (1, 2, 3)],
@@ -139,6 +145,18 @@ def test_answers_time_each_answer_from_its_assignment(con: duckdb.DuckDBPyConnec
         (True, "2", 11_000),  # no new assignment: timed from the same one
         (True, "2", 12_000),
     ]
+
+
+def test_answers_carry_the_question_version_and_older_answers_read_1(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    got = rows(con, "select question_version from answers order by position")
+    assert got == [(1,), (2,), (1,), (1,), (1,)]
+
+
+def test_questions_carry_their_version(con: duckdb.DuckDBPyConnection) -> None:
+    got = rows(con, "select question_id, question_version from questions order by question_id")
+    assert got == [("q1", 1), ("q2", 3)]
 
 
 def test_attempts_count_answers_restarts_and_the_outcome(con: duckdb.DuckDBPyConnection) -> None:
