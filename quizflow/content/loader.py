@@ -2,7 +2,9 @@
 
 On top of the quiz's own validation this applies authoring checks that published events
 need not pass: no unknown keys (typos), difficulties in the authoring range, and no listed
-wrong answer that the answer checker would accept (which would mean the content is wrong).
+wrong answer that the answer checker would accept (which would mean the content is wrong), that
+a student could not type (refused as unreadable, it would never match), or that has no
+feedback for the student who gives it (docs/course-format.md).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import yaml
 
 from quizflow.quiz import Course, CourseError, check
+from quizflow.quiz.readable import unreadable_fields
 
 DIFFICULTY_RANGE = (-2.0, 2.0)  # logits; the simulator reads it as an item difficulty
 _COURSES = Path(__file__).resolve().parent / "courses"
@@ -65,6 +68,17 @@ def authoring_problems(course: Course) -> list[str]:
                 if check(question, wrong.answer):
                     problems.append(
                         f"{where}: wrong answer {dict(wrong.answer)} is accepted as correct"
+                    )
+                if unreadable_fields(question, wrong.answer):
+                    # A student typing it would be asked to type again: it never matches.
+                    problems.append(
+                        f"{where}: wrong answer {dict(wrong.answer)} is not readable as what its"
+                        " fields expect, so no student answer would ever match it"
+                    )
+                if not wrong.feedback:
+                    problems.append(
+                        f"{where}: wrong answer {dict(wrong.answer)} has no feedback (what a"
+                        " student who gives it should look at again)"
                     )
     return problems
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from quizflow.quiz.course import Question
+from quizflow.quiz.course import Question, WrongAnswer
 from quizflow.quiz.equivalence import canonical, comparable
 
 
@@ -34,6 +34,29 @@ def check(question: Question, inputs: Mapping[str, str]) -> bool:
     return True
 
 
+def known_wrong_answer(question: Question, inputs: Mapping[str, str]) -> WrongAnswer | None:
+    """The course's listed wrong answer that ``inputs`` gives, graded as answers are (each
+    field by its equivalence, so ``0.40`` matches a listed ``0.4``); None when unlisted."""
+    if set(inputs) != set(question.field_names):
+        return None
+    given = {name: comparable(question.equivalence[name], inputs[name]) for name in inputs}
+    if any(value is None for value in given.values()):
+        return None
+    for wrong in question.wrong_answers:
+        if all(
+            comparable(question.equivalence[name], wrong.answer[name]) == given[name]
+            for name in question.field_names
+        ):
+            return wrong
+    return None
+
+
+def normalised_values(question: Question | None, inputs: Mapping[str, str]) -> dict[str, str]:
+    """Each field's input as its comparable text (what ``normalise`` joins)."""
+    equivalence = question.equivalence if question is not None else {}
+    return {name: canonical(equivalence.get(name), str(value)) for name, value in inputs.items()}
+
+
 def normalise(question: Question | None, inputs: Mapping[str, str]) -> str:
     """The inputs as one comparable text.
 
@@ -41,8 +64,7 @@ def normalise(question: Question | None, inputs: Mapping[str, str]) -> str:
     field name and joined with ``; ``. Without the question (content unknown) a value that
     reads as a decimal number is written as one and anything else as canonical text.
     """
-    equivalence = question.equivalence if question is not None else {}
-    values = {name: canonical(equivalence.get(name), str(value)) for name, value in inputs.items()}
+    values = normalised_values(question, inputs)
     if len(values) == 1:
         return next(iter(values.values()))
     return "; ".join(f"{name}={values[name]}" for name in sorted(values))

@@ -32,10 +32,12 @@ class Field:
 
 @dataclass(frozen=True)
 class WrongAnswer:
-    """A typical wrong answer and the misconception behind it (for content editors)."""
+    """A typical wrong answer and the misconception behind it (for content editors), with the
+    feedback a student who gives it reads (what to look at again, without the answer)."""
 
     answer: Mapping[str, str]
     misconception: str
+    feedback: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Question:
     # The question's revision: 1 when first published, + 1 each time a publication changes
     # what students are asked or how it is graded (quizflow.quiz.versions).
     version: int = 1
+    solution: str = ""  # a short worked solution shown after a wrong answer (optional)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -130,11 +133,10 @@ def _question_data(question: Question) -> dict[str, Any]:
         "fields": [{"name": f.name, "label": f.label} for f in question.fields],
         "accepted": {name: list(values) for name, values in question.accepted.items()},
         "equivalence": dict(question.equivalence),
-        "wrong_answers": [
-            {"answer": dict(wrong.answer), "misconception": wrong.misconception}
-            for wrong in question.wrong_answers
-        ],
+        "wrong_answers": [_wrong_answer_data(wrong) for wrong in question.wrong_answers],
     }
+    if question.solution:
+        data["solution"] = question.solution
     if question.difficulty is not None:
         data["difficulty"] = question.difficulty
     if question.version != 1:
@@ -144,10 +146,19 @@ def _question_data(question: Question) -> dict[str, Any]:
     return data
 
 
+def _wrong_answer_data(wrong: WrongAnswer) -> dict[str, Any]:
+    # Feedback is left out when there is none, so older content keeps its exact payload.
+    data: dict[str, Any] = {"answer": dict(wrong.answer), "misconception": wrong.misconception}
+    if wrong.feedback:
+        data["feedback"] = wrong.feedback
+    return data
+
+
 _COURSE_KEYS = {"course_id", "title", "version", "chapters"}
 _CHAPTER_KEYS = {"chapter_id", "title", "questions"}
 _QUESTION_KEYS = {
     "question_id", "text", "fields", "accepted", "equivalence", "wrong_answers", "difficulty",
+    "solution",
     "version",
 }  # fmt: skip
 
@@ -200,6 +211,7 @@ def _read_question(reader: DataReader, data: object, where: str) -> Question | N
     equivalence = _read_equivalence(reader, record.get("equivalence"), names, where)
     accepted = _read_accepted(reader, record.get("accepted"), names, equivalence, where)
     wrong_answers = _read_wrong_answers(reader, record.get("wrong_answers", []), names, where)
+    solution = reader.text(record, "solution", where) if "solution" in record else ""
     difficulty = record.get("difficulty")
     if difficulty is not None and (
         isinstance(difficulty, bool)
@@ -220,6 +232,7 @@ def _read_question(reader: DataReader, data: object, where: str) -> Question | N
         equivalence=equivalence,
         wrong_answers=tuple(wrong_answers),
         difficulty=None if difficulty is None else float(difficulty),
+        solution=solution or "",
         version=version or 1,
     )
 
@@ -293,7 +306,7 @@ def _read_wrong_answers(
     wrong_answers: list[WrongAnswer] = []
     for index, item in enumerate(data, start=1):
         item_where = f"{where}, wrong answer {index}"
-        record = reader.record(item, item_where, {"answer", "misconception"})
+        record = reader.record(item, item_where, {"answer", "misconception", "feedback"})
         if record is None:
             continue
         answer = reader.keyed_by_fields(record.get("answer"), names, f"{item_where}: answer")
@@ -301,6 +314,7 @@ def _read_wrong_answers(
         if len(typed) != len(answer):
             reader.problem(f"{item_where}: answer values must be text (quote them in YAML)")
         misconception = reader.text(record, "misconception", item_where)
+        feedback = reader.text(record, "feedback", item_where) if "feedback" in record else ""
         if misconception is not None and len(typed) == len(names):
-            wrong_answers.append(WrongAnswer(typed, misconception))
+            wrong_answers.append(WrongAnswer(typed, misconception, feedback or ""))
     return wrong_answers

@@ -22,7 +22,9 @@ from quizflow.quiz.events import (
     QuizPassed,
     QuizStarted,
     QuizStartedOver,
+    UnreadableAnswerRefused,
 )
+from quizflow.quiz.readable import unreadable_fields
 from quizflow.quiz.state import QuizState, Status
 
 STREAK_TO_PASS = 3
@@ -150,6 +152,10 @@ def _answer(
     if missing:
         return Rejected(f"no answer for input fields {', '.join(missing)}", Code.MISSING_FIELDS)
     quiz = (command.student_id, command.course_id, command.chapter_id, state.attempt)
+    unreadable = unreadable_fields(question, command.inputs)
+    if unreadable:
+        # Not an answer: recorded (notation trouble is worth counting) but graded never.
+        return [UnreadableAnswerRefused(*quiz, command.question_id, command.inputs, unreadable)]
     version = question.version
     if not check(question, command.inputs):
         return [QuestionAnsweredIncorrectly(*quiz, command.question_id, command.inputs, version)]

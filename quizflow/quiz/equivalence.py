@@ -57,6 +57,15 @@ def canonical_text(raw: str) -> str:
     return _SPACE_AROUND_OPERATOR.sub(r"\1", text)
 
 
+def has_number_symbols(raw: str) -> bool:
+    """Whether ``raw`` holds a character that is a number of its own (``½``, ``²``, ``①``).
+
+    Normalising turns ``1½`` into ``11/2`` and ``2²`` into ``22``: read as numbers those would
+    be wrong values, so such inputs are no numbers at all.
+    """
+    return any(unicodedata.category(char) == "No" for char in raw)
+
+
 def parse_number(raw: str) -> Decimal | None:
     """The decimal number ``raw`` spells, or None.
 
@@ -64,6 +73,8 @@ def parse_number(raw: str) -> Decimal | None:
     label, and students type it anyway. A single comma is a decimal comma (Dutch ``0,5``);
     spaces may group thousands (``12 500``).
     """
+    if has_number_symbols(raw):
+        return None
     text = canonical_text(raw)
     if len(text) > _MAX_NUMBER_LENGTH:
         return None
@@ -86,6 +97,8 @@ def parse_number(raw: str) -> Decimal | None:
 
 def parse_fraction(raw: str) -> Fraction | None:
     """The rational number ``raw`` spells (``3/4``, ``1 1/2``, ``-2/3``, ``0.75``), or None."""
+    if has_number_symbols(raw):
+        return None
     text = canonical_text(raw)
     if len(text) > _MAX_NUMBER_LENGTH:
         return None

@@ -95,6 +95,26 @@ class QuizPassed:
 
 
 @dataclass(frozen=True)
+class UnreadableAnswerRefused:
+    """An answer the quiz could not read as what its fields expect (``abc`` for a number,
+    ``3/8`` where a decimal is asked): refused with a hint, it changes nothing in the quiz
+    (not an answer, no streak lost) and is kept only for the analytics of notation trouble.
+    ``reasons`` maps each unreadable field to why (quizflow.quiz.readable.REASONS)."""
+
+    student_id: str
+    course_id: str
+    chapter_id: str
+    attempt: int
+    question_id: str
+    inputs: Mapping[str, str]
+    reasons: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", dict(self.inputs))
+        object.__setattr__(self, "reasons", dict(self.reasons))
+
+
+@dataclass(frozen=True)
 class CoursePublished:
     """The whole course; the latest published version wins."""
 
@@ -204,6 +224,7 @@ QuizEvent = (
     | QuestionAnsweredIncorrectly
     | QuizStartedOver
     | QuizPassed
+    | UnreadableAnswerRefused
 )
 RosterEvent = SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved | StudentRenamed
 AccountEvent = (
@@ -224,6 +245,7 @@ EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
     "chapter-quiz/QuestionAnsweredIncorrectly": QuestionAnsweredIncorrectly,
     "chapter-quiz/QuizStartedOver": QuizStartedOver,
     "chapter-quiz/QuizPassed": QuizPassed,
+    "chapter-quiz/UnreadableAnswerRefused": UnreadableAnswerRefused,
     "course/CoursePublished": CoursePublished,
     "roster/SchoolRegistered": SchoolRegistered,
     "roster/ClassRegistered": ClassRegistered,

@@ -25,6 +25,7 @@ class UnknownEventType(PayloadError):
 
 _COUNTS = frozenset({"attempt", "streak", "question_version"})
 _FREE_TEXT = frozenset({"name", "teacher_name"})
+_TEXT_MAPS = frozenset({"inputs", "reasons"})
 _ROLE_LISTS = frozenset({"roles"})
 # A class may be registered before it has a teacher: then its teacher_id is "".
 _OPTIONAL_IDS = frozenset({"teacher_id"})
@@ -40,8 +41,8 @@ def to_payload(event: Event) -> tuple[str, dict[str, Any]]:
     if isinstance(event, CoursePublished):
         return type_name, event.course.to_data()
     data = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
-    if "inputs" in data:
-        data["inputs"] = dict(data["inputs"])
+    for name in _TEXT_MAPS & data.keys():
+        data[name] = dict(data[name])
     for name in _ROLE_LISTS & data.keys():
         data[name] = list(data[name])
     for name, value in data.items():
@@ -84,11 +85,11 @@ def _field_value(name: str, data: Mapping[str, Any], problems: list[str]) -> Any
     if name in _COUNTS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             problems.append(f"{name} must be a whole number >= 1, got {value!r}")
-    elif name == "inputs":
+    elif name in _TEXT_MAPS:
         if not isinstance(value, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         ):
-            problems.append(f"inputs must map field names to texts, got {value!r}")
+            problems.append(f"{name} must map field names to texts, got {value!r}")
     elif name in _ROLE_LISTS:
         if (
             not isinstance(value, list)

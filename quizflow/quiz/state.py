@@ -13,6 +13,7 @@ from quizflow.quiz.events import (
     QuizPassed,
     QuizStarted,
     QuizStartedOver,
+    UnreadableAnswerRefused,
 )
 
 
@@ -85,6 +86,8 @@ def evolve(state: QuizState, event: object) -> QuizState:
             return replace(state, streak=0)
         case QuizPassed():
             return replace(state, status=Status.PASSED)
+        case UnreadableAnswerRefused():
+            return state  # refused, so nothing changes: the question still awaits an answer
     raise TypeError(f"{type(event).__name__} does not belong in a chapter quiz stream")
 
 

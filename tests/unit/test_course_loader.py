@@ -92,3 +92,51 @@ def test_other_file_types_are_refused(tmp_path: Path) -> None:
     path.write_text("")
     with pytest.raises(CourseFileError, match=r"unsupported file type '\.toml'"):
         load_course_file(path)
+
+
+def test_feedback_and_solution_round_trip(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    q1 = data["chapters"][0]["questions"][0]
+    q1["solution"] = "3/4 is already in its simplest form."
+    q1["wrong_answers"] = [
+        {"answer": {"_INPUT_1_": "4/3"}, "misconception": "upside down", "feedback": "Top first."}
+    ]
+    path = tmp_path / "taught.yaml"
+    path.write_text(yaml.safe_dump(data))
+    loaded = load_course_file(path)
+    assert loaded == data
+    question = Course.from_data(loaded).chapters[0].questions[0]
+    assert (
+        question.solution.startswith("3/4") and question.wrong_answers[0].feedback == "Top first."
+    )
+
+
+def test_a_wrong_answer_without_feedback_is_caught(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    data["chapters"][0]["questions"][0]["wrong_answers"] = [
+        {"answer": {"_INPUT_1_": "4/3"}, "misconception": "upside down"}
+    ]
+    path = tmp_path / "silent.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError, match=r"question 'q1': wrong answer .* has no feedback"):
+        load_course_file(path)
+
+
+def test_a_wrong_answer_no_student_could_type_is_caught(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    data["chapters"][0]["questions"][1]["wrong_answers"] = [
+        {"answer": {"_INPUT_1_": "six"}, "misconception": "words", "feedback": "Use digits."}
+    ]
+    path = tmp_path / "unreadable.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError, match=r"question 'q2': wrong answer .* is not readable"):
+        load_course_file(path)
+
+
+def test_empty_feedback_or_solution_is_refused(tmp_path: Path) -> None:
+    data = tiny_course().to_data()
+    data["chapters"][0]["questions"][0]["solution"] = " "
+    path = tmp_path / "blank.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError, match="solution must be non-empty text"):
+        load_course_file(path)

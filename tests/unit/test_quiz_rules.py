@@ -19,7 +19,9 @@ from quizflow.quiz import (
     QuizStartedOver,
     StartOver,
     StartQuiz,
+    Status,
     SubmitAnswer,
+    UnreadableAnswerRefused,
     fold,
 )
 from quizflow.quiz.testing import given, tiny_course
@@ -283,3 +285,27 @@ def test_a_rejection_says_why_in_words_and_appends_nothing() -> None:
     outcome = given(started(), course=COURSE).when(next_question)
     rejected = outcome.then_rejected(Code.QUESTION_NOT_ANSWERED)
     assert rejected.reason and rejected.code == "question-not-answered"
+
+
+# --- answers that cannot be read ----------------------------------------------------------
+
+
+def test_an_unreadable_answer_is_refused_without_costing_the_streak() -> None:
+    history = [*started(question_id="q2"), assigned("q2")]
+    outcome = given(history, course=COURSE).when(answer("q2", {"_INPUT_1_": "abc"}))
+    outcome.then(
+        [
+            UnreadableAnswerRefused(
+                *QUIZ, 1, "q2", {"_INPUT_1_": "abc"}, {"_INPUT_1_": "not-a-number"}
+            )
+        ]
+    )
+    after = fold([*history, *outcome.events])
+    assert after.status is Status.AWAITING_ANSWER and after.question_id == "q2"
+
+
+def test_after_an_unreadable_answer_the_same_question_can_be_answered() -> None:
+    refused = UnreadableAnswerRefused(*QUIZ, 1, "q1", {"_INPUT_1_": "x"}, {"_INPUT_1_": "r"})
+    given([*started(), correct("q1", 1), assigned("q2"), refused], course=COURSE).when(
+        answer("q2", RIGHT["q2"])
+    ).then([correct("q2", 2)])
