@@ -4,7 +4,11 @@
 -- inputs text); `response_ms` is the answer's occurred_at minus that
 -- of the latest QuestionAssigned before it in the stream, null when that assignment is missing
 -- or was for another question. `question_version` is the version of the question answered
--- (1 for answers recorded before questions had versions).
+-- (1 for answers recorded before questions had versions). `answer_display` is `answer` as a
+-- person reads it (qf_display_answer calls quizflow/quiz/display.py): one field's value alone,
+-- several named by their labels (`x = 7; y = 3`), with the labels of the course as published
+-- when the answer was given (the latest CoursePublished before it: events that precede the
+-- answer only, so an incremental run and a rebuild agree).
 -- partition: stream_id
 -- types: chapter-quiz/QuestionAssigned, chapter-quiz/QuestionAnsweredCorrectly,
 -- types: chapter-quiz/QuestionAnsweredIncorrectly
@@ -38,6 +42,40 @@ normalised as (
     from (select distinct inputs_text from answer_events)
 ),
 
+-- Read from every valid event, not projection_input: a course is published in a stream of its
+-- own, and few publications exist, so this stays small.
+publications as (
+    select course_id, position, unnest(json_extract(data, '$.chapters[*]')) as chapter
+    from valid_events
+    where type = 'course/CoursePublished'
+),
+
+question_fields as (
+    select
+        course_id,
+        position,
+        question ->> '$.question_id' as question_id,
+        cast(question -> '$.fields' as varchar) as fields_text
+    from (
+        select course_id, position, unnest(json_extract(chapter, '$.questions[*]')) as question
+        from publications
+    )
+),
+
+labelled as (
+    select a.event_id, a.inputs_text, f.fields_text
+    from answer_events as a
+    asof left join question_fields as f
+      on a.course_id = f.course_id
+     and a.question_id = f.question_id
+     and a.position >= f.position
+),
+
+displayed as (
+    select inputs_text, fields_text, qf_display_answer(inputs_text, fields_text) as answer_display
+    from (select distinct inputs_text, fields_text from labelled)
+),
+
 final as (
     select
         event_id,
@@ -55,9 +93,13 @@ final as (
         cast(attempt as integer) as attempt,
         stream_id,
         version,
-        coalesce(try_cast(a.data ->> '$.question_version' as integer), 1) as question_version
+        coalesce(try_cast(a.data ->> '$.question_version' as integer), 1) as question_version,
+        d.answer_display
     from answer_events as a
     left join normalised as n using (inputs_text)
+    left join labelled as l using (event_id)
+    left join displayed as d
+      on d.inputs_text = l.inputs_text and d.fields_text is not distinct from l.fields_text
 )
 
 select * from final

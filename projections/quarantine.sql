@@ -18,7 +18,8 @@ quiz_types as (
         'chapter-quiz/QuestionAnsweredCorrectly',
         'chapter-quiz/QuestionAnsweredIncorrectly',
         'chapter-quiz/QuizStartedOver',
-        'chapter-quiz/QuizPassed'
+        'chapter-quiz/QuizPassed',
+        'chapter-quiz/UnreadableAnswerRefused'
     ]) as type
 ),
 
@@ -57,11 +58,13 @@ judged as (
                 then 'attempt is missing or not an integer'
             when e.type in ('chapter-quiz/QuestionAssigned',
                             'chapter-quiz/QuestionAnsweredCorrectly',
-                            'chapter-quiz/QuestionAnsweredIncorrectly')
+                            'chapter-quiz/QuestionAnsweredIncorrectly',
+                            'chapter-quiz/UnreadableAnswerRefused')
                  and e.question_id is null
                 then 'missing question_id'
             when e.type in ('chapter-quiz/QuestionAnsweredCorrectly',
-                            'chapter-quiz/QuestionAnsweredIncorrectly')
+                            'chapter-quiz/QuestionAnsweredIncorrectly',
+                            'chapter-quiz/UnreadableAnswerRefused')
                  and json_type(e.data, '$.inputs') is distinct from 'OBJECT'
                 then 'inputs is missing or not an object'
             when e.type = 'chapter-quiz/QuestionAnsweredCorrectly'

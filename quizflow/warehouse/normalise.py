@@ -17,6 +17,7 @@ import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
 from quizflow.quiz.answers import normalise
+from quizflow.warehouse.display import register as register_display
 from quizflow.warehouse.duck import first_row
 
 FUNCTION = "qf_normalise_answer"
@@ -46,7 +47,9 @@ def _batch(texts: pa.Array) -> pa.Array:
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Make ``qf_normalise_answer`` callable on this connection (once per connection)."""
+    """Make ``qf_normalise_answer`` (and ``qf_display_answer``) callable on this connection
+    (once per connection)."""
+    register_display(con)
     exists = first_row(
         con, "select count(*) from duckdb_functions() where function_name = ?", [FUNCTION]
     )
