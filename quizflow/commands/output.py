@@ -56,10 +56,19 @@ def print_rows(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None
         return
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row[c]) for c in columns))
-    Console().print(table)
+    table_console().print(table)
+
+
+def table_console() -> Console:
+    """A console for tables on stdout. On a terminal rich fits the table to the window; piped
+    (into a file, ``less`` or ``grep``) it would fit it to 80 columns and cut ids short, so
+    there the table keeps its natural width."""
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=100_000, soft_wrap=False)
 
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, tab and carriage

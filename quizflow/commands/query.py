@@ -27,6 +27,14 @@ def command(
     list_queries: Annotated[
         bool, typer.Option("--list", help="List the queries and what they answer.")
     ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="Show at most this many rows (0: all). Default: 50 in a table, all in json/csv.",
+        ),
+    ] = None,
 ) -> None:
     """Run a named query on the published snapshot (read-only, never in the pipeline's way)."""
     from quizflow.queries import QueryDefinitionError, load_queries
@@ -49,7 +57,7 @@ def command(
         )
         raise typer.Exit(2)
     given = _parse_params(params or [])
-    _run(query, given, fmt)
+    _run(query, given, fmt, limit)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -66,7 +74,11 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
     return given
 
 
-def _run(query: Any, given: dict[str, str], fmt: Format) -> None:
+# A table is for reading: past this many rows a person wants a file or a narrower question.
+TABLE_ROWS = 50
+
+
+def _run(query: Any, given: dict[str, str], fmt: Format, limit: int | None) -> None:
     import duckdb
 
     from quizflow.queries import QueryParameterError, bind, run_query
@@ -86,6 +98,13 @@ def _run(query: Any, given: dict[str, str], fmt: Format) -> None:
     finally:
         con.close()
     rows = result.json_records()
+    shown = limit if limit is not None else (TABLE_ROWS if fmt is Format.table else 0)
+    if shown and len(rows) > shown:
+        err.print(
+            f"{query.name}: showing the first {shown} of {len(rows)} rows "
+            "(--limit N for more, --limit 0 for all, --format csv for a file)"
+        )
+        rows = rows[:shown]
     if fmt is Format.json:
         print_json(rows)
     elif rows:

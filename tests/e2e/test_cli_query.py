@@ -182,3 +182,51 @@ def test_csv_output_never_hands_a_spreadsheet_a_formula(
     assert not [c for c in cells if c[:1] in ("=", "+", "@") or c.startswith("-2")]
     answers = {row["answer"] for row in csv.DictReader(io.StringIO(result.stdout))}
     assert sorted(a[:3] for a in answers) == ["'+1", "'-2", "'=h", "'@s", "-3"], answers
+
+
+def test_a_piped_table_keeps_whole_values_and_long_results_are_cut_with_a_word(
+    published: Settings, pg_url: str
+) -> None:
+    env_home = published.home
+    os.environ.pop("COLUMNS", None)
+    piped = subprocess.run(
+        [str(QUIZFLOW), "query", "hardest_questions", "-p", "min_students=1"],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "COLUMNS"},
+            "QUIZFLOW_HOME": str(env_home),
+            "QUIZFLOW_DATABASE_URL": pg_url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert "…" not in piped.stdout  # nothing cut to fit 80 columns
+    assert max(len(line) for line in piped.stdout.splitlines()) > 80
+    everything = json.loads(
+        quizflow(
+            "query",
+            "hardest_questions",
+            "-p",
+            "min_students=1",
+            "--format",
+            "json",
+            home=env_home,
+            url=pg_url,
+        ).stdout
+    )
+    assert len(everything) > 2
+    cut = quizflow(
+        "query",
+        "hardest_questions",
+        "-p",
+        "min_students=1",
+        "--limit",
+        "2",
+        "--format",
+        "json",
+        home=env_home,
+        url=pg_url,
+    )
+    assert json.loads(cut.stdout) == everything[:2]
+    assert f"showing the first 2 of {len(everything)} rows" in cut.stderr
