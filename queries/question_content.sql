@@ -6,7 +6,8 @@
 -- param chapter_id: text = null. Only this chapter (every chapter when null).
 -- row: one question of the latest published course version (key: course_id, question_id):
 -- chapter, text, and `wrong_answers` as a list of {answer, misconception}, where `answer` is
--- normalised the way answers are (so it compares with answers.answer).
+-- normalised the way answers are (so it compares with answers.answer); `accepted`, the answer
+-- key (json: field name -> accepted answers).
 with params as (
     select
         cast($course_id as varchar) as course_id,
@@ -51,7 +52,9 @@ final as (
         q.text,
         coalesce(n.wrong_answers, []) as wrong_answers,
         q.chapter_number,
-        q.question_number
+        q.question_number,
+        -- The answer key as published: field name -> accepted answers.
+        q.accepted
     from scoped_questions as q
     left join normalised as n using (course_id, question_id)
 )

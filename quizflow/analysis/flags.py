@@ -1,41 +1,63 @@
-"""Flags a content editor acts on, each a short string with a named, overridable threshold."""
+"""Flags a content editor acts on: each a statistical test with a named level and a minimum.
+
+A flag is raised only when the evidence is significant (one-sided test at the level named
+below) and the question has at least `min_answers` answers (a wrong answer at least
+`min_choosers`). The three fault flags were calibrated on simulations with planted faults
+(``quizflow simulate --plant-faults``); see docs/item-statistics.md for the figures.
+
+- `wrong_key`: a "wrong" answer whose choosers are stronger than the students who give the
+  keyed answer (Welch's t, level `wrong_key_alpha`), while the key discriminates less than
+  the model expects. In a sound question the keyed answer's choosers are the strong ones.
+- `strong_distractor`: a wrong answer chosen by stronger students than a wrong answer should
+  be (score test, level `distractor_alpha`); not raised with `wrong_key` (then the
+  "distractor" is probably the right answer) nor with `ambiguous`.
+- `ambiguous`: getting it right goes with strength much less than the model expects (score
+  test of the slope, level `ambiguous_alpha`), and no wrong answer explains it.
+- `very_hard` / `very_easy`: the facility's 95% interval (Wilson) lies below / above the limit,
+  or the Rasch difficulty's lies above `very_hard_difficulty`.
+Only one of the three fault flags is raised per question: the most specific.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from scipy import stats
+
+from quizflow.analysis.answer_evidence import QuestionEvidence
+
+WRONG_KEY = "wrong_key"
+STRONG_DISTRACTOR = "strong_distractor"
+AMBIGUOUS = "ambiguous"
 VERY_HARD = "very_hard"
 VERY_EASY = "very_easy"
-LOW_DISCRIMINATION = "low_discrimination"
-SHARED_MISCONCEPTION = "shared_misconception"
-ALL_WRONG = "all_wrong"
-ALL_CORRECT = "all_correct"
+FAULT_FLAGS = (WRONG_KEY, AMBIGUOUS, STRONG_DISTRACTOR)
 
 # Blackboard flags harder than 30% / easier than 80%; 90% keeps "very easy" for the
 # questions that teach nothing.
 VERY_HARD_FACILITY = 0.3
 VERY_EASY_FACILITY = 0.9
 # Rasch logits: an average student (theta = 0) answers correctly with probability
-# 1 / (1 + e^1.5) = 18%. Catches questions whose facility looks fine only because stronger
-# students happened to get them.
+# 1 / (1 + e^1.5) = 18%.
 VERY_HARD_DIFFICULTY = 1.5
-# Corrected item-rest correlation; below this, good students fail as often as weak ones:
-# the key may be wrong or the question ambiguous (Moodle's "dubious" starts at 15%).
-LOW_DISCRIMINATION_INDEX = 0.15
-# One wrong answer given by this share of all wrong answers ...
-MISCONCEPTION_SHARE = 0.3
-# ... and by at least this many distinct students, so one student's retries are not a trend.
-MISCONCEPTION_MIN_STUDENTS = 5
+# Below this many answers the tests have too little power to be worth a false alarm.
+MIN_ANSWERS = 40
+MIN_CHOOSERS = 8
+# One-sided levels. A course of ~70 questions, each with ~3 wrong answers, runs ~300 tests:
+# at these levels a course without faults gets about one false flag in three runs.
+WRONG_KEY_ALPHA = 0.01  # needs two signs at once (see above), so it can be less strict
+AMBIGUOUS_ALPHA = 0.001
+DISTRACTOR_ALPHA = 0.0025
+CONFIDENCE = 0.95
 
 FLAG_ADVICE: Mapping[str, str] = {
+    WRONG_KEY: "check the answer key: the strongest students give another answer",
+    AMBIGUOUS: "reread the question for a second reading: knowing the topic does not help",
+    STRONG_DISTRACTOR: "check the wrong answer strong students give: a trap, or also right?",
     VERY_HARD: "rewrite, split, or move to a later chapter",
     VERY_EASY: "make harder or drop: it no longer tells students apart",
-    LOW_DISCRIMINATION: "check the answer key",
-    SHARED_MISCONCEPTION: "address the common wrong answer in the feedback message",
-    ALL_WRONG: "nobody answered correctly: check the answer key",
-    ALL_CORRECT: "nobody answered wrongly",
 }
 
 
@@ -44,61 +66,80 @@ class FlagThresholds:
     very_hard_facility: float = VERY_HARD_FACILITY
     very_hard_difficulty: float = VERY_HARD_DIFFICULTY
     very_easy_facility: float = VERY_EASY_FACILITY
-    low_discrimination: float = LOW_DISCRIMINATION_INDEX
-    misconception_share: float = MISCONCEPTION_SHARE
-    misconception_min_students: int = MISCONCEPTION_MIN_STUDENTS
+    min_answers: int = MIN_ANSWERS
+    min_choosers: int = MIN_CHOOSERS
+    wrong_key_alpha: float = WRONG_KEY_ALPHA
+    ambiguous_alpha: float = AMBIGUOUS_ALPHA
+    distractor_alpha: float = DISTRACTOR_ALPHA
 
 
 DEFAULT_THRESHOLDS = FlagThresholds()
 
 
-def _below(value: float | None, limit: float) -> bool:
-    return value is not None and not math.isnan(value) and value < limit
-
-
-def _above(value: float | None, limit: float) -> bool:
-    return value is not None and not math.isnan(value) and value > limit
+def critical_z(alpha: float) -> float:
+    return float(stats.norm.isf(alpha))
 
 
 def question_flags(
     *,
     facility: float | None,
+    students: int | None = None,
     difficulty: float | None = None,
-    discrimination: float | None = None,
-    wrong_answers: Sequence[Mapping[str, object]] = (),
-    answers: int | None = None,
-    correct: int | None = None,
+    difficulty_se: float | None = None,
+    evidence: QuestionEvidence | None = None,
     thresholds: FlagThresholds = DEFAULT_THRESHOLDS,
 ) -> list[str]:
     """Flags for one question, in a fixed order. Unknown (None/NaN) inputs raise no flag.
 
-    `wrong_answers`: mappings with "share" (of all wrong answers) and "students" (distinct
-    students who gave it). `answers`/`correct` (first attempts) detect all-right/all-wrong.
+    ``facility`` over ``students`` first answers; ``evidence`` from `answer_evidence`.
     """
     t = thresholds
     flags: list[str] = []
-    if _below(facility, t.very_hard_facility) or _above(difficulty, t.very_hard_difficulty):
+    fault = fault_flag(evidence, t) if evidence is not None else None
+    if fault is not None:
+        flags.append(fault)
+    low, high = wilson_interval(facility, students)
+    hard_by_difficulty = (
+        _known(difficulty)
+        and _known(difficulty_se)
+        and difficulty - critical_z((1 - CONFIDENCE) / 2) * difficulty_se  # type: ignore[operator]
+        > t.very_hard_difficulty
+    )
+    if (high is not None and high < t.very_hard_facility) or hard_by_difficulty:
         flags.append(VERY_HARD)
-    if _above(facility, t.very_easy_facility):
+    if low is not None and low > t.very_easy_facility:
         flags.append(VERY_EASY)
-    if _below(discrimination, t.low_discrimination):
-        flags.append(LOW_DISCRIMINATION)
-    if any(_is_misconception(w, t) for w in wrong_answers):
-        flags.append(SHARED_MISCONCEPTION)
-    if answers and correct is not None:
-        if correct == 0:
-            flags.append(ALL_WRONG)
-        elif correct == answers:
-            flags.append(ALL_CORRECT)
     return flags
 
 
-def _is_misconception(wrong: Mapping[str, object], t: FlagThresholds) -> bool:
-    share = wrong.get("share")
-    students = wrong.get("students")
-    return (
-        isinstance(share, int | float)
-        and isinstance(students, int | float)
-        and share >= t.misconception_share
-        and students >= t.misconception_min_students
-    )
+def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLDS) -> str | None:
+    """The one fault the evidence points to, or None (too few answers, or nothing found)."""
+    if evidence.answers < t.min_answers or evidence.key_z is None:
+        return None
+    wrong = [o for o in evidence.options if not o.correct and o.choosers >= t.min_choosers]
+    stronger_than_key = critical_z(t.wrong_key_alpha)
+    if evidence.key_z < 0 and any(
+        o.vs_key_t is not None and o.vs_key_t > stronger_than_key for o in wrong
+    ):
+        return WRONG_KEY
+    if evidence.key_z < -critical_z(t.ambiguous_alpha):
+        return AMBIGUOUS
+    attracts_strong = critical_z(t.distractor_alpha)
+    if any(o.strong_z is not None and o.strong_z > attracts_strong for o in wrong):
+        return STRONG_DISTRACTOR
+    return None
+
+
+def wilson_interval(share: float | None, n: int | None) -> tuple[float | None, float | None]:
+    """The 95% Wilson score interval of a proportion (None, None when unknown)."""
+    if not _known(share) or not n:
+        return None, None
+    assert share is not None
+    z = critical_z((1 - CONFIDENCE) / 2)
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def _known(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)

@@ -8,6 +8,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from quizflow.analysis.answer_evidence import (
+    QuestionEvidence,
+    answer_abilities,
+    question_evidence,
+)
 from quizflow.analysis.flags import DEFAULT_THRESHOLDS, FlagThresholds, question_flags
 from quizflow.analysis.item_stats import (
     QUESTION,
@@ -22,6 +27,13 @@ TOP_WRONG_ANSWERS = 3
 
 
 def rasch_difficulties(first: pl.DataFrame, **fit_options: Any) -> tuple[pl.DataFrame, RaschFit]:
+    table, fit, _ = _fit_rasch_coded(first, **fit_options)
+    return table, fit
+
+
+def _fit_rasch_coded(
+    first: pl.DataFrame, **fit_options: Any
+) -> tuple[pl.DataFrame, RaschFit, pl.DataFrame]:
     """Fit the Rasch model to first attempts (one row per student and question).
 
     Returns per question: question_id, difficulty, difficulty_se, extreme (all answers right
@@ -34,6 +46,7 @@ def rasch_difficulties(first: pl.DataFrame, **fit_options: Any) -> tuple[pl.Data
         (pl.col(QUESTION).rank("dense").cast(pl.Int64) - 1).alias("_q"),
         pl.col("correct"),
         pl.col(QUESTION),
+        pl.col(STUDENT),
     )
     fit = fit_rasch(
         coded["_p"].to_numpy(),
@@ -47,7 +60,8 @@ def rasch_difficulties(first: pl.DataFrame, **fit_options: Any) -> tuple[pl.Data
         pl.Series("difficulty_se", fit.difficulty_se[ids["_q"].to_numpy()]),
         pl.Series("extreme", np.asarray(fit.extreme)[ids["_q"].to_numpy()]),
     ).drop("_q")
-    return table, fit
+    codes = coded.select(STUDENT, QUESTION, "_p", "_q").unique([STUDENT, QUESTION])
+    return table, fit, codes
 
 
 def hard_questions(
@@ -64,8 +78,11 @@ def hard_questions(
     answers_df: student_id, question_id, correct, answer, response_ms, occurred_at (one row
     per answer). questions_df (optional): question_id, text. Questions with fewer than
     `min_answers` answers are left out of the list (they still inform the students' abilities).
-    Each dict: question_id, text, answers, students, facility, discrimination, difficulty,
-    difficulty_se, median_response_ms, top_wrong_answers [{answer, count, share}], flags.
+    Each dict: question_id, text, answers, students, facility, discrimination,
+    discriminative_efficiency, key_z, answer_analysis (per answer: answer, correct, count,
+    share, mean_ability, point_biserial, strong_z, vs_key_t; see `answer_evidence`),
+    difficulty, difficulty_se, median_response_ms, top_wrong_answers [{answer, count,
+    share}], flags (see `flags`).
     Floats that are undefined are None, so the list serialises to JSON as is.
     """
     if answers_df.height == 0:
@@ -73,7 +90,7 @@ def hard_questions(
     first = first_attempts(answers_df, order_by=order_by)
     if first.height == 0:
         return []
-    difficulty, _ = rasch_difficulties(first)
+    difficulty, fit, codes = _fit_rasch_coded(first)
     correct_first = first.group_by(QUESTION).agg(pl.col("correct").sum().alias("_correct"))
     stats = (
         item_statistics(answers_df, order_by=order_by)
@@ -99,16 +116,27 @@ def hard_questions(
     for row in wrong.iter_rows(named=True):
         wrong_by_question.setdefault(row[QUESTION], []).append(row)
 
+    listed = stats[QUESTION].implode()
+    evidence = question_evidence(
+        answer_abilities(
+            answers_df.filter(pl.col(QUESTION).is_in(listed)).select(
+                STUDENT, QUESTION, "correct", "answer"
+            ),
+            fit,
+            codes,
+        ),
+        min_choosers=thresholds.min_choosers,
+    )
     result = []
     for row in stats.iter_rows(named=True):
         top = wrong_by_question.get(row[QUESTION], [])
+        found = evidence.get(row[QUESTION])
         flags = question_flags(
             facility=row["facility"],
+            students=row["students"],
             difficulty=row["difficulty"],
-            discrimination=row["discrimination"],
-            wrong_answers=top,
-            answers=row["students"],
-            correct=row["_correct"],
+            difficulty_se=row["difficulty_se"],
+            evidence=found,
             thresholds=thresholds,
         )
         result.append(
@@ -119,6 +147,9 @@ def hard_questions(
                 "students": row["students"],
                 "facility": _number(row["facility"]),
                 "discrimination": _number(row["discrimination"]),
+                "discriminative_efficiency": _number(row["discriminative_efficiency"]),
+                "key_z": None if found is None else _number(found.key_z),
+                "answer_analysis": _answer_analysis(found),
                 "difficulty": _number(row["difficulty"]),
                 "difficulty_se": _number(row["difficulty_se"]),
                 "median_response_ms": _number(row["median_response_ms"]),
@@ -129,6 +160,25 @@ def hard_questions(
             }
         )
     return result
+
+
+def _answer_analysis(evidence: QuestionEvidence | None) -> list[dict[str, Any]]:
+    """Per answer given (all attempts): how many gave it and how strong they were."""
+    if evidence is None:
+        return []
+    return [
+        {
+            "answer": o.answer,
+            "correct": o.correct,
+            "count": o.choosers,
+            "share": o.choosers / evidence.answers,
+            "mean_ability": _number(o.mean_ability),
+            "point_biserial": _number(o.point_biserial),
+            "strong_z": _number(o.strong_z),
+            "vs_key_t": _number(o.vs_key_t),
+        }
+        for o in evidence.options
+    ]
 
 
 def _number(value: float | None) -> float | None:

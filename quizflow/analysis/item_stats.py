@@ -68,8 +68,11 @@ def item_statistics(
     order_by: str = "occurred_at",
     min_students_for_discrimination: int = MIN_STUDENTS_FOR_DISCRIMINATION,
 ) -> pl.DataFrame:
-    """Per question: answers, students, facility, discrimination, median_response_ms,
-    wrong_answers. Undefined values (too few students, no variance) are null."""
+    """Per question: answers, students, facility, discrimination, discriminative_efficiency,
+    median_response_ms, wrong_answers. Undefined values (too few students, no variance) are
+    null. Discrimination is the corrected item-rest correlation; discriminative efficiency
+    is Moodle's: Cov(x, rest) / Cov_max, the covariance reached if both lists were sorted
+    (how much of the discrimination the question's facility allows, it reaches)."""
     _check_columns(answers, REQUIRED_COLUMNS)
     rows = _attributable(answers)
     first = first_attempts(rows, order_by=order_by).with_columns(
@@ -89,6 +92,11 @@ def item_statistics(
         pl.len().alias("students"),
         pl.col("_x").mean().alias("facility"),
         pl.corr(pl.col("_x").filter(has_rest), pl.col("_rest").filter(has_rest)).alias("_r"),
+        pl.cov(pl.col("_x").filter(has_rest), pl.col("_rest").filter(has_rest)).alias("_cov"),
+        # Moodle's Cov_max: the covariance the marks would have if they ranked exactly alike.
+        pl.cov(pl.col("_x").filter(has_rest).sort(), pl.col("_rest").filter(has_rest).sort()).alias(
+            "_cov_max"
+        ),
         has_rest.sum().alias("_n_rest"),
     )
     response = (
@@ -107,7 +115,13 @@ def item_statistics(
             pl.when(pl.col("_n_rest") >= min_students_for_discrimination)
             .then(pl.col("_r").fill_nan(None))
             .otherwise(None)
-            .alias("discrimination")
+            .alias("discrimination"),
+            pl.when(
+                (pl.col("_n_rest") >= min_students_for_discrimination) & (pl.col("_cov_max") > 0)
+            )
+            .then(pl.col("_cov") / pl.col("_cov_max"))
+            .otherwise(None)
+            .alias("discriminative_efficiency"),
         )
         .select(
             QUESTION,
@@ -115,6 +129,7 @@ def item_statistics(
             "students",
             "facility",
             "discrimination",
+            "discriminative_efficiency",
             "median_response_ms",
             "wrong_answers",
         )

@@ -43,6 +43,14 @@ def command(
     fmt: Annotated[
         SummaryFormat, typer.Option("--format", help="json: one JSON document on stdout.")
     ] = SummaryFormat.table,
+    plant_faults: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Plant this many faulty questions (wrong_key, ambiguous, strong_distractor in "
+            "turn, chosen by the seed) to measure the editors' flags; listed under `planted`.",
+        ),
+    ] = 0,
 ) -> None:
     """Simulate students at school taking the sample course's chapter quizzes.
 
@@ -64,8 +72,14 @@ def command(
         err.print(f"[red]--start-date {escape(repr(start_date))}:[/] write it as YYYY-MM-DD")
         raise typer.Exit(2) from None
     config = SimulationConfig(
-        students=students, days=days, seed=seed, start_date=first_day, workers=workers
+        students=students,
+        days=days,
+        seed=seed,
+        start_date=first_day,
+        workers=workers,
+        plant_faults=plant_faults,
     )
+    _check_faults(config)
     driver: Driver | None = None
     if via is Via.http:
         http = HttpDriver(url, _simulation_password(config))
@@ -97,6 +111,23 @@ def command(
         print_json(summary.as_json())
     else:
         _print_summary(summary.as_json())
+
+
+def _check_faults(config: Any) -> None:
+    """Too many faults for the course is refused before anything is written."""
+    from quizflow.content import load_course_file, sample_course_path
+    from quizflow.quiz import Course
+    from quizflow.simulate.faults import choose_faults
+
+    try:
+        choose_faults(
+            config.seed,
+            Course.from_data(load_course_file(sample_course_path())),
+            config.plant_faults,
+        )
+    except ValueError as error:
+        err.print(f"[red]--plant-faults {config.plant_faults}:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
 
 
 def _simulation_password(config: Any) -> str:
@@ -201,6 +232,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     table.add_column("what")
     table.add_column("value", justify="right")
     for key, value in summary.items():
+        if key == "planted":
+            value = ", ".join(f"{p['question_id']} ({p['fault']})" for p in value) or "none"
         shown = f"{value:,}" if isinstance(value, int) else str(value)
         table.add_row(key.replace("_", " "), shown)
     err.print(table)

@@ -10,6 +10,7 @@ students' answers, so ``.5`` in the course matches ``0.50`` typed by a student).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from quizflow.analysis import FLAG_ADVICE, hard_questions
 from quizflow.analysis import flags as flag_names
 from quizflow.queries import load_queries, query_frame
+from quizflow.quiz.display import split_normalised
 from quizflow.warehouse import open_published
 
 # The JSON contract of `quizflow hard-questions` (issue 5): exactly these keys, in this order.
@@ -36,29 +38,50 @@ PUBLIC_KEYS = (
     "top_wrong_answers",
     "flags",
 )
+# Added after the contract's keys: what Moodle's statistics report shows, and the evidence
+# behind the flags.
+STATISTICS_KEYS = (
+    "students",
+    "discrimination",
+    "discriminative_efficiency",
+    "key_z",
+    "answer_key",
+    "answer_analysis",
+    "field_analysis",
+)
 TEMPLATES = Path(__file__).with_name("templates")
 
-# What each flag means, in words an editor uses; the thresholds come from the analysis module
-# so the explanation cannot drift from the rule.
+# What each flag means, in words an editor uses; the levels and minimums come from the
+# analysis module so the explanation cannot drift from the rule.
+_NEEDS = f"Raised only with at least {flag_names.MIN_ANSWERS} answers to the question"
 FLAG_MEANING: Mapping[str, str] = {
+    flag_names.WRONG_KEY: (
+        "students who give one of the 'wrong' answers are clearly stronger on the other "
+        "questions than those who give the keyed answer (significant at "
+        f"{flag_names.WRONG_KEY_ALPHA:.0%}, that answer given at least "
+        f"{flag_names.MIN_CHOOSERS} times), and getting the question right goes with strength "
+        f"less than it should. {_NEEDS}"
+    ),
+    flag_names.AMBIGUOUS: (
+        "students who do well elsewhere get this question wrong about as often as students who "
+        "struggle: far less difference than the difficulty model expects (significant at "
+        f"{flag_names.AMBIGUOUS_ALPHA:.1%}). {_NEEDS}"
+    ),
+    flag_names.STRONG_DISTRACTOR: (
+        "one wrong answer is given by stronger students than a wrong answer should be "
+        f"(significant at {flag_names.DISTRACTOR_ALPHA:.2%}, given at least "
+        f"{flag_names.MIN_CHOOSERS} times). {_NEEDS}"
+    ),
     flag_names.VERY_HARD: (
         f"fewer than {flag_names.VERY_HARD_FACILITY:.0%} of students get it right the first "
-        f"time, or an average student would get it right less than "
-        f"{1 / (1 + math.exp(flag_names.VERY_HARD_DIFFICULTY)):.0%} of the time"
+        "time (the whole 95% interval of that share lies below), or an average student would "
+        f"surely get it right less than {1 / (1 + math.exp(flag_names.VERY_HARD_DIFFICULTY)):.0%}"
+        " of the time"
     ),
     flag_names.VERY_EASY: (
         f"more than {flag_names.VERY_EASY_FACILITY:.0%} of students get it right the first time"
+        " (the whole 95% interval of that share lies above)"
     ),
-    flag_names.LOW_DISCRIMINATION: (
-        "students who do well on other questions get this one wrong about as often as students "
-        "who struggle"
-    ),
-    flag_names.SHARED_MISCONCEPTION: (
-        f"one wrong answer makes up {flag_names.MISCONCEPTION_SHARE:.0%} or more of all wrong "
-        f"answers, given by at least {flag_names.MISCONCEPTION_MIN_STUDENTS} different students"
-    ),
-    flag_names.ALL_WRONG: "no student got it right the first time",
-    flag_names.ALL_CORRECT: "every student got it right the first time",
 }
 
 
@@ -86,21 +109,70 @@ def load_hard_questions(
     )
     listed = _listed_wrong_answers(content)
     places = _places(answers)
+    keys = _answer_keys(content)
     for item in ranked:
         known = listed.get(item["question_id"], {})
         for wrong in item["top_wrong_answers"]:
             wrong["misconception"] = known.get(wrong["answer"])
+        for option in item["answer_analysis"]:
+            option["misconception"] = known.get(option["answer"])
         item["course_id"], item["chapter_id"] = places.get(item["question_id"], (None, None))
+        item["answer_key"] = keys.get(item["question_id"], {})
+        item["field_analysis"] = field_analysis(item["answer_analysis"], item["answer_key"])
     return ranked
 
 
+def field_analysis(
+    options: list[dict[str, Any]], key: Mapping[str, list[str]]
+) -> dict[str, list[dict[str, Any]]]:
+    """For a question of several fields: per field, each value given, how often, and how
+    strong its students were (mean ability, weighted over the whole answers that hold it).
+    A value is keyed when some answer graded right holds it. Empty for one-field questions."""
+    names = sorted(key)
+    if len(names) < 2:
+        return {}
+    per_field: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in names}
+    for option in options:
+        if option["answer"] is None:
+            continue
+        for name, value in split_normalised(option["answer"], names).items():
+            if name not in per_field:
+                continue
+            slot = per_field[name].setdefault(
+                value, {"value": value, "count": 0, "keyed": False, "_strength": 0.0}
+            )
+            slot["count"] += option["count"]
+            slot["keyed"] = slot["keyed"] or option["correct"]
+            slot["_strength"] += (option["mean_ability"] or 0.0) * option["count"]
+    result = {}
+    for name, values in per_field.items():
+        rows = sorted(values.values(), key=lambda v: (-v["count"], v["value"]))
+        for row in rows:
+            row["mean_ability"] = row.pop("_strength") / row["count"]
+        result[name] = rows
+    return result
+
+
+def _answer_keys(content: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
+    keys: dict[str, dict[str, list[str]]] = {}
+    if "accepted" not in content.columns:
+        return keys
+    for question_id, accepted in content.select("question_id", "accepted").iter_rows():
+        if accepted and question_id not in keys:
+            parsed = json.loads(accepted) if isinstance(accepted, str) else accepted
+            keys[question_id] = {str(k): [str(v) for v in vs] for k, vs in parsed.items()}
+    return keys
+
+
 def public_fields(item: Mapping[str, Any]) -> dict[str, Any]:
-    """One hard question as the CLI's JSON promises it (no extra keys)."""
+    """One hard question as the CLI's JSON promises it: the contract's keys first, in order,
+    then Moodle's statistics (STATISTICS_KEYS), where the item has them."""
     public = {key: item[key] for key in PUBLIC_KEYS}
     public["top_wrong_answers"] = [
         {"answer": w["answer"], "count": w["count"], "share": w["share"]}
         for w in item["top_wrong_answers"]
     ]
+    public.update({key: item[key] for key in STATISTICS_KEYS if key in item})
     return public
 
 
@@ -165,7 +237,9 @@ def render_hard_questions(
     env.filters["percent"] = _percent
     env.filters["seconds"] = _seconds
     env.filters["logits"] = _logits
-    used_flags = sorted({f for item in items for f in item["flags"]})
+    env.filters["signed"] = _signed
+    # Every flag is explained, raised or not: what it means and what it needs.
+    used_flags = list(FLAG_MEANING)
     return env.get_template("hard_questions.html").render(
         items=items,
         scope={k: v for k, v in scope.items() if v},
@@ -210,6 +284,10 @@ def _seconds(ms: float | None) -> str:
 
 
 def _logits(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def _signed(value: float | None) -> str:
     return "–" if value is None else f"{value:+.2f}"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -19,10 +19,14 @@ class SimulationConfig:
     # Students run concurrently; each student's commands stay in order, so the events do not
     # depend on how the threads interleave (only their positions in the global order do).
     workers: int = 6
+    # Faulty questions to plant (see simulate.faults); 0 publishes the course as it is.
+    plant_faults: int = 0
 
     def __post_init__(self) -> None:
         if self.students < 1 or self.days < 1 or self.schools < 1 or self.workers < 1:
             raise ValueError("students, days, schools and workers must be at least 1")
+        if self.plant_faults < 0:
+            raise ValueError("plant_faults cannot be negative")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class Summary:
     elapsed_s: float
     events_per_s: float
     commands_per_s: float
+    # The planted faulty questions: [{"question_id", "fault"}], empty without planting.
+    planted: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

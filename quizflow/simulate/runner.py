@@ -22,6 +22,7 @@ from quizflow.simulate.ability import draw_learner, true_difficulties
 from quizflow.simulate.answers import WrongAnswerModel
 from quizflow.simulate.config import DayDone, SimulationConfig, Summary
 from quizflow.simulate.driver import DirectDriver, Driver
+from quizflow.simulate.faults import PlantedFault, choose_faults, with_wrong_keys
 from quizflow.simulate.roster import build_roster
 from quizflow.simulate.schedule import local, practice_lessons, school_days
 from quizflow.simulate.seeding import stream
@@ -49,11 +50,19 @@ def simulate(
     started = time.perf_counter()
     days = school_days(config.start_date, config.days)
     setup_at = local(days[0], _SETUP_MINUTES)
-    course, appended = ensure_course(store, setup_at)
+    if config.plant_faults:
+        course, planted, appended = publish_with_faults(
+            store, config.seed, config.plant_faults, setup_at
+        )
+    else:
+        (course, appended), planted = ensure_course(store, setup_at), ()
     roster = build_roster(config.seed, config.students, config.schools)
     appended += len(register(store, roster.facts(), occurred_at=setup_at + timedelta(minutes=30)))
     models = Models(
-        course, true_difficulties(config.seed, course), WrongAnswerModel.build(config.seed, course)
+        course,
+        true_difficulties(config.seed, course),
+        WrongAnswerModel.build(config.seed, course),
+        {p.question_id: p for p in planted},
     )
     students = [
         SimStudent(
@@ -109,11 +118,28 @@ def simulate(
         elapsed_s=round(elapsed, 3),
         events_per_s=round(events / elapsed, 1) if elapsed else 0.0,
         commands_per_s=round(total.commands / elapsed, 1) if elapsed else 0.0,
+        planted=[p.as_json() for p in planted],
     )
 
 
 def _live(student: SimStudent, *, day: date, lessons: dict[int, list[int]], driver: Driver) -> None:
     student.live(day, lessons[student.enrolment.school_class.index], driver)
+
+
+def publish_with_faults(
+    store: EventStore, seed: int, count: int, occurred_at: datetime
+) -> tuple[Course, tuple[PlantedFault, ...], int]:
+    """Publish the sample course with ``count`` planted faults (over any published version);
+    return the course as its authors meant it, the faults, and the events appended.
+
+    Students answer from the course with its right keys; only the published one, which the
+    command handler grades with, carries the wrong keys.
+    """
+    data = load_course_file(sample_course_path())
+    course = Course.from_data(data)
+    planted = choose_faults(seed, course, count)
+    stored = publish_course(store, with_wrong_keys(data, planted), occurred_at=occurred_at)
+    return course, planted, len(stored)
 
 
 def ensure_course(store: EventStore, occurred_at: datetime | None = None) -> tuple[Course, int]:

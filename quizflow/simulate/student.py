@@ -24,9 +24,15 @@ from quizflow.quiz import (
     StartQuiz,
     SubmitAnswer,
 )
-from quizflow.simulate.ability import Learner, answers_correctly, response_s
+from quizflow.simulate.ability import Learner, answers_correctly, p_correct, response_s
 from quizflow.simulate.answers import WrongAnswerModel, right
 from quizflow.simulate.driver import Driver, Outcome
+from quizflow.simulate.faults import (
+    AMBIGUOUS,
+    STRONG_DISTRACTOR,
+    STRONG_DISTRACTOR_PULL,
+    PlantedFault,
+)
 from quizflow.simulate.roster import Enrolment
 from quizflow.simulate.schedule import Session, sessions_on
 from quizflow.simulate.seeding import uuid_from
@@ -59,11 +65,16 @@ class Quiz:
 
 @dataclass
 class Models:
-    """What all students share (read only): the course and the question models."""
+    """What all students share (read only): the course and the question models.
+
+    ``course`` is the course as its authors meant it (right keys): students answer from what
+    they know, whatever key was published.
+    """
 
     course: Course
     difficulties: dict[str, float]
     wrong_answers: WrongAnswerModel
+    faults: Mapping[str, PlantedFault] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,11 +156,24 @@ class SimStudent:
         question = chapter.question(quiz.question_id or "")
         if question is None:  # the course changed under us; any answer will be rejected
             return {"_INPUT_1_": "?"}
-        correct = answers_correctly(
-            self.rng, self.learner, question.question_id, self.models.difficulties
-        )
+        fault = self.models.faults.get(question.question_id)
+        if fault is not None and fault.fault == AMBIGUOUS:
+            # Knowing the topic does not help: everyone has an average student's chance.
+            chance = p_correct(0.0, self.models.difficulties[question.question_id])
+            correct = self.rng.random() < chance
+        else:
+            correct = answers_correctly(
+                self.rng, self.learner, question.question_id, self.models.difficulties
+            )
         self.learner.practise()
         if correct:
+            if (
+                fault is not None
+                and fault.fault == STRONG_DISTRACTOR
+                and fault.answer is not None
+                and self.rng.random() < STRONG_DISTRACTOR_PULL
+            ):
+                return dict(fault.answer)
             return right(self.rng, question)
         return self.models.wrong_answers.wrong(self.rng, question)
 

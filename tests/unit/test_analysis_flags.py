@@ -1,73 +1,139 @@
-"""Flags a content editor acts on."""
+"""The fault flags on synthetic Rasch answers, with and without the fault they name."""
 
 from __future__ import annotations
 
-import math
+from datetime import datetime, timedelta
 
-from quizflow.analysis import FLAG_ADVICE, FlagThresholds, question_flags
+import numpy as np
+import polars as pl
+import pytest
+
+from quizflow.analysis import FLAG_ADVICE, hard_questions, question_flags
+from quizflow.analysis.answer_evidence import AnswerEvidence, QuestionEvidence
 from quizflow.analysis.flags import (
-    ALL_CORRECT,
-    ALL_WRONG,
-    LOW_DISCRIMINATION,
-    SHARED_MISCONCEPTION,
+    AMBIGUOUS,
+    FAULT_FLAGS,
+    MIN_ANSWERS,
+    STRONG_DISTRACTOR,
     VERY_EASY,
     VERY_HARD,
+    WRONG_KEY,
+    fault_flag,
+    wilson_interval,
 )
 
-
-def test_a_question_most_students_fail_is_very_hard() -> None:
-    assert question_flags(facility=0.25) == [VERY_HARD]
-    assert question_flags(facility=0.3) == []  # the threshold itself is not "very hard"
-
-
-def test_a_high_rasch_difficulty_is_very_hard_even_with_a_fair_facility() -> None:
-    assert question_flags(facility=0.45, difficulty=2.1) == [VERY_HARD]
-    assert question_flags(facility=0.45, difficulty=0.4) == []
+STUDENTS = 400
+QUESTIONS = 20
+FAULTY = "q00"
+WRONG = ("A", "B", "C")  # misconceptions, chosen by weak students in these proportions
+WRONG_WEIGHTS = (0.6, 0.3, 0.1)
 
 
-def test_a_question_nearly_everyone_gets_right_is_very_easy() -> None:
-    assert question_flags(facility=0.95) == [VERY_EASY]
+def answers(fault: str | None, *, seed: int = 0, students: int = STUDENTS) -> pl.DataFrame:
+    """Every student answers every question once; question q00 carries ``fault``."""
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0.0, 1.0, students)
+    difficulty = rng.normal(0.0, 0.8, QUESTIONS)
+    difficulty[0] = 0.0
+    rows = []
+    start = datetime(2026, 1, 5, 9)
+    for s in range(students):
+        for q in range(QUESTIONS):
+            p = 1 / (1 + np.exp(-(theta[s] - difficulty[q])))
+            if q == 0 and fault == AMBIGUOUS:
+                p = 0.5
+            knows = rng.random() < p
+            typed = "R" if knows else str(rng.choice(WRONG, p=WRONG_WEIGHTS))
+            if q == 0 and fault == STRONG_DISTRACTOR and knows and rng.random() < 0.5:
+                typed = "C"  # the trap: students who know the topic fall for it
+            key = "A" if q == 0 and fault == WRONG_KEY else "R"
+            rows.append(
+                {
+                    "student_id": f"s{s:03d}",
+                    "question_id": f"q{q:02d}",
+                    "correct": typed == key,
+                    "answer": typed,
+                    "response_ms": None,
+                    "occurred_at": start + timedelta(minutes=s * QUESTIONS + q),
+                }
+            )
+    return pl.DataFrame(rows)
 
 
-def test_low_discrimination_asks_to_check_the_answer_key() -> None:
-    assert question_flags(facility=0.5, discrimination=0.05) == [LOW_DISCRIMINATION]
-    assert FLAG_ADVICE[LOW_DISCRIMINATION] == "check the answer key"
+def flags_of(frame: pl.DataFrame, question: str = FAULTY) -> list[str]:
+    ranked = hard_questions(frame, limit=100, min_answers=1)
+    return next(q["flags"] for q in ranked if q["question_id"] == question)
 
 
-def test_unknown_statistics_raise_no_flag() -> None:
-    assert question_flags(facility=None, difficulty=math.nan, discrimination=None) == []
+def fault_flags_anywhere(frame: pl.DataFrame) -> dict[str, list[str]]:
+    ranked = hard_questions(frame, limit=100, min_answers=1)
+    found = {q["question_id"]: set(q["flags"]) & set(FAULT_FLAGS) for q in ranked}
+    return {q: sorted(f) for q, f in found.items() if f}
 
 
-def test_a_shared_misconception_needs_both_a_large_share_and_enough_students() -> None:
-    common = {"answer": "12", "count": 9, "share": 0.45, "students": 8}
-    assert question_flags(facility=0.5, wrong_answers=[common]) == [SHARED_MISCONCEPTION]
-    one_student = {**common, "students": 1}
-    assert question_flags(facility=0.5, wrong_answers=[one_student]) == []
-    small_share = {**common, "share": 0.2}
-    assert question_flags(facility=0.5, wrong_answers=[small_share]) == []
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sound_questions_raise_no_fault_flag(seed: int) -> None:
+    assert fault_flags_anywhere(answers(None, seed=seed)) == {}
 
 
-def test_thresholds_can_be_overridden() -> None:
-    strict = FlagThresholds(very_hard_facility=0.5, misconception_min_students=1)
-    wrong = [{"share": 0.5, "students": 1}]
-    assert question_flags(facility=0.45, wrong_answers=wrong, thresholds=strict) == [
-        VERY_HARD,
-        SHARED_MISCONCEPTION,
+@pytest.mark.parametrize("fault", [WRONG_KEY, AMBIGUOUS, STRONG_DISTRACTOR])
+def test_a_planted_fault_raises_its_own_flag_and_no_other(fault: str) -> None:
+    found = fault_flags_anywhere(answers(fault))
+    assert found == {FAULTY: [fault]}
+
+
+def test_a_wrong_key_shows_the_keyed_answer_given_by_the_weaker_students() -> None:
+    ranked = hard_questions(answers(WRONG_KEY), limit=100, min_answers=1)
+    item = next(q for q in ranked if q["question_id"] == FAULTY)
+    by_answer = {a["answer"]: a for a in item["answer_analysis"]}
+    assert by_answer["A"]["correct"] and not by_answer["R"]["correct"]
+    assert by_answer["R"]["mean_ability"] > by_answer["A"]["mean_ability"]
+    assert by_answer["R"]["point_biserial"] > 0 > by_answer["A"]["point_biserial"]
+    assert item["discrimination"] < 0
+
+
+def test_too_few_answers_raise_no_fault_flag_however_clear_they_look() -> None:
+    few = answers(WRONG_KEY, students=MIN_ANSWERS - 1)
+    assert WRONG_KEY not in flags_of(few)
+    assert WRONG_KEY in flags_of(answers(WRONG_KEY, students=300))
+
+
+def evidence(key_z: float, *options: AnswerEvidence, answers: int = 200) -> QuestionEvidence:
+    return QuestionEvidence("q", answers, key_z, 0.5, -0.5, list(options))
+
+
+def option(answer: str, *, strong_z: float = 0.0, vs_key_t: float = -3.0) -> AnswerEvidence:
+    return AnswerEvidence(answer, False, 30, 0.0, -0.1, strong_z, vs_key_t)
+
+
+def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
+    assert fault_flag(evidence(-4.0, option("x", vs_key_t=3.0))) == WRONG_KEY
+    assert fault_flag(evidence(-4.0, option("x", strong_z=4.0))) == AMBIGUOUS
+    assert fault_flag(evidence(-1.0, option("x", strong_z=4.0))) == STRONG_DISTRACTOR
+    assert fault_flag(evidence(-1.0, option("x", strong_z=2.0))) is None
+    # A wrong answer of stronger choosers is no wrong key while the key discriminates well.
+    assert fault_flag(evidence(1.0, option("x", vs_key_t=3.0))) is None
+    assert fault_flag(evidence(-9.0, option("x", vs_key_t=9.0), answers=10)) is None
+
+
+def test_very_hard_and_very_easy_need_the_whole_confidence_interval_past_the_limit() -> None:
+    assert question_flags(facility=0.2, students=10) == []  # could well be 45%
+    assert question_flags(facility=0.2, students=200) == [VERY_HARD]
+    assert question_flags(facility=0.97, students=200) == [VERY_EASY]
+    assert question_flags(facility=0.5, students=200, difficulty=2.5, difficulty_se=0.2) == [
+        VERY_HARD
     ]
+    assert question_flags(facility=None, students=None) == []
 
 
-def test_all_wrong_and_all_correct_first_attempts_are_flagged() -> None:
-    assert question_flags(facility=0.0, answers=4, correct=0) == [VERY_HARD, ALL_WRONG]
-    assert question_flags(facility=1.0, answers=4, correct=4) == [VERY_EASY, ALL_CORRECT]
+def test_the_wilson_interval_holds_the_share_and_narrows_with_more_answers() -> None:
+    low, high = wilson_interval(0.3, 20)
+    narrow_low, narrow_high = wilson_interval(0.3, 2000)
+    assert low is not None and high is not None
+    assert narrow_low is not None and narrow_high is not None
+    assert low < narrow_low < 0.3 < narrow_high < high
 
 
 def test_every_flag_comes_with_advice_for_the_editor() -> None:
-    for flag in (
-        VERY_HARD,
-        VERY_EASY,
-        LOW_DISCRIMINATION,
-        SHARED_MISCONCEPTION,
-        ALL_WRONG,
-        ALL_CORRECT,
-    ):
+    for flag in (*FAULT_FLAGS, VERY_HARD, VERY_EASY):
         assert FLAG_ADVICE[flag]

@@ -1,0 +1,150 @@
+"""What each question's answers say about the question: the evidence the fault flags test.
+
+Every answer (all attempts: in a quiz that hands out random questions a student meets a
+question again later, and each meeting is evidence) is set beside the student's strength
+judged from their other questions (`rest_ability`) and beside what the Rasch model expects.
+
+Per question:
+- `key_z`: does getting it right go with strength as much as the model expects? A score
+  test of the item's slope (Rasch fixes it at 1): (right - expected) summed against the
+  student's centred strength, over its standard deviation under the model. About N(0, 1)
+  for a sound question; strongly negative when strong students fail it as often as weak
+  ones (an ambiguous question) or more often (a wrong key).
+
+Per wrong answer (same text after normalising):
+- `strong_z`: is it chosen by stronger students than a wrong answer should be? Under the
+  model a wrong answer is chosen in proportion to the chance of being wrong, so mostly by
+  weak students; the same score test, for "chose this answer" against that expectation.
+- `vs_key_t`: Welch's t of its choosers' strength against the strength of the students who
+  gave the keyed (right) answer; positive when the "wrong" answer's choosers are stronger.
+- `mean_ability`, `point_biserial` (Canvas: choosers against everyone else), `choosers`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+from scipy import stats
+
+from quizflow.analysis.item_stats import QUESTION, STUDENT
+from quizflow.analysis.rasch import RaschFit
+from quizflow.analysis.rest_ability import rest_abilities
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class AnswerEvidence:
+    answer: str | None
+    correct: bool
+    choosers: int  # answers given (all attempts)
+    mean_ability: float | None
+    point_biserial: float | None
+    strong_z: float | None  # wrong answers only
+    vs_key_t: float | None  # wrong answers only
+
+
+@dataclass(frozen=True)
+class QuestionEvidence:
+    question_id: Any
+    answers: int
+    key_z: float | None
+    right_mean_ability: float | None
+    wrong_mean_ability: float | None
+    options: list[AnswerEvidence] = field(default_factory=list)
+
+
+def answer_abilities(answers: pl.DataFrame, fit: RaschFit, codes: pl.DataFrame) -> pl.DataFrame:
+    """``answers`` with `_ability` (the student's strength without this question) and
+    `_expected` (the model's chance of a right answer). ``codes``: student_id, question_id
+    with the fit's indices `_p`, `_q`."""
+    coded = answers.join(codes, on=[STUDENT, QUESTION], how="inner")
+    pairs = coded.group_by("_p", "_q").agg(
+        pl.col("correct").cast(pl.Float64).sum().alias("_right"),
+        pl.len().cast(pl.Float64).alias("_tries"),
+    )
+    rest = rest_abilities(
+        pairs["_p"].to_numpy(),
+        pairs["_q"].to_numpy(),
+        pairs["_right"].to_numpy(),
+        fit.difficulty,
+        fit.sigma,
+        pairs["_tries"].to_numpy(),
+    )
+    pairs = pairs.with_columns(
+        pl.Series("_ability", rest.ability), pl.Series("_expected", rest.expected)
+    )
+    return coded.join(pairs.select("_p", "_q", "_ability", "_expected"), on=["_p", "_q"])
+
+
+def question_evidence(scored: pl.DataFrame, *, min_choosers: int) -> dict[Any, QuestionEvidence]:
+    """Per question, from `answer_abilities`' output (needs `answer` too)."""
+    result = {}
+    for (question_id,), rows in scored.group_by([QUESTION], maintain_order=True):
+        result[question_id] = _one_question(question_id, rows, min_choosers)
+    return result
+
+
+def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> QuestionEvidence:
+    right = rows["correct"].to_numpy().astype(np.float64)
+    ability = rows["_ability"].to_numpy()
+    expected = rows["_expected"].to_numpy()
+    centred = ability - ability.mean()
+    key_z = _score_z(right, expected, centred)
+    options = []
+    keyed = ability[right == 1.0]
+    wrong_chance = 1.0 - expected
+    indexed = rows.with_row_index("_row")
+    for (text, correct), group in indexed.group_by(["answer", "correct"], maintain_order=True):
+        chose = np.zeros(rows.height, dtype=np.bool_)
+        chose[group["_row"].to_numpy()] = True
+        strong_z = vs_key_t = None
+        if not correct and group.height >= min_choosers:
+            share = chose.sum() / wrong_chance.sum()
+            strong_z = _score_z(chose.astype(np.float64), share * wrong_chance, centred)
+            vs_key_t = _welch_t(ability[chose], keyed)
+        options.append(
+            AnswerEvidence(
+                answer=text,
+                correct=bool(correct),
+                choosers=group.height,
+                mean_ability=float(ability[chose].mean()),
+                point_biserial=_point_biserial(chose, ability),
+                strong_z=strong_z,
+                vs_key_t=vs_key_t,
+            )
+        )
+    options.sort(key=lambda o: (not o.correct, -o.choosers, o.answer or ""))
+    return QuestionEvidence(
+        question_id=question_id,
+        answers=rows.height,
+        key_z=key_z,
+        right_mean_ability=float(keyed.mean()) if keyed.size else None,
+        wrong_mean_ability=float(ability[right == 0.0].mean()) if (right == 0.0).any() else None,
+        options=options,
+    )
+
+
+def _score_z(observed: FloatArray, expected: FloatArray, centred: FloatArray) -> float | None:
+    variance = float((expected * (1.0 - expected) * centred**2).sum())
+    if variance <= 0.0:
+        return None
+    return float(((observed - expected) * centred).sum() / math.sqrt(variance))
+
+
+def _welch_t(a: FloatArray, b: FloatArray) -> float | None:
+    if a.size < 2 or b.size < 2:
+        return None
+    t = stats.ttest_ind(a, b, equal_var=False).statistic
+    return None if not np.isfinite(t) else float(t)
+
+
+def _point_biserial(chose: NDArray[np.bool_], ability: FloatArray) -> float | None:
+    if chose.all() or not chose.any() or ability.std() == 0.0:
+        return None
+    return float(np.corrcoef(chose.astype(np.float64), ability)[0, 1])
