@@ -18,6 +18,13 @@ from starlette.concurrency import run_in_threadpool
 
 from quizflow.app.auth import Identity
 from quizflow.app.readmodel import ReadModel
+from quizflow.app.web.answer_views import (
+    UNREADABLE_CODE,
+    refusal,
+    refusal_sentence,
+    shown_question,
+    unreadable_hints,
+)
 from quizflow.app.web.commands import build, execute
 from quizflow.app.web.context import (
     caught_up,
@@ -29,7 +36,13 @@ from quizflow.app.web.context import (
 )
 from quizflow.app.web.errors import WebError, status_for
 from quizflow.app.web.teacher_views import student_report
-from quizflow.app.web.views import chapters_view, classes_view, quiz_view, view_from_result
+from quizflow.app.web.views import (
+    chapters_view,
+    classes_view,
+    passed_chapters,
+    quiz_view,
+    view_from_result,
+)
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=100)]
 
@@ -143,7 +156,8 @@ async def quiz(
     fresh = await caught_up(request, who)
     model = context(request).model
     course, chapter = chapter_of(model, course_id, chapter_id)
-    view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter)
+    passed = passed_chapters(model, who.user_id, course_id)
+    view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter, passed)
     return {**view, "fresh": fresh}
 
 
@@ -158,7 +172,19 @@ async def _command(
     document: dict[str, Any] = result.as_json()
     if result.status == "ok":  # so the chapter exists
         course, chapter = chapter_of(ctx.model, course_id, chapter_id)
-        document["quiz"] = quiz_view(view_from_result(result), course, chapter)
+        passed = passed_chapters(ctx.model, who.user_id, course_id)
+        document["quiz"] = quiz_view(view_from_result(result), course, chapter, passed)
+        refused = refusal(result)
+        if refused is not None:
+            state = result.state
+            shown = shown_question(course, chapter, state.question_id, state.question_version)
+            hints = unreadable_hints(refused, shown)
+            document = {
+                "error": UNREADABLE_CODE,
+                "detail": refusal_sentence(hints),
+                "fields": hints,
+                **document,
+            }
     else:
         document = {"error": result.code, "detail": result.reason, **document}
     return JSONResponse(document, status_code=status_for(result))
@@ -168,7 +194,11 @@ Student = Annotated[Identity, Depends(student)]
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "unknown course, chapter or question"},
     409: {"description": "the quiz is not in a state for this command (or a conflict)"},
-    422: {"description": "malformed request, unknown or missing input fields"},
+    422: {
+        "description": "malformed request, unknown or missing input fields, or an answer that "
+        "cannot be read as its fields expect (`unreadable-answer`: `fields` holds a hint per "
+        "field; the refusal is stored for analytics but the quiz is unchanged)"
+    },
 }
 
 

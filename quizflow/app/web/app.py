@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from quizflow.app.web import admin, api, errors, pages, reports, signin, sso, teacher
+from quizflow.app.web import admin, api, attempts, errors, pages, reports, signin, sso, teacher
 from quizflow.app.web.accounts import WebAccounts
 from quizflow.app.web.context import WebContext
 from quizflow.app.web.middleware import MAX_BODY, Guard
@@ -97,6 +97,8 @@ def create_app(
     app.include_router(api.router)
     app.include_router(api.writes)
     app.include_router(pages.router)
+    app.include_router(attempts.pages)
+    app.include_router(attempts.api)
     app.include_router(reports.router)
     app.include_router(admin.router)
     app.include_router(teacher.router)

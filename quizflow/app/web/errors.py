@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quizflow.app.handler import COMMAND_ID_REUSED, QUIZ_NEEDS_ATTENTION, CommandResult
 from quizflow.app.readmodel import QuizNeedsAttention
+from quizflow.app.web.answer_views import refusal
 from quizflow.quiz import Code
 
 log = logging.getLogger("quizflow.web")
@@ -55,7 +56,8 @@ class BodyTooLarge(HTTPException):
 
 def status_for(result: CommandResult) -> int:
     if result.status == "ok":
-        return 200
+        # An answer that could not be read is refused (422), though its refusal is stored.
+        return 422 if refusal(result) is not None else 200
     if result.code in _NOT_FOUND:
         return 404
     if result.code in _UNPROCESSABLE:

@@ -13,13 +13,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from quizflow.app.auth import Identity
+from quizflow.app.web.answer_views import (
+    refusal,
+    refusal_sentence,
+    shown_question,
+    unreadable_hints,
+)
 from quizflow.app.web.commands import ACTIONS, build, execute, parse_command_id
 from quizflow.app.web.context import caught_up, chapter_of, context, signed_in, who_is_asking
 from quizflow.app.web.errors import WebError, status_for
 from quizflow.app.web.forms import page as _page
 from quizflow.app.web.forms import read_form
 from quizflow.app.web.forms import redirect as _redirect
-from quizflow.app.web.views import chapters_view, quiz_view
+from quizflow.app.web.views import chapters_view, passed_chapters, quiz_view
 
 router = APIRouter(include_in_schema=False)
 INPUT_PREFIX = "answer."
@@ -62,10 +68,13 @@ def _quiz_page(
     status: int = 200,
     error: str | None = None,
     fresh: bool = True,
+    field_errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> Response:
     model = context(request).model
     course, chapter = chapter_of(model, course_id, chapter_id)
-    view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter)
+    passed = passed_chapters(model, who.user_id, course_id)
+    view = quiz_view(model.quiz(who.user_id, course_id, chapter_id), course, chapter, passed)
     return _page(
         request,
         "quiz.html",
@@ -76,6 +85,8 @@ def _quiz_page(
         fresh=fresh,
         command_id=uuid.uuid4(),
         input_prefix=INPUT_PREFIX,
+        field_errors=field_errors or {},
+        typed=typed or {},
     )
 
 
@@ -114,4 +125,21 @@ async def quiz_command(request: Request, course_id: str, chapter_id: str, action
     if result.status != "ok":
         await caught_up(request, who)
         return _quiz_page(request, who, course_id, chapter_id, status=status, error=result.reason)
+    refused = refusal(result)
+    if refused is not None:
+        # Shown at once (no redirect): the student corrects what they typed, which is kept.
+        course, chapter = chapter_of(context(request).model, course_id, chapter_id)
+        state = result.state
+        shown = shown_question(course, chapter, state.question_id, state.question_version)
+        hints = unreadable_hints(refused, shown)
+        return _quiz_page(
+            request,
+            who,
+            course_id,
+            chapter_id,
+            status=status,
+            error=refusal_sentence(hints),
+            field_errors=hints,
+            typed={k: v for k, v in inputs.items() if isinstance(v, str)},
+        )
     return _redirect(f"/quiz/{course_id}/{chapter_id}")

@@ -1,7 +1,8 @@
 """What the pages and the JSON API show: plain dicts built from the read model.
 
 One builder serves both, so the HTML and the API never disagree. Accepted answers and
-typical wrong answers never leave the server: a view carries a question's text and fields only.
+typical wrong answers never leave the server before the question is answered: a question view
+carries its text and fields only; the right answer, the solution and the feedback come after.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from quizflow.app.handler import CommandResult
 from quizflow.app.readmodel import Outcome, QuizView, ReadModel
+from quizflow.app.web.answer_views import answered_view, next_chapter, shown_question
 from quizflow.eventstore import START
 from quizflow.quiz import STREAK_TO_PASS, Chapter, Course, Status
 
@@ -34,7 +36,11 @@ def message(view: QuizView) -> str | None:
     return None
 
 
-def quiz_view(view: QuizView, course: Course, chapter: Chapter) -> dict[str, Any]:
+def quiz_view(
+    view: QuizView, course: Course, chapter: Chapter, passed: set[str] | None = None
+) -> dict[str, Any]:
+    """The quiz as the page and the API show it; ``passed`` (the chapters of the course the
+    student has passed) lets a passed quiz offer the next chapter."""
     state = view.state
     question = None
     if state.status is Status.AWAITING_ANSWER and state.question_id:
@@ -47,10 +53,13 @@ def quiz_view(view: QuizView, course: Course, chapter: Chapter) -> dict[str, Any
             }
     last_answer = None
     if view.last_outcome is not None:
+        correct = view.last_outcome == "correct"
+        answered = shown_question(course, chapter, state.question_id, state.question_version)
         last_answer = {
             "question_id": state.question_id,
-            "correct": view.last_outcome == "correct",
+            "correct": correct,
             "inputs": dict(view.last_inputs),
+            **answered_view(answered, view.last_inputs, correct),
         }
     return {
         "course_id": course.course_id,
@@ -66,7 +75,20 @@ def quiz_view(view: QuizView, course: Course, chapter: Chapter) -> dict[str, Any
         "last_answer": last_answer,
         "message": message(view),
         "actions": _ACTIONS[state.status],
+        "next_chapter": (
+            next_chapter(course, chapter, passed or set())
+            if state.status is Status.PASSED
+            else None
+        ),
         "cursor": str(view.cursor),
+    }
+
+
+def passed_chapters(model: ReadModel, student_id: str, course_id: str) -> set[str]:
+    return {
+        chapter_id
+        for (course, chapter_id), view in model.quizzes_of(student_id).items()
+        if course == course_id and view.state.status is Status.PASSED
     }
 
 
