@@ -1,5 +1,6 @@
 -- attempts: one row per run at a chapter quiz (QuizStarted's attempt 1, 2, ...): when it started,
--- the questions answered, right and wrong, restarts after a mistake, the streaks, the outcome.
+-- the questions answered, right and wrong, restarts after a mistake, the streaks, the outcome,
+-- and the time practised (duration_ms is wall-clock time, across days if the attempt spans them).
 -- Key: (student_id, course_id, chapter_id, attempt); one stream holds all of a student's
 -- attempts at one chapter.
 -- partition: stream_id
@@ -17,7 +18,12 @@ with quiz_events as (
                 then cast(data ->> '$.streak' as integer)
             when 'chapter-quiz/QuestionAnsweredIncorrectly' then 0
             when 'chapter-quiz/QuizStartedOver' then 0
-        end as streak_after
+        end as streak_after,
+        -- Time practised, by student_days' rule: the gaps between the attempt's consecutive
+        -- events, each capped at 5 minutes (a longer pause is time away, not work).
+        epoch_ms(occurred_at)
+            - epoch_ms(lag(occurred_at) over (partition by stream_id, attempt
+                                              order by occurred_at, position)) as gap_ms
     from projection_input
 ),
 
@@ -41,7 +47,9 @@ per_attempt as (
         coalesce(max(streak_after), 0) as best_streak,
         coalesce(arg_max(streak_after, version) filter (where streak_after is not null), 0)
             as streak,
-        min(occurred_at) filter (where type = 'chapter-quiz/QuizPassed') as passed_at
+        min(occurred_at) filter (where type = 'chapter-quiz/QuizPassed') as passed_at,
+        -- least() skips nulls, so the attempt's first event (no gap) must count as 0 explicitly.
+        cast(coalesce(sum(least(coalesce(gap_ms, 0), 300000)), 0) as bigint) as practice_ms
     from quiz_events
     group by student_id, course_id, chapter_id, attempt_number
 ),

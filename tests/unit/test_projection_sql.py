@@ -219,6 +219,23 @@ def test_a_moved_and_renamed_student_is_one_row_in_the_new_class_with_the_new_na
     assert rows(moved, "select count(*) from quarantine") == [(0,)]
 
 
+def test_attempts_time_practice_not_the_calendar(con: duckdb.DuckDBPyConnection) -> None:
+    assert rows(con, "select practice_ms, duration_ms from attempts") == [(33_000, 33_000)]
+    answer = {"question_id": "q1", "inputs": {"_INPUT_1_": "2"}}
+    overnight = warehouse(
+        [
+            quiz("QuizStarted", 0),
+            quiz("QuestionAssigned", 0, question_id="q1"),
+            quiz("QuestionAnsweredCorrectly", 60, streak=1, **answer),
+            quiz("QuestionAssigned", 61, question_id="q1"),
+            # The next morning: the pause counts 5 minutes of practice, not 18 hours.
+            quiz("QuestionAnsweredCorrectly", 61 + 18 * 3600, streak=2, **answer),
+        ]
+    )
+    got = rows(overnight, "select practice_ms, duration_ms from attempts")
+    assert got == [(61_000 + 300_000, (61 + 18 * 3600) * 1000)]
+
+
 def test_student_days_add_capped_gaps_between_events(con: duckdb.DuckDBPyConnection) -> None:
     got = rows(con, "select answers, mistakes, quizzes_passed, time_on_task_ms from student_days")
     assert got == [(5, 1, 1, 33_000)]
