@@ -11,7 +11,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from quizflow.app.web import admin, api, attempts, errors, pages, reports, signin, sso, teacher
+from quizflow.app.web import (
+    admin,
+    api,
+    attempts,
+    editor,
+    errors,
+    pages,
+    reports,
+    signin,
+    sso,
+    teacher,
+)
 from quizflow.app.web.accounts import WebAccounts
 from quizflow.app.web.context import WebContext
 from quizflow.app.web.middleware import MAX_BODY, Guard
@@ -102,6 +113,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(admin.router)
     app.include_router(teacher.router)
+    app.include_router(editor.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # Outermost first: the size limit and headers see every request, the session every route.
     # The cookie only carries the session's token (and the CSRF token); the server decides

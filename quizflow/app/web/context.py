@@ -39,6 +39,8 @@ class WebContext:
     signin_role: str | None = None
     auth: AuthSettings = field(default_factory=AuthSettings)
     accounts: WebAccounts | None = None  # opened by the app while it serves
+    # The published warehouse snapshot the editor pages read figures from (None: no figures).
+    snapshot_path: Path | None = None
 
 
 def context(request: Request) -> WebContext:

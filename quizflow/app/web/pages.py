@@ -31,7 +31,7 @@ router = APIRouter(include_in_schema=False)
 INPUT_PREFIX = "answer."
 
 
-_HOMES = {"student": "/chapters", "teacher": "/teacher", "admin": "/admin", "editor": "/account"}
+_HOMES = {"student": "/chapters", "teacher": "/teacher", "admin": "/admin", "editor": "/editor"}
 
 
 @router.get("/")

@@ -45,6 +45,7 @@ def context_for(
         model=model,
         reports_dir=settings.reports_dir,
         signin_url=signin_url,
+        snapshot_path=settings.published_path,
         auth=load_auth_settings(),
     )
 

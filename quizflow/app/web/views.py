@@ -44,7 +44,10 @@ def quiz_view(
     state = view.state
     question = None
     if state.status is Status.AWAITING_ANSWER and state.question_id:
-        found = chapter.question(state.question_id)
+        # The version the student was assigned, though an edit may have been published since.
+        found = course.revision(state.question_id, state.question_version) or chapter.question(
+            state.question_id
+        )
         if found is not None:
             question = {
                 "question_id": found.question_id,
