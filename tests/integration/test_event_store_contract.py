@@ -214,9 +214,17 @@ def test_stored_events_cannot_be_changed_through_the_callers_data(store: EventSt
     assert store.read_stream("s")[0].data == {"inputs": {"_INPUT_1_": "2"}}
 
 
-def test_event_ids_are_uuids(store: EventStore) -> None:
-    [stored] = store.append("s", ANY, [event()])
-    assert isinstance(stored.event_id, uuid.UUID)
+def test_event_ids_are_the_callers_or_fresh_random_uuids_and_read_back_the_same(
+    store: EventStore,
+) -> None:
+    chosen = uuid.uuid4()
+    given = NewEvent(type="test/Happened", data={"n": 0}, event_id=chosen)
+    stored = store.append("s", ANY, [given, event(n=1), event(n=2)])
+    assert stored[0].event_id == chosen
+    made = [e.event_id for e in stored[1:]]
+    assert all(isinstance(i, uuid.UUID) and i.version == 4 for i in made)
+    assert len({chosen, *made}) == 3
+    assert [e.event_id for e in store.read_stream("s")] == [chosen, *made]
 
 
 @pytest.mark.parametrize("size", [1, 3])

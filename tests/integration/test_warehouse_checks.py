@@ -120,10 +120,16 @@ def test_reconciliation_fails_when_the_warehouse_lost_an_event(
     eventfactory.populate(store, students=2, days=1)
     run_pipeline(settings, pg_url)
     with open_warehouse(settings.warehouse_path) as con:
-        con.execute("delete from events where position = (select max(position) from events)")
+        assert reconciliation(con, pg_url).passed  # it is the deletion that breaks it
+        (lost_type,) = con.execute(
+            "delete from events where position = (select max(position) from events) returning type"
+        ).fetchone()
         check = reconciliation(con, pg_url)
-    assert not check.passed
-    assert check.metadata["differences"]
+    assert not check.passed and check.blocks_publishing
+    (differing,) = check.metadata["differences"].items()
+    assert differing[0] == lost_type
+    assert differing[1]["postgres"] - differing[1]["warehouse"] == 1
+    assert "PostgreSQL holds 1 event" in check.description
 
 
 def test_freshness_warns_when_events_wait_longer_than_the_limit(
