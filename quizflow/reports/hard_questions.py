@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
 import polars as pl
@@ -194,10 +196,13 @@ def write_hard_questions_report(
     course_id: str | None = None,
     chapter_id: str | None = None,
     items: list[dict[str, Any]] | None = None,
+    editor_url: str | None = None,
 ) -> Path:
     """Render the report from the snapshot (opened read-only) to ``out_path``; return it.
 
     ``items`` (from ``load_hard_questions``) skips recomputing when the caller has them.
+    ``editor_url`` is the site whose editor pages the questions link to (default:
+    ``editor_base_url()``).
     """
     if items is None:
         with open_published(snapshot_path) as con:
@@ -213,6 +218,7 @@ def write_hard_questions_report(
         scope={"course": course_id, "chapter": chapter_id},
         min_answers=min_answers,
         snapshot=snapshot_path,
+        editor_url=editor_url,
     )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(f".{out_path.name}.tmp")
@@ -227,6 +233,7 @@ def render_hard_questions(
     scope: Mapping[str, str | None],
     min_answers: int,
     snapshot: Path,
+    editor_url: str | None = None,
 ) -> str:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -250,7 +257,20 @@ def render_hard_questions(
         flag_advice=FLAG_ADVICE,
         used_flags=used_flags,
         average_chance=_average_chance,
+        editor_url=(editor_url or editor_base_url()).rstrip("/"),
+        edit_path=edit_path,
     )
+
+
+def editor_base_url(environ: Mapping[str, str] = os.environ) -> str:
+    """Where editors open the web app: QUIZFLOW_PUBLIC_URL (the address people use, behind a
+    proxy), else the address `quizflow serve` listens on by default."""
+    return environ.get("QUIZFLOW_PUBLIC_URL") or "http://127.0.0.1:8000"
+
+
+def edit_path(course_id: str, question_id: str) -> str:
+    """The editor page of a question (quizflow.app.web.editor), its ids escaped."""
+    return f"/editor/courses/{quote(course_id, safe='')}/questions/{quote(question_id, safe='')}"
 
 
 def _listed_wrong_answers(content: pl.DataFrame) -> dict[str, dict[str, str]]:

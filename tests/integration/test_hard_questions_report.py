@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from quizflow.app.publishing import publish_course
+from quizflow.app.web.editor_figures import course_figures
 from quizflow.cli import app
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.importer import ImportColumns, import_responses
@@ -163,7 +164,8 @@ def test_the_html_report_explains_each_hard_question_with_its_misconceptions(
     )
     html = out.read_text()
     assert html.startswith("<!doctype html>")
-    assert "<script" not in html and "http" not in html  # self-contained, works offline
+    # Self-contained, works offline: it loads nothing (its only addresses are links).
+    assert "<script" not in html and "<link" not in html and 'src="http' not in html
     assert "What is 1/2 + 1/4? &lt;b&gt;Simplify.&lt;/b&gt;" in html  # content is escaped
     assert html.index("q-frac") < html.index("q-add") < html.index("q-easy")
     # "0.50" and ".5" typed by students match the course's ".5" after normalising.
@@ -173,6 +175,35 @@ def test_the_html_report_explains_each_hard_question_with_its_misconceptions(
     assert "not described in the course" in html  # q-add's "5" has no misconception listed
     assert "Answer key:" in html and "discriminative efficiency" in html
     assert "Raised only with at least 40 answers" in html  # every flag says what it needs
+
+
+def test_each_question_of_the_report_links_to_its_edit_page(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("QUIZFLOW_PUBLIC_URL", raising=False)
+    local = write_hard_questions_report(settings.published_path, tmp_path / "a.html", min_answers=5)
+    assert (
+        'href="http://127.0.0.1:8000/editor/courses/algebra/questions/q-frac"' in local.read_text()
+    )
+    monkeypatch.setenv("QUIZFLOW_PUBLIC_URL", "https://quiz.example.org/")
+    public = write_hard_questions_report(
+        settings.published_path, tmp_path / "b.html", min_answers=5
+    ).read_text()
+    assert public.count('href="https://quiz.example.org/editor/courses/algebra/questions/') == 3
+
+
+def test_the_editor_pages_show_the_same_figures_as_the_report(settings: Settings) -> None:
+    figures = course_figures(settings.published_path, "algebra")
+    assert figures.problem is None and figures.snapshot_at
+    hardest = figures.by_question["q-frac"]
+    assert (hardest["answers"], hardest["facility"]) == (12, pytest.approx(2 / 12))
+    assert hardest["difficulty"] is not None and hardest["difficulty_se"] > 0
+    top = hardest["top_wrong_answers"][0]
+    assert (top["answer"], top["count"]) == ("2/6", 7)
+    assert top["misconception"] == "adds the numerators and the denominators"
+    assert set(figures.by_question) == {"q-frac", "q-add", "q-easy"}
+    assert course_figures(settings.published_path, "algebra") is figures  # kept per snapshot
+    assert course_figures(settings.published_path, "nothing").by_question == {}
 
 
 def test_the_html_option_writes_the_report_next_to_the_table(
