@@ -17,8 +17,8 @@ from numpy.typing import ArrayLike, NDArray
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-# 10k pairs x 9 nodes x 8 bytes = 0.7 MB per temporary: stays in cache, which measured ~1.5x
-# faster than 250k-pair chunks; the per-chunk Python overhead is negligible at this size.
+# 10k pairs x 9 nodes x 8 bytes = 0.7 MB per temporary: it stays in cache, which is faster than
+# large chunks (bench/README.md); the per-chunk Python overhead is negligible at this size.
 CHUNK_PAIRS = 10_000
 
 

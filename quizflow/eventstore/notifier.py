@@ -8,10 +8,10 @@ from typing import Any
 import psycopg
 
 CHANNEL = "quizflow_events"
-# A NOTIFY is a transaction of its own that takes the cluster's notification lock to commit;
-# with 16 busy writer processes at one every 20 ms each (800 a second) they cost ~15% of the
-# append throughput and ~5 ms of its p99. At one every 250 ms per process the cost is lost in
-# the noise, and no subscriber waits for it: see HOT_WINDOW_S.
+# A NOTIFY is a transaction of its own that takes the cluster's notification lock to commit:
+# sent often by many writer processes they cost append throughput and p99 (bench/README.md).
+# At one every 250 ms per process the cost is lost in the noise, and no subscriber waits for
+# it: see HOT_WINDOW_S.
 NOTIFY_INTERVAL_S = 0.25
 # A subscriber that delivered an event less than this long ago polls (every HOT_POLL_S) instead
 # of waiting for a NOTIFY. The window is well over twice the notify interval, so an event a

@@ -74,9 +74,9 @@ def create_app(
                 )
             if freeze_gc:
                 # A full collection walks every object in the process (modules, roster,
-                # courses): measured 70 ms with the event loop stopped, about once per 15 s
-                # under load, which was most of the write p99. What is alive now lives as
-                # long as the process, so it is moved out of the collector's sight.
+                # courses) with the event loop stopped; under load those pauses were most of
+                # the write p99 (bench/README.md). What is alive now lives as long as the
+                # process, so it is moved out of the collector's sight.
                 gc.collect()
                 gc.freeze()
             yield

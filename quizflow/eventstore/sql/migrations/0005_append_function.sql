@@ -7,7 +7,8 @@
 -- the unique (stream_id, version) key makes the later one fail; the client reports it as a
 -- concurrency error.
 -- No NOTIFY here: a NOTIFY inside the transaction takes a cluster-wide lock at commit and
--- serialises every commit behind it (measured: 16 writers fell from ~1,100 to ~440 appends/s).
+-- serialises every commit behind it (it more than halved 16 writers' appends/s; see
+-- bench/README.md, "Measurements behind the design").
 -- The client sends the wake-up after commit instead (see postgres.py, _Notifier).
 create function quizflow.append_events(
     p_stream_id text, p_expected_version bigint, p_events jsonb

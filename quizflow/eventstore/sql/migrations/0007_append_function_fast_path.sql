@@ -1,8 +1,8 @@
 -- The append function without the idempotency lookup on its hot path: two statements, the
 -- version check and the insert. A retried append now fails like any other (a unique event_id,
 -- or a version that moved on); the client then looks the event ids up (queries/stored_events.sql)
--- and returns the stored events when they are the same ones. Measured: the lookup cost every
--- append ~40% of the function's time, for a case that only retries hit.
+-- and returns the stored events when they are the same ones. The lookup was a large share of
+-- every append's time (bench/README.md), for a case that only retries hit.
 create or replace function quizflow.append_events(
     p_stream_id text, p_expected_version bigint, p_events jsonb
 ) returns setof quizflow.events

@@ -2,8 +2,8 @@
 -- only when it is the expected one. A wrong expected version inserts nothing and returns no
 -- rows; the client then reads the actual version (and whether this very append was stored
 -- before) and reports the conflict. Two appends racing for the same version: the unique
--- (stream_id, version) key fails the later one. Measured with 16 writers: ~10% more appends/s
--- than the PL/pgSQL version of 0007, whose interpreter overhead it saves on every append.
+-- (stream_id, version) key fails the later one. It saves the PL/pgSQL interpreter's overhead
+-- of 0007 on every append, which 16 writers notice (bench/README.md).
 create or replace function quizflow.append_events(
     p_stream_id text, p_expected_version bigint, p_events jsonb
 ) returns setof quizflow.events

@@ -1,7 +1,7 @@
 -- The append of a single event, the common case (a command emits one event most of the time),
--- with each field as a parameter of its own. Measured on one connection: the jsonb array of
--- append_events costs the server ~20 us more per append than this (parsing the array, then
--- taking each field out of it and casting it), about 8% of an append's whole CPU cost.
+-- with each field as a parameter of its own: the jsonb array of append_events costs the server
+-- more per append than this (parsing the array, then taking each field out of it and casting
+-- it); bench/README.md has the figures.
 -- Same rules as append_events: a wrong expected version inserts nothing and returns no row;
 -- two appends racing for a version are told apart by the unique (stream_id, version) key.
 -- It returns only what the store assigns: the caller has the rest (occurred_at too: the one it

@@ -7,11 +7,10 @@
 -- Nothing else changes: same signatures, same single-statement SQL functions (CREATE OR REPLACE
 -- keeps their owner and the grants to quizflow_writer), same results.
 --
--- Why a lookup in the functions and not CHECK constraints on quizflow.events: measured on one
--- connection, server time per append_event call (2,000 appends per round, 20 interleaved rounds,
--- medians): no check 35-37 us, these checks 39-40 us, CHECK (type in (the 18 types)) and
--- CHECK (isfinite(occurred_at)) instead 51 us. A CHECK constraint's expression is prepared
--- again for every statement, and each append is one; the lookup is a probe of a one-page table.
+-- Why a lookup in the functions and not CHECK constraints on quizflow.events: a CHECK
+-- constraint's expression is prepared again for every statement, and each append is one; the
+-- lookup is a probe of a one-page table, and costs an append much less than the constraints
+-- did (bench/README.md, "Measurements behind the design").
 -- A foreign key to event_types was not tried: its trigger runs a query and locks the referenced
 -- row (FOR KEY SHARE) on every append, which concurrent writers of the same few types share
 -- through multixacts. And a table is what later migrations extend with an INSERT, without
