@@ -15,38 +15,11 @@ import pytest
 
 from quizflow.app.publishing import publish_course
 from quizflow.quiz import course_stream_id
+from tests.e2e.editing_course import COURSE, SMALL_COURSE
 
 Site = Any  # the `site` fixture of tests/e2e/conftest.py
 
-COURSE = "edit-test"
 PAGE = f"/editor/courses/{COURSE}/questions/add-01"
-SMALL_COURSE = {
-    "course_id": COURSE,
-    "title": "Editing test",
-    "version": 1,
-    "chapters": [
-        {
-            "chapter_id": "one",
-            "title": "One question",
-            "questions": [
-                {
-                    "question_id": "add-01",
-                    "text": "Work out 2 + 2.",
-                    "fields": [{"name": "_INPUT_1_", "label": "answer"}],
-                    "accepted": {"_INPUT_1_": ["4"]},
-                    "equivalence": {"_INPUT_1_": "number"},
-                    "wrong_answers": [
-                        {
-                            "answer": {"_INPUT_1_": "5"},
-                            "misconception": "counts on one too many",
-                            "feedback": "Count on from 2 again: 3, then 4.",
-                        }
-                    ],
-                }
-            ],
-        }
-    ],
-}
 
 
 @pytest.fixture
