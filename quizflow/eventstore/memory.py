@@ -11,6 +11,7 @@ from typing import Any
 
 from quizflow.eventstore.payload import as_stored
 from quizflow.eventstore.types import (
+    QUIZ_EVENT_TYPE_PREFIX,
     START,
     ConcurrencyError,
     Cursor,
@@ -99,6 +100,32 @@ class InMemoryEventStore:
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         with self._changed:
             return list(self._streams.get(stream_id, [])[max(from_version, 1) - 1 :])
+
+    def read_streams(
+        self, stream_ids: Sequence[str], prefixes: Sequence[str] = ()
+    ) -> list[RecordedEvent]:
+        named = set(stream_ids)
+        starts = tuple(prefixes)
+        with self._changed:
+            found = [
+                e
+                for stream_id, events in self._streams.items()
+                if stream_id in named or (starts and stream_id.startswith(starts))
+                for e in events
+            ]
+        return sorted(found, key=lambda e: e.cursor)
+
+    def read_all_but_quiz_events(
+        self, after: Cursor, upto: Cursor, limit: int = 1000
+    ) -> list[RecordedEvent]:
+        with self._changed:
+            tail = self._events[after.position :]
+        out = [
+            e
+            for e in tail
+            if after < e.cursor <= upto and not e.type.startswith(QUIZ_EVENT_TYPE_PREFIX)
+        ]
+        return out[:limit]
 
     def stream_version(self, stream_id: str) -> int:
         with self._changed:

@@ -140,6 +140,37 @@ class PostgresEventStore:
             ).fetchall()
         return [row_to_event(row) for row in rows]
 
+    def read_streams(
+        self, stream_ids: Sequence[str], prefixes: Sequence[str] = ()
+    ) -> list[RecordedEvent]:
+        if not stream_ids and not prefixes:
+            return []
+        params = {
+            "stream_ids": list(stream_ids),
+            "prefixes": list(prefixes),
+            "pasts": [past_prefix(prefix) for prefix in prefixes],
+        }
+        with self._pool.connection() as conn:
+            rows = conn.execute(query("read_streams"), params).fetchall()
+        events = [row_to_event(row) for row in rows]
+        return [e for i, e in enumerate(events) if i == 0 or events[i - 1].cursor != e.cursor]
+
+    def read_all_but_quiz_events(
+        self, after: Cursor, upto: Cursor, limit: int = 1000
+    ) -> list[RecordedEvent]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                query("read_all_but_quiz_events"),
+                {
+                    "tx": after.tx,
+                    "position": after.position,
+                    "upto_tx": upto.tx,
+                    "upto_position": upto.position,
+                    "limit": limit,
+                },
+            ).fetchall()
+        return [row_to_event(row) for row in rows]
+
     def stream_version(self, stream_id: str) -> int:
         with self._pool.connection() as conn:
             row = conn.execute(query("stream_version"), {"stream_id": stream_id}).fetchone()
@@ -214,6 +245,13 @@ class PostgresEventStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def past_prefix(prefix: str) -> str:
+    """The least text past every text that starts with ``prefix`` (code point order)."""
+    if not prefix:
+        raise ValueError("a stream id prefix must not be empty")
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def racing_for_a_version(error: psycopg.Error, expected: int | None) -> bool:

@@ -18,6 +18,23 @@ class EventStore(Protocol):
 
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]: ...
 
+    def read_streams(
+        self, stream_ids: Sequence[str], prefixes: Sequence[str] = ()
+    ) -> list[RecordedEvent]:
+        """Every stored event of the named streams and of the streams whose ids start with one
+        of ``prefixes``, once each, in global order (a missing stream has none). The
+        PostgreSQL store finds every prefixed stream only where the database orders text by
+        code point (see queries/read_streams.sql); the named ones always."""
+        ...
+
+    def read_all_but_quiz_events(
+        self, after: Cursor, upto: Cursor, limit: int = 1000
+    ) -> list[RecordedEvent]:
+        """Events after ``after`` up to ``upto`` (a head the store reported), in global order,
+        but for those whose type starts with ``QUIZ_EVENT_TYPE_PREFIX``: nearly all of a log,
+        left out cheaply (an index holds the others)."""
+        ...
+
     def stream_version(self, stream_id: str) -> int:
         """0 when the stream does not exist."""
         ...

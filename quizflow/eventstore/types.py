@@ -38,6 +38,10 @@ class Cursor:
 
 START: Final = Cursor(0, 0)
 
+# The types of the quizzes' events, nearly all of a log: ``read_all_but_quiz_events`` leaves
+# them out (the PostgreSQL store through a partial index whose predicate names this prefix).
+QUIZ_EVENT_TYPE_PREFIX: Final = "chapter-quiz/"
+
 
 @dataclass(frozen=True)
 class NewEvent:

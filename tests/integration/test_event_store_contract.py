@@ -260,3 +260,40 @@ def test_every_type_of_the_quiz_vocabulary_is_accepted(store: EventStore) -> Non
             refused.append(type_)
     assert refused == [], "add these types to quizflow.event_types in a migration"
     assert sorted(e.type for e in store.read_all()) == sorted(EVENT_TYPES)
+
+
+def test_read_streams_gives_named_and_prefixed_streams_once_each_in_global_order(
+    store: EventStore,
+) -> None:
+    for n, stream_id in enumerate(
+        ["q/a/c/1", "q/ab/c/1", "other", "q/a/c/2", "q/a/c/1", "q/a", "q/a0/x", "q/b/c/1"]
+    ):
+        store.append(stream_id, ANY, [event(n=n)])
+    found = store.read_streams(["q/a/c/1", "other", "missing"], prefixes=["q/a/"])
+    assert [(e.stream_id, e.data["n"]) for e in found] == [
+        ("q/a/c/1", 0),
+        ("other", 2),
+        ("q/a/c/2", 3),
+        ("q/a/c/1", 4),
+    ]
+    assert [e.cursor for e in found] == sorted(e.cursor for e in found)
+    assert [e.data["n"] for e in store.read_streams([], prefixes=["q/b/", "q/a0"])] == [6, 7]
+    assert store.read_streams([]) == []
+
+
+def test_read_all_but_quiz_events_leaves_out_the_quizzes_between_two_cursors(
+    store: EventStore,
+) -> None:
+    first = store.append("other", ANY, [event(n=1)])[-1].cursor
+    store.append("chapter-quiz/s/c/ch", ANY, [event("chapter-quiz/QuizStarted", n=2)])
+    third = store.append("mixed", ANY, [event("a/One", n=3)])[-1].cursor
+    fourth = store.append("other", ANY, [event(n=4)])[-1].cursor
+
+    def numbers(after: Cursor, upto: Cursor, limit: int = 1000) -> list[int]:
+        return [e.data["n"] for e in store.read_all_but_quiz_events(after, upto, limit)]
+
+    assert numbers(START, third) == [1, 3]
+    assert numbers(first, third) == [3]
+    assert numbers(START, fourth) == [1, 3, 4]
+    assert numbers(START, fourth, limit=1) == [1]
+    assert numbers(third, third) == []
