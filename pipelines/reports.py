@@ -2,31 +2,53 @@
 
 Thin on purpose: the asset calls quizflow.reports.teacher and returns metadata. It reads only
 the published snapshot (read-only, closed promptly), so it never holds up a pipeline run.
-A partition is one week, Monday to Sunday, keyed by its Monday ("2026-11-23" is 2026-W48);
-earlier weeks are backfilled from the Dagster UI or ``dagster asset materialize``.
+A partition is one week, Monday to Sunday, keyed by its Monday ("2026-11-23" is 2026-W48),
+from the first week with answers (``first_report_week``); earlier weeks are backfilled from the
+Dagster UI or ``dagster asset materialize``.
 
 No ``from __future__ import annotations`` here: Dagster checks the ``context`` parameter's
 annotation as a class, and string annotations fail that check.
 """
 
-from datetime import date, datetime
+import os
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 
 from pipelines.resources import WarehouseResource
 from quizflow.reports.names import current_addresses, current_names
-from quizflow.reports.teacher import IsoWeek, write_all_teacher_reports
+from quizflow.reports.teacher import BadWeekError, IsoWeek, write_all_teacher_reports
 from quizflow.reports.teacher_mail import MailSettings, mail_weekly_reports
+from quizflow.settings import load_settings
+from quizflow.warehouse import open_published
 
 GROUP = "reports"
 TIMEZONE = "Europe/Amsterdam"
-# The first week that can be backfilled (a Monday); older history still counts inside the
-# reports, it just has no weekly report of its own.
-FIRST_WEEK = "2024-01-01"
 
-weekly = dg.WeeklyPartitionsDefinition(start_date=FIRST_WEEK, day_offset=1, timezone=TIMEZONE)
+
+def first_report_week() -> str:
+    """The Monday of the first week to report on: ``QUIZFLOW_REPORTS_FIRST_WEEK`` (an ISO week
+    such as 2026-W44) when set, else the week of the published snapshot's first answer, else
+    this week. Read when Dagster loads the code location, so after the first data arrives a
+    reload of the location offers its weeks; older history still counts inside the reports."""
+    chosen = os.environ.get("QUIZFLOW_REPORTS_FIRST_WEEK", "").strip()
+    if chosen:
+        try:
+            return IsoWeek.parse(chosen).monday.isoformat()
+        except BadWeekError as error:
+            raise ValueError(f"QUIZFLOW_REPORTS_FIRST_WEEK: {error}") from None
+    day = datetime.now(ZoneInfo(TIMEZONE)).date()
+    try:
+        with open_published(load_settings().published_path) as con:
+            first = con.execute("select min(occurred_at) from answers").fetchone()
+    except (FileNotFoundError, duckdb.Error):
+        first = None
+    if first and first[0] is not None:
+        day = first[0].astimezone(ZoneInfo(TIMEZONE)).date()
+    return (day - timedelta(days=day.weekday())).isoformat()
 
 
 def week_of_partition(partition_key: str) -> IsoWeek:
@@ -34,69 +56,80 @@ def week_of_partition(partition_key: str) -> IsoWeek:
     return IsoWeek.of(date.fromisoformat(partition_key))
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=weekly,
-    deps=["published_snapshot"],
-    description="Every class's weekly teacher report for the partition's week "
-    "($QUIZFLOW_HOME/reports/teacher/{class_id}/{week}.html).",
-)
-def teacher_reports(
-    context: AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    settings = warehouse.settings()
-    week = week_of_partition(context.partition_key)
-    # Names come from the key store at report time (the snapshot holds none).
-    paths = write_all_teacher_reports(
-        settings.published_path, week, settings.reports_dir / "teacher", current_names(settings)
+def report_assets(first_week: str) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+    """The weekly report asset and the e-mail asset after it, partitioned from ``first_week``
+    (a Monday)."""
+    weekly = dg.WeeklyPartitionsDefinition(start_date=first_week, day_offset=1, timezone=TIMEZONE)
+
+    @dg.asset(
+        group_name=GROUP,
+        partitions_def=weekly,
+        deps=["published_snapshot"],
+        description="Every class's weekly teacher report for the partition's week "
+        "($QUIZFLOW_HOME/reports/teacher/{class_id}/{week}.html).",
     )
-    context.log.info(f"wrote {len(paths)} teacher report(s) for {week}")
-    return dg.MaterializeResult(
-        metadata={
-            "week": str(week),
-            "classes": len(paths),
-            "class_ids": dg.MetadataValue.json([p.parent.name for p in paths]),
-            "files": dg.MetadataValue.json([str(p) for p in paths]),
-        }
+    def teacher_reports(
+        context: AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        settings = warehouse.settings()
+        week = week_of_partition(context.partition_key)
+        # Names come from the key store at report time (the snapshot holds none).
+        paths = write_all_teacher_reports(
+            settings.published_path, week, settings.reports_dir / "teacher", current_names(settings)
+        )
+        context.log.info(f"wrote {len(paths)} teacher report(s) for {week}")
+        return dg.MaterializeResult(
+            metadata={
+                "week": str(week),
+                "classes": len(paths),
+                "class_ids": dg.MetadataValue.json([p.parent.name for p in paths]),
+                "files": dg.MetadataValue.json([str(p) for p in paths]),
+            }
+        )
+
+    @dg.asset(
+        group_name=GROUP,
+        partitions_def=weekly,
+        deps=[teacher_reports],
+        # A refused message fails the asset; a retry sends only what is still unsent.
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=300),
+        description="Each class's teacher gets the week's \"needs your attention\" and a link to "
+        "the report by e-mail (off unless QUIZFLOW_SMTP_HOST is set; never twice for one week).",
     )
+    def teacher_report_emails(
+        context: AssetExecutionContext, warehouse: WarehouseResource
+    ) -> dg.MaterializeResult:
+        mail = MailSettings.from_env()
+        if mail is None:
+            context.log.info("mail is off (QUIZFLOW_SMTP_HOST is not set)")
+            return dg.MaterializeResult(metadata={"mail": "off"})
+        settings = warehouse.settings()
+        week = week_of_partition(context.partition_key)
+        outcome = mail_weekly_reports(
+            settings.published_path,
+            week,
+            mail,
+            current_addresses(settings),
+            current_names(settings),
+            settings.reports_dir / "teacher",
+        )
+        context.log.info(f"{week}: {outcome.summary()}")
+        return dg.MaterializeResult(
+            metadata={
+                "week": str(week),
+                "sent": len(outcome.sent),
+                "sent_before": len(outcome.already_sent),
+                "without_address": dg.MetadataValue.json(outcome.no_address),
+                "without_teacher": dg.MetadataValue.json(outcome.no_teacher),
+            }
+        )
+
+    return teacher_reports, teacher_report_emails
 
 
-@dg.asset(
-    group_name=GROUP,
-    partitions_def=weekly,
-    deps=[teacher_reports],
-    # A refused message fails the asset; a retry sends only what is still unsent.
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=300),
-    description="Each class's teacher gets the week's \"needs your attention\" and a link to "
-    "the report by e-mail (off unless QUIZFLOW_SMTP_HOST is set; never twice for one week).",
-)
-def teacher_report_emails(
-    context: AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
-    mail = MailSettings.from_env()
-    if mail is None:
-        context.log.info("mail is off (QUIZFLOW_SMTP_HOST is not set)")
-        return dg.MaterializeResult(metadata={"mail": "off"})
-    settings = warehouse.settings()
-    week = week_of_partition(context.partition_key)
-    outcome = mail_weekly_reports(
-        settings.published_path,
-        week,
-        mail,
-        current_addresses(settings),
-        current_names(settings),
-        settings.reports_dir / "teacher",
-    )
-    context.log.info(f"{week}: {outcome.summary()}")
-    return dg.MaterializeResult(
-        metadata={
-            "week": str(week),
-            "sent": len(outcome.sent),
-            "sent_before": len(outcome.already_sent),
-            "without_address": dg.MetadataValue.json(outcome.no_address),
-            "without_teacher": dg.MetadataValue.json(outcome.no_teacher),
-        }
-    )
+FIRST_WEEK = first_report_week()
+teacher_reports, teacher_report_emails = report_assets(FIRST_WEEK)
+weekly = teacher_reports.partitions_def
 
 
 teacher_reports_job = dg.define_asset_job(

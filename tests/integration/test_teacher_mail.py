@@ -212,7 +212,7 @@ def test_the_weekly_job_mails_after_writing_the_reports(
     monkeypatch.setenv("QUIZFLOW_SMTP_PORT", str(port))
     resource = WarehouseResource(home=str(school.settings.home), database_url=school.url)
     result = dg.materialize(
-        [reports.teacher_reports, reports.teacher_report_emails],
+        list(reports.report_assets(WEEK.monday.isoformat())),
         partition_key=WEEK.monday.isoformat(),
         resources={"warehouse": resource},
     )

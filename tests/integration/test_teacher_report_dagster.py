@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pytest
 
 from pipelines import reports
 from pipelines.definitions import defs
@@ -27,15 +28,42 @@ def test_the_definitions_hold_the_weekly_report_asset_and_its_monday_schedule() 
 
 
 def test_partitions_are_weeks_from_monday_in_amsterdam_named_by_their_monday() -> None:
-    keys = reports.weekly.get_partition_keys(
+    assets, _ = reports.report_assets("2026-10-26")
+    assert assets.partitions_def is not None
+    keys = assets.partitions_def.get_partition_keys(
         current_time=datetime(2026, 12, 1, tzinfo=ZoneInfo("Europe/Amsterdam"))
     )
-    assert keys[0] == reports.FIRST_WEEK
+    assert keys[0] == "2026-10-26"
     assert keys[-1] == "2026-11-23"  # the last complete week
     assert str(reports.week_of_partition("2026-11-23")) == "2026-W48"
 
 
-def test_the_monday_morning_tick_asks_for_the_week_that_just_ended() -> None:
+def test_the_first_week_is_the_snapshots_first_answer_or_the_setting_or_this_week(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QUIZFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("QUIZFLOW_REPORTS_FIRST_WEEK", raising=False)
+    today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    assert reports.first_report_week() == (today - timedelta(days=today.weekday())).isoformat()
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.populate(store, students=2, days=2)  # from Monday 3 March 2025
+    run_pipeline(
+        WarehouseResource(home=str(tmp_path / "home"), database_url=pg_url).settings(),
+        pg_url,
+        checks=False,
+    )
+    assert reports.first_report_week() == "2025-03-03"
+    monkeypatch.setenv("QUIZFLOW_REPORTS_FIRST_WEEK", "2026-W44")
+    assert reports.first_report_week() == "2026-10-26"
+    monkeypatch.setenv("QUIZFLOW_REPORTS_FIRST_WEEK", "last week")
+    with pytest.raises(ValueError, match="QUIZFLOW_REPORTS_FIRST_WEEK"):
+        reports.first_report_week()
+
+
+def test_the_monday_morning_tick_asks_for_the_week_that_just_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reports, "FIRST_WEEK", "2026-10-26")
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 11, 30, 6, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
     )
@@ -52,8 +80,9 @@ def test_materialising_a_past_week_writes_every_classes_report(tmp_path: Path, p
     with PostgresEventStore(pg_url) as store:
         eventfactory.populate(store, students=3, days=2)  # from Monday 3 March 2025
     run_pipeline(resource.settings(), pg_url, checks=False)
+    weekly_reports, _ = reports.report_assets("2025-03-03")
     result = dg.materialize(
-        [reports.teacher_reports], partition_key="2025-03-03", resources={"warehouse": resource}
+        [weekly_reports], partition_key="2025-03-03", resources={"warehouse": resource}
     )
     assert result.success
     (materialization,) = result.asset_materializations_for_node("teacher_reports")
