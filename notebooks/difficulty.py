@@ -80,7 +80,14 @@ def _(duckdb, snapshot):
             "select course_id, chapter_id, question_id, text, difficulty as authored_difficulty"
             " from questions"
         ).pl()
-    return answers, questions
+        # Each answer as people read it (field labels, not field names): answers.answer_display.
+        displays = {
+            (question_id, answer): shown
+            for question_id, answer, shown in _con.sql(
+                "select question_id, answer, any_value(answer_display) from answers group by all"
+            ).fetchall()
+        }
+    return answers, displays, questions
 
 
 @app.cell
@@ -167,7 +174,7 @@ def _(alt, items, mo, pl):
 
 
 @app.cell
-def _(answers, hard_questions, min_answers, mo, pl, questions):
+def _(answers, displays, hard_questions, min_answers, mo, pl, questions):
     ranked = hard_questions(
         answers, questions.select("question_id", "text"), limit=15, min_answers=min_answers.value
     )
@@ -180,7 +187,9 @@ def _(answers, hard_questions, min_answers, mo, pl, questions):
                 "facility": q["facility"],
                 "difficulty": q["difficulty"],
                 "difficulty_se": q["difficulty_se"],
-                "top wrong answer": (q["top_wrong_answers"] or [{}])[0].get("answer"),
+                "top wrong answer": displays.get(
+                    (q["question_id"], (q["top_wrong_answers"] or [{}])[0].get("answer"))
+                ),
                 "flags": ", ".join(q["flags"]) if q["flags"] else "",
             }
             for q in ranked

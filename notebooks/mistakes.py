@@ -92,9 +92,9 @@ def _(alt, mo, question, run):
         .mark_bar()
         .encode(
             x=alt.X("share:Q", axis=alt.Axis(format="%"), title="share of the wrong answers"),
-            y=alt.Y("answer:N", sort="-x", title="wrong answer (normalised)"),
+            y=alt.Y("answer_display:N", sort="-x", title="wrong answer"),
             color=alt.Color("misconception:N", title="known misconception"),
-            tooltip=["answer", "count", "students", "misconception"],
+            tooltip=["answer_display", "count", "students", "misconception"],
         )
         .properties(title=f"What students answer on {question.value} when wrong", width=480)
     )
@@ -108,7 +108,8 @@ def _(duckdb, mo, question, snapshot):
     with duckdb.connect(str(snapshot), read_only=True) as _con:
         who = _con.sql(
             """
-            select a.answer, a.student_id, coalesce(r.student_name, a.student_id) as name,
+            select a.answer_display as answer, a.student_id,
+                   coalesce(r.student_name, a.student_id) as name,
                    r.class_id, count(*) as times, max(a.occurred_at) as last_time
             from answers as a
             left join (select distinct student_id, student_name, class_id from roster) as r

@@ -7,7 +7,8 @@
 -- param limit: integer = 10. How many wrong answers to list.
 -- row: one normalised wrong answer, most common first: how often it was given, by how many
 -- students, its share of all wrong answers (those without recorded text count in the total
--- but are not listed), and the course's misconception for it.
+-- but are not listed), the course's misconception for it, and `answer_display`: the answer as a
+-- person reads it (field labels, not field names).
 with params as (
     select
         cast($question_id as varchar) as question_id,
@@ -44,7 +45,8 @@ counted as (
     select
         answer_text,
         count(*) as count,
-        count(distinct student_id) as students
+        count(distinct student_id) as students,
+        any_value(answer_display) as answer_display
     from wrong_answers
     where answer_text is not null
     group by answer_text
@@ -58,7 +60,8 @@ final as (
         c.students,
         c.count / (select count(*) from wrong_answers) as share,
         m.misconception,
-        row_number() over (order by c.count desc, c.answer_text) as rank
+        row_number() over (order by c.count desc, c.answer_text) as rank,
+        c.answer_display
     from counted as c
     left join misconceptions as m using (answer_text)
     qualify rank <= (select row_limit from params)

@@ -3,7 +3,8 @@
 -- answered which question, right or wrong, with the normalised answer and response time.
 -- param course_id: text = null. Only this course (every course when null).
 -- param chapter_id: text = null. Only this chapter (every chapter when null).
--- row: one answer (key: event_id), in time order; `answer` is null where no text was recorded.
+-- row: one answer (key: event_id), in time order; `answer` is null where no text was recorded;
+-- `answer_display` is the answer as a person reads it (field labels, not field names).
 with params as (
     select
         cast($course_id as varchar) as course_id,
@@ -30,7 +31,8 @@ final as (
         -- An import without an answer column stores empty inputs: no text, not a "" answer.
         nullif(answer, '') as answer,
         response_ms,
-        question_version
+        question_version,
+        answer_display
     from scoped_answers
 )
 

@@ -54,7 +54,9 @@ final as (
         q.chapter_number,
         q.question_number,
         -- The answer key as published: field name -> accepted answers.
-        q.accepted
+        q.accepted,
+        -- The input fields in order, [{name, label}]: what a person calls each field.
+        q.fields
     from scoped_questions as q
     left join normalised as n using (course_id, question_id)
 )

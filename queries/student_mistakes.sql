@@ -4,8 +4,8 @@
 -- param student_id: text = null. Only this student (everyone when null).
 -- param min_mistakes: integer = 1. Leave out students with fewer mistakes than this.
 -- row: one student: answers, mistakes, the share of answers that were wrong, the questions
--- they got wrong at least once, and every wrong answer (question, normalised answer, time),
--- oldest first.
+-- they got wrong at least once, and every wrong answer (question, normalised answer, the
+-- answer as a person reads it, time), oldest first.
 with params as (
     select
         cast($course_id as varchar) as course_id,
@@ -28,7 +28,12 @@ per_student as (
         count(distinct question_id) filter (where not correct) as questions_missed,
         coalesce(
             list(
-                {'occurred_at': occurred_at, 'question_id': question_id, 'answer': answer}
+                {
+                    'occurred_at': occurred_at,
+                    'question_id': question_id,
+                    'answer': answer,
+                    'answer_display': answer_display
+                }
                 order by occurred_at, position
             ) filter (where not correct),
             []

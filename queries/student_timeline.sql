@@ -1,6 +1,7 @@
 -- student_timeline: a student's quiz history in time order: attempts started, answers, passes.
 -- When did this student try to answer questions, which ones, and how did it go? Each answer
--- carries the normalised answer and the response time.
+-- carries the normalised answer, the response time and the answer as a person reads it
+-- (`answer_display`: field labels, not field names).
 -- param student_id: text, required. The student.
 -- param course_id: text = null. Only this course (every course when null).
 -- row: one moment of the student's history, oldest first: an attempt at a chapter quiz
@@ -36,6 +37,7 @@ attempt_starts as (
         null::varchar as question_id,
         null::boolean as correct,
         null::varchar as answer,
+        null::varchar as answer_display,
         null::bigint as response_ms,
         null::bigint as position
     from student_attempts
@@ -52,6 +54,7 @@ answered as (
         question_id,
         correct,
         answer,
+        answer_display,
         response_ms,
         position
     from student_answers
@@ -68,6 +71,7 @@ passes as (
         null::varchar as question_id,
         null::boolean as correct,
         null::varchar as answer,
+        null::varchar as answer_display,
         null::bigint as response_ms,
         null::bigint as position
     from student_attempts
@@ -96,7 +100,8 @@ final as (
         question_id,
         correct,
         answer,
-        response_ms
+        response_ms,
+        answer_display
     from history
 )
 

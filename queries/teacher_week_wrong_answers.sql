@@ -6,7 +6,8 @@
 -- param week: text, required. The ISO week, e.g. 2026-W48 (UTC days, Monday to Sunday).
 -- row: one question and wrong answer (key: course_id, question_id, answer): times given, by
 -- how many students and whom (names, sorted), its share of the question's wrong answers, the
--- misconception (or null), and `rank` within the question (1: the most common).
+-- misconception (or null), `rank` within the question (1: the most common), and
+-- `answer_display`: the answer as a person reads it (field labels, not field names).
 with params as (
     select
         cast($class_id as varchar) as class_id,
@@ -61,7 +62,8 @@ per_answer as (
         count(distinct student_id) as students,
         list_sort(list(distinct student_name)) as student_names,
         -- One raw example, to show what was typed before normalising.
-        arg_min(inputs, position) as example_inputs
+        arg_min(inputs, position) as example_inputs,
+        any_value(answer_display) as answer_display
     from wrong_answers
     group by course_id, question_id, coalesce(answer, '')
 ),
@@ -80,7 +82,8 @@ final as (
         row_number() over (
             partition by p.course_id, p.question_id
             order by p.times desc, p.students desc, p.answer
-        ) as rank
+        ) as rank,
+        p.answer_display
     from per_answer as p
     left join misconceptions as m using (course_id, question_id, answer)
 )

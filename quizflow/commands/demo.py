@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from quizflow.commands.output import err
@@ -173,7 +174,8 @@ def _tour(
         )
         for wrong in item["top_wrong_answers"]:
             why = f" — {wrong['misconception']}" if wrong.get("misconception") else ""
-            err.print(f"     wrong: {wrong['answer']!r} ({wrong['share']:.0%}){why}")
+            shown = wrong.get("answer_display") or wrong["answer"]
+            err.print(f"     wrong: “{escape(shown)}” ({wrong['share']:.0%}){why}")
     example = reports["teacher"][0] if reports["teacher"] else None
     err.rule("[bold]Where everything is")
     err.print(f"events      PostgreSQL, `uv run quizflow db url`; cursor {run.ingest.cursor}")

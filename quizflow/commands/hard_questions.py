@@ -88,7 +88,8 @@ def _readable(item: dict[str, Any]) -> dict[str, Any]:
         "difficulty": "" if difficulty is None else f"{difficulty:+.2f} ± {se or 0:.2f}",
         "median time": "" if median is None else f"{median / 1000:.1f} s",
         "top wrong answers": ", ".join(
-            f"{w['answer']} ({w['share']:.0%})" for w in item["top_wrong_answers"]
+            f"{w.get('answer_display') or w['answer']} ({w['share']:.0%})"
+            for w in item["top_wrong_answers"]
         ),
         "flags": ", ".join(item["flags"]),
     }

@@ -85,8 +85,10 @@ def answer_row(
     chapter_id: str = "ch-1",
     response_ms: int | None = None,
     attempt: int = 1,
+    answer_display: str | None = None,
 ) -> dict[str, Any]:
-    """A row of the answers table; positions increase with each call (global order)."""
+    """A row of the answers table; positions increase with each call (global order). The
+    display defaults to the answer (what one field shows)."""
     position = next(_positions)
     return {
         "event_id": uuid.uuid4(),
@@ -99,6 +101,7 @@ def answer_row(
         "correct": correct,
         "inputs": None if answer is None else json.dumps({"_INPUT_1_": answer}),
         "answer": answer,
+        "answer_display": answer if answer_display is None else answer_display,
         "response_ms": response_ms,
         "attempt": attempt,
         "stream_id": quiz_stream_id(student_id, course_id, chapter_id),

@@ -25,7 +25,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from quizflow.analysis import FLAG_ADVICE, hard_questions
 from quizflow.analysis import flags as flag_names
 from quizflow.queries import load_queries, query_frame
-from quizflow.quiz.display import split_normalised
+from quizflow.quiz import Field
+from quizflow.quiz.display import display_normalised, field_label, split_normalised
 from quizflow.warehouse import open_published
 
 # The JSON contract of `quizflow hard-questions` (issue 5): exactly these keys, in this order.
@@ -112,12 +113,19 @@ def load_hard_questions(
     listed = _listed_wrong_answers(content)
     places = _places(answers)
     keys = _answer_keys(content)
+    fields = _fields(content)
     for item in ranked:
         known = listed.get(item["question_id"], {})
+        shown = fields.get(item["question_id"])
         for wrong in item["top_wrong_answers"]:
             wrong["misconception"] = known.get(wrong["answer"])
+            wrong["answer_display"] = _display(wrong["answer"], shown)
         for option in item["answer_analysis"]:
             option["misconception"] = known.get(option["answer"])
+            option["answer_display"] = _display(option["answer"], shown)
+        item["field_labels"] = {
+            f.name: field_label(f, place) for place, f in enumerate(shown or (), start=1)
+        }
         item["course_id"], item["chapter_id"] = places.get(item["question_id"], (None, None))
         item["answer_key"] = keys.get(item["question_id"], {})
         item["field_analysis"] = field_analysis(item["answer_analysis"], item["answer_key"])
@@ -155,6 +163,27 @@ def field_analysis(
     return result
 
 
+def _display(answer: str | None, fields: list[Field] | None) -> str | None:
+    return None if answer is None else display_normalised(answer, fields)
+
+
+def _fields(content: pl.DataFrame) -> dict[str, list[Field]]:
+    """Each question's input fields (names and labels), to show answers as people read them."""
+    found: dict[str, list[Field]] = {}
+    if "fields" not in content.columns:
+        return found
+    for question_id, raw in content.select("question_id", "fields").iter_rows():
+        if not raw or question_id in found:
+            continue
+        parsed = json.loads(raw) if isinstance(raw, str) else raw
+        found[question_id] = [
+            Field(str(f["name"]), str(f.get("label") or ""))
+            for f in parsed
+            if isinstance(f, dict) and "name" in f
+        ]
+    return found
+
+
 def _answer_keys(content: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
     keys: dict[str, dict[str, list[str]]] = {}
     if "accepted" not in content.columns:
@@ -171,7 +200,12 @@ def public_fields(item: Mapping[str, Any]) -> dict[str, Any]:
     then Moodle's statistics (STATISTICS_KEYS), where the item has them."""
     public = {key: item[key] for key in PUBLIC_KEYS}
     public["top_wrong_answers"] = [
-        {"answer": w["answer"], "count": w["count"], "share": w["share"]}
+        {
+            "answer": w["answer"],
+            "answer_display": w.get("answer_display", w["answer"]),
+            "count": w["count"],
+            "share": w["share"],
+        }
         for w in item["top_wrong_answers"]
     ]
     public.update({key: item[key] for key in STATISTICS_KEYS if key in item})

@@ -160,7 +160,6 @@ def _templates() -> jinja2.Environment:
     )
     env.filters["duration"] = findings.duration
     env.filters["percent"] = findings.percent
-    env.filters["answer"] = findings.readable_answer
     return env
 
 

@@ -7,7 +7,6 @@ reading "stuck" or "most got it wrong" can find out what it means.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,7 +194,7 @@ def _question_action(q: Row) -> Action:
     top = q["top_wrong_answers"][0] if q["top_wrong_answers"] else None
     if top:
         detail = (
-            f"Most common wrong answer: “{readable_answer(top['answer'])}”, "
+            f"Most common wrong answer: “{top.get('answer_display') or top['answer']}”, "
             f"from {_students(top['students'])}"
         )
         if top.get("misconception"):
@@ -216,14 +215,6 @@ def _chapter_list(rows: list[Row]) -> str:
         for c in rows
     ]
     return "; ".join(parts)
-
-
-_FIELD = re.compile(r"_INPUT_(\d+)_=")
-
-
-def readable_answer(answer: str) -> str:
-    """A normalised answer as a teacher reads it: "_INPUT_1_=-1; _INPUT_2_=2" -> "(1) -1; (2) 2"."""
-    return _FIELD.sub(lambda m: f"({m[1]}) ", answer)
 
 
 def _students(n: int) -> str:

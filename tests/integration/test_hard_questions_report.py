@@ -117,8 +117,8 @@ def test_hard_questions_as_json_rank_the_hardest_first_with_exactly_the_promised
     assert hardest["difficulty_se"] > 0
     assert hardest["median_response_ms"] is None  # the log has no response times
     assert hardest["top_wrong_answers"] == [
-        {"answer": "2/6", "count": 7, "share": pytest.approx(0.7)},
-        {"answer": "0.5", "count": 3, "share": pytest.approx(0.3)},
+        {"answer": "2/6", "answer_display": "2/6", "count": 7, "share": pytest.approx(0.7)},
+        {"answer": "0.5", "answer_display": "0.5", "count": 3, "share": pytest.approx(0.3)},
     ]
     # 12 answers are too few for any fault flag, and 2 of 12 right could still be 40%.
     assert hardest["flags"] == []

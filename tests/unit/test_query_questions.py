@@ -92,8 +92,8 @@ def test_common_wrong_answers_count_normalised_answers_with_share_and_misconcept
     # 5 wrong answers in all; the empty one counts in the total but is not listed. The course
     # lists " 0.50", which normalises to the "0.5" a student typed.
     assert rows == [
-        ("q1", "2/6", 3, 3, 3 / 5, "adds tops and bottoms", 1),
-        ("q1", "0.5", 1, 1, 1 / 5, "halves", 2),
+        ("q1", "2/6", 3, 3, 3 / 5, "adds tops and bottoms", 1, "2/6"),
+        ("q1", "0.5", 1, 1, 1 / 5, "halves", 2, "0.5"),
     ]
 
 
@@ -101,7 +101,9 @@ def test_common_wrong_answers_respect_the_limit_and_know_nothing_of_other_questi
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     assert [r[1] for r in run(con, "common_wrong_answers", question_id="q1", limit=1)] == ["2/6"]
-    assert run(con, "common_wrong_answers", question_id="q2") == [("q2", "16", 1, 1, 1.0, None, 1)]
+    assert run(con, "common_wrong_answers", question_id="q2") == [
+        ("q2", "16", 1, 1, 1.0, None, 1, "16")
+    ]
     assert run(con, "common_wrong_answers", question_id="nope") == []
 
 

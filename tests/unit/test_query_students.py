@@ -56,13 +56,13 @@ def test_a_timeline_lists_starts_answers_and_passes_of_one_student_in_time_order
 ) -> None:
     rows = run(con, "student_timeline", student_id="ann", course_id="math-1")
     assert rows == [
-        (1, at(0), "attempt started", "math-1", "ch-1", 1, None, None, None, None),
-        (2, at(1), "answered incorrectly", "math-1", "ch-1", 1, "q1", False, "3", 4000),
-        (3, at(3), "answered correctly", "math-1", "ch-1", 1, "q2", True, "4", 9000),
-        (4, at(4), "attempt started", "math-1", "ch-1", 2, None, None, None, None),
-        (5, at(5), "answered correctly", "math-1", "ch-1", 2, "q1", True, "2", None),
-        (6, at(7), "answered incorrectly", "math-1", "ch-1", 2, "q2", False, "16", None),
-        (7, at(7.5), "quiz passed", "math-1", "ch-1", 2, None, None, None, None),
+        (1, at(0), "attempt started", "math-1", "ch-1", 1, None, None, None, None, None),
+        (2, at(1), "answered incorrectly", "math-1", "ch-1", 1, "q1", False, "3", 4000, "3"),
+        (3, at(3), "answered correctly", "math-1", "ch-1", 1, "q2", True, "4", 9000, "4"),
+        (4, at(4), "attempt started", "math-1", "ch-1", 2, None, None, None, None, None),
+        (5, at(5), "answered correctly", "math-1", "ch-1", 2, "q1", True, "2", None, "2"),
+        (6, at(7), "answered incorrectly", "math-1", "ch-1", 2, "q2", False, "16", None, "16"),
+        (7, at(7.5), "quiz passed", "math-1", "ch-1", 2, None, None, None, None, None),
     ]
 
 
@@ -99,11 +99,23 @@ def test_student_mistakes_count_each_students_mistakes_and_list_them_oldest_firs
             0.5,
             2,
             [
-                {"occurred_at": at(1), "question_id": "q1", "answer": "3"},
-                {"occurred_at": at(7), "question_id": "q2", "answer": "16"},
+                {"occurred_at": at(1), "question_id": "q1", "answer": "3", "answer_display": "3"},
+                {
+                    "occurred_at": at(7),
+                    "question_id": "q2",
+                    "answer": "16",
+                    "answer_display": "16",
+                },
             ],
         ),
-        ("bob", 2, 1, 0.5, 1, [{"occurred_at": at(8), "question_id": "q2", "answer": "6"}]),
+        (
+            "bob",
+            2,
+            1,
+            0.5,
+            1,
+            [{"occurred_at": at(8), "question_id": "q2", "answer": "6", "answer_display": "6"}],
+        ),
     ]
 
 

@@ -91,14 +91,21 @@ def test_many_stuck_students_become_one_action_with_a_list() -> None:
 
 def test_a_question_most_got_wrong_is_one_action_naming_the_common_wrong_answer() -> None:
     students = [student("ann")]
-    wrong = [{"answer": "_INPUT_1_=2; _INPUT_2_=7", "students": 4, "misconception": "swaps"}]
+    wrong = [
+        {
+            "answer": "_INPUT_1_=2; _INPUT_2_=7",
+            "answer_display": "x = 2; y = 7",
+            "students": 4,
+            "misconception": "swaps",
+        }
+    ]
     hardest = [question(1, 0.55, 4, wrong), question(2, 0.5, 3, [])]
     now = f.totals(students, [])
     (action,) = f.actions(students, [], hardest, now, now)
     assert action.kind == "question"
     assert "Question 1" in action.headline and "55%" in action.headline
     assert action.details == [
-        "Most common wrong answer: “(1) 2; (2) 7”, from 4 students (a known mistake: swaps)."
+        "Most common wrong answer: “x = 2; y = 7”, from 4 students (a known mistake: swaps)."
     ]
 
 
