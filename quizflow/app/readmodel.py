@@ -1,8 +1,12 @@
 """The live read model: what the web app shows, folded in memory from the store's subscription.
 
-One background thread catches up from the start of the log, then follows it live. Views read
-plain dicts of frozen values, so a reader holds the lock only long enough to pick a value up;
-the subscriber replaces values, never mutates them.
+Its cost at start does not grow with the quizzes taken (docs/read-model.md). One background
+thread folds courses, the roster and accounts (every event but the quizzes', read through an
+index of their own) up to the head seen at start, then follows the whole log live. A student's
+quizzes are folded from the student's own quiz streams the first time they are shown (``load``,
+one indexed query), and kept current by the subscription from then on. Views read plain dicts
+of frozen values, so a reader holds the lock only long enough to pick a value up; the
+subscriber replaces values, never mutates them.
 
 Read-your-writes: a command's result carries the cursor of its last event. The web app folds
 a command's own stored events into its quiz at once (``apply_own``: they continue that stream
@@ -22,13 +26,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from functools import partial
 
+from quizflow.app.readmodel_quizzes import (
+    RECENT_ANSWERS,
+    FoldStats,
+    QuizNeedsAttention,
+    QuizViews,
+    quiz_ids,
+    raw_quiz_ids,
+)
 from quizflow.app.readmodel_roster import Roster
+from quizflow.app.readmodel_students import StudentLoads, quiz_streams
 from quizflow.app.readmodel_views import (
     Account,
     Outcome,
@@ -46,18 +58,12 @@ from quizflow.quiz import (
     Course,
     CoursePublished,
     PayloadError,
-    QuestionAnsweredCorrectly,
-    QuestionAnsweredIncorrectly,
-    QuestionAssigned,
-    QuizStarted,
-    UnknownEventType,
-    evolve,
     from_payload,
-    quiz_stream_id,
 )
 from quizflow.quiz.versions import succeed
 
 __all__ = [
+    "RECENT_ANSWERS",
     "Account",
     "Outcome",
     "QuizKey",
@@ -76,53 +82,32 @@ log = logging.getLogger(__name__)
 # After the subscription fails (database restart, network), wait this long before resuming
 # from the cursor; the model keeps serving what it has meanwhile (lag, never loss).
 _RETRY_S = 1.0
-# The answers kept per student for the teacher's pages (newest first); older ones drop off.
-RECENT_ANSWERS = 20
-
-
-class QuizNeedsAttention(Exception):
-    """A quiz whose stream holds a malformed event: no view of it can be trusted until the
-    history is repaired. ``detail`` names the event and what is wrong with it."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-@dataclass
-class _Stats:
-    applied: int = 0
-    skipped: int = 0  # every event not applied: unknown types and malformed ones
-    unknown_type: int = 0
-    malformed: int = 0
-    imported_history: int = 0  # events of imported streams, left to the warehouse
-    failures: int = 0
-    waits: int = 0  # views that had to wait for their own command
-    wait_timeouts: int = 0
-    wait_max_ms: float = 0.0
-    last_recorded_at: float | None = None  # wall time of the last applied event's append
-    progress_at: float | None = None  # monotonic time of the last event folded in, or start
+# Events per read while catching up with courses, roster and accounts at start.
+_CATCH_UP_BATCH = 1000
+# How long a view waits for another request's read of the same student before reading itself.
+_LOAD_WAIT_S = 10.0
 
 
 class ReadModel:
-    """Courses, roster and quizzes, kept current by ``store.subscribe`` in one thread."""
+    """Courses, roster and quizzes, kept current by ``store.subscribe`` in one thread.
 
-    def __init__(self, store: EventStore) -> None:
+    ``every_student``: fold every quiz event of the log from the start, as a full replay does
+    (a reference for tests and tools), instead of each student's on first use."""
+
+    def __init__(self, store: EventStore, *, every_student: bool = False) -> None:
         self._store = store
         self._cursor = START
+        # The head seen at start: the catch-up reads courses, roster and accounts up to it.
+        self._catch_up_to = START
+        self._students = StudentLoads(everyone=every_student)
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._stats = _Stats()
+        self._stats = FoldStats()
         self._courses: dict[str, Course] = {}
         # Names are sealed in the log: opened with the store's key store (plain in memory).
         self._roster = Roster(reveal=names_of(store).reveal)
-        self._quizzes: dict[str, dict[QuizKey, QuizView]] = {}
-        self._student_cursor: dict[str, Cursor] = {}  # the latest event of each student's quizzes
-        self._recent: dict[str, tuple[RecentAnswer, ...]] = {}  # newest first, RECENT_ANSWERS
-        # Quizzes needing attention, by (student, (course, chapter)) or, when the malformed
-        # event does not say whose it is, by its stream id: the problem.
-        self._attention: dict[object, str] = {}
+        self._views = QuizViews(self._students, self._stats)
         # Async views waiting for a cursor; resolved from the subscriber thread.
         self._waiters: list[tuple[Cursor, asyncio.Future[bool]]] = []
 
@@ -132,6 +117,13 @@ class ReadModel:
         head = self._store.head()
         with self._changed:
             self._stats.progress_at = time.monotonic()
+            if not self._students.everyone:
+                self._catch_up_to = head
+            loaded_before = sorted(self._students.loaded)
+        if loaded_before:
+            # Read before the model followed the log: what they did since is read now, and
+            # everything after ``head`` comes from the subscription.
+            self.load(loaded_before, again=True)
         self._thread = threading.Thread(target=self._run, name="quizflow-readmodel", daemon=True)
         self._thread.start()
         if catch_up_timeout is None:
@@ -146,6 +138,7 @@ class ReadModel:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                self._catch_up()
                 for event in self._store.subscribe(after=self._cursor, stop=self._stop):
                     try:
                         self.apply(event)
@@ -159,6 +152,29 @@ class ReadModel:
                 self._stats.failures += 1
                 log.exception("read model subscription failed; resuming from %s", self._cursor)
                 self._stop.wait(_RETRY_S)
+
+    def _catch_up(self) -> None:
+        """Courses, roster and accounts up to the head seen at start, without reading a quiz
+        event: quizzes are read per student when first shown, and the cursor may pass their
+        events (a student's read finds every one stored before it)."""
+        while not self._stop.is_set():
+            after = self.cursor
+            if after >= self._catch_up_to:
+                return
+            batch = self._store.read_all_but_quiz_events(after, self._catch_up_to, _CATCH_UP_BATCH)
+            for event in batch:
+                try:
+                    self.apply(event)
+                except Exception as error:
+                    self._skip_broken(event, error)
+            if len(batch) < _CATCH_UP_BATCH:
+                with self._changed:
+                    self._cursor = max(self._cursor, self._catch_up_to)
+                    self._stats.progress_at = time.monotonic()
+                    self._changed.notify_all()
+                    if self._waiters:
+                        self._wake_waiters()
+                return
 
     # -- folding ---------------------------------------------------------------------------
     def apply(self, event: RecordedEvent) -> None:
@@ -174,8 +190,10 @@ class ReadModel:
         with self._changed:
             if imported:
                 self._stats.imported_history += 1
+            elif self._held(event, domain):
+                pass  # folded once the student's streams are read
             elif problem is not None:
-                self._skip(event, problem)
+                self._views.skip(event, problem)
             else:
                 self._fold(event, domain)
                 self._stats.applied += 1
@@ -185,6 +203,12 @@ class ReadModel:
             self._changed.notify_all()
             if self._waiters:
                 self._wake_waiters()
+
+    def _held(self, event: RecordedEvent, domain: object) -> bool:
+        if not self._students.busy:
+            return False
+        ids = quiz_ids(domain) or raw_quiz_ids(event.data)
+        return ids is not None and self._students.hold(ids[0], event)
 
     def _skip_broken(self, event: RecordedEvent, error: Exception) -> None:
         log.exception(
@@ -196,48 +220,11 @@ class ReadModel:
             self._stats.skipped += 1
             self._stats.malformed += 1
             if event.stream_id.startswith("chapter-quiz"):
-                self._needs_attention(event, _raw_quiz_ids(event.data), repr(error))
+                self._views.needs_attention(event, raw_quiz_ids(event.data), repr(error))
             self._cursor = max(self._cursor, event.cursor)
             self._changed.notify_all()
             if self._waiters:
                 self._wake_waiters()
-
-    def _skip(self, event: RecordedEvent, problem: PayloadError) -> None:
-        """Count an event that cannot be applied (called with the lock held). An unknown type
-        leaves its quiz as it was, at the event's version; a malformed quiz event marks its
-        quiz as needing attention."""
-        self._stats.skipped += 1
-        ids = _raw_quiz_ids(event.data)
-        if isinstance(problem, UnknownEventType):
-            self._stats.unknown_type += 1
-            view = self._quizzes.get(ids[0], {}).get(ids[1]) if ids else None
-            if ids and view is not None and view.version == event.version - 1:
-                # So a command's own events, which follow it, still fold in at once.
-                self._quizzes[ids[0]][ids[1]] = replace(
-                    view, version=event.version, cursor=event.cursor
-                )
-            return
-        self._stats.malformed += 1
-        if event.type.startswith("chapter-quiz/") or event.stream_id.startswith("chapter-quiz"):
-            self._needs_attention(event, ids, str(problem))
-
-    def _needs_attention(
-        self, event: RecordedEvent, ids: tuple[str, QuizKey] | None, problem: str
-    ) -> None:
-        key: object = ids if ids is not None else event.stream_id
-        if key not in self._attention:
-            log.error(
-                "quiz stream %s needs attention: event %s (%s) is malformed: %s",
-                event.stream_id,
-                event.version,
-                event.type,
-                problem,
-            )
-            self._attention[key] = (
-                f"this quiz cannot be shown until its stored history is repaired: event "
-                f"{event.version} of stream {event.stream_id} ({event.type}) is malformed: "
-                f"{problem}"
-            )
 
     def _wake_waiters(self) -> None:
         # Called with the lock held. Futures belong to the event loop's thread, so they are
@@ -260,61 +247,7 @@ class ReadModel:
                 )
             case _:
                 if not self._roster.fold(domain):
-                    self._fold_quiz(event, domain)
-
-    def _fold_quiz(self, event: RecordedEvent, domain: object) -> None:
-        ids = _quiz_ids(domain)
-        if ids is None:
-            return
-        student_id, key = ids
-        quizzes = self._quizzes.setdefault(student_id, {})
-        view = quizzes.get(key, QuizView())
-        if event.version <= view.version:
-            return  # folded already, from the command's own result
-        try:
-            state = evolve(view.state, domain)
-        except TypeError as error:  # a known event that does not belong in a quiz stream
-            self._stats.skipped += 1
-            self._stats.malformed += 1
-            self._needs_attention(event, ids, str(error))
-            return
-        if state.version != event.version:  # an unknown event was skipped before this one
-            state = replace(state, version=event.version)
-        outcome, inputs = view.last_outcome, view.last_inputs
-        answers, mistakes = view.answers, view.mistakes
-        if isinstance(domain, QuestionAnsweredCorrectly | QuestionAnsweredIncorrectly):
-            correct = isinstance(domain, QuestionAnsweredCorrectly)
-            outcome, inputs = ("correct" if correct else "incorrect"), domain.inputs
-            answers, mistakes = answers + 1, mistakes + (0 if correct else 1)
-            self._remember_answer(event, student_id, domain, correct)
-        elif isinstance(domain, QuestionAssigned | QuizStarted):
-            # A new question (next, start over, a new attempt) clears the last message.
-            outcome, inputs = None, {}
-        quizzes[key] = QuizView(
-            state, outcome, inputs, event.cursor, event.version, answers, mistakes
-        )
-        if self._student_cursor.get(student_id, START) < event.cursor:
-            self._student_cursor[student_id] = event.cursor
-
-    def _remember_answer(
-        self,
-        event: RecordedEvent,
-        student_id: str,
-        domain: QuestionAnsweredCorrectly | QuestionAnsweredIncorrectly,
-        correct: bool,
-    ) -> None:
-        # Ids and field names come from a short list of content, so they are interned: each
-        # event's JSON would otherwise give every kept answer copies of its own.
-        answer = RecentAnswer(
-            event.occurred_at,
-            sys.intern(domain.course_id),
-            sys.intern(domain.chapter_id),
-            sys.intern(domain.question_id),
-            tuple((sys.intern(name), value) for name, value in domain.inputs.items()),
-            correct,
-        )
-        kept = self._recent.get(student_id, ())
-        self._recent[student_id] = (answer, *kept[: RECENT_ANSWERS - 1])
+                    self._views.fold(event, domain)
 
     def apply_own(self, events: Sequence[RecordedEvent]) -> bool:
         """Fold a command's stored events into its quiz now, ahead of the subscription.
@@ -331,18 +264,96 @@ class ReadModel:
         if not parsed:
             return True
         first, domain = parsed[0]
-        ids = _quiz_ids(domain)
+        ids = quiz_ids(domain)
         if ids is None:
             return False
+        try:
+            self.load([ids[0]])
+        except Exception:
+            # The command is stored; its views wait for the subscription (or a later read).
+            log.exception("read model could not read the quizzes of %s", ids[0])
+            return False
         with self._changed:
-            view = self._quizzes.get(ids[0], {}).get(ids[1], QuizView())
+            view = self._views.quizzes.get(ids[0], {}).get(ids[1], QuizView())
             if view.version >= parsed[-1][0].version:
                 return True
             if view.version + 1 != first.version:
                 return False
             for event, domain in parsed:
-                self._fold_quiz(event, domain)
+                self._views.fold(event, domain)
         return True
+
+    # -- loading a student's quizzes -------------------------------------------------------
+    def is_loaded(self, student_id: str) -> bool:
+        with self._changed:
+            return self._students.is_loaded(student_id)
+
+    def load(self, student_ids: Iterable[str], *, again: bool = False) -> None:
+        """Make sure these students' quizzes are in the model: the first time, fold them from
+        their own quiz streams (one query for all of them); from then on the subscription keeps
+        them current. Blocks on the store: async callers run it in a thread. ``again`` reads
+        loaded students once more (for students read before the model started)."""
+        wanted = list(student_ids)
+        while wanted:
+            with self._changed:
+                mine, others = self._students.claim(wanted, again)
+                streams, prefixes = quiz_streams(mine, self._courses.values())
+            if mine:
+                self._read_students(mine, streams, prefixes)
+            if not others:
+                return
+            # Another request reads them now: wait for it, then read whatever it could not.
+            with self._changed:
+                self._changed.wait_for(partial(self._read_by_others, others), _LOAD_WAIT_S)
+                wanted = [s for s in others if not self._students.is_loaded(s)]
+            again = False
+
+    def _read_by_others(self, student_ids: list[str]) -> bool:
+        return not self._students.reading(student_ids)
+
+    def _read_students(
+        self, student_ids: list[str], streams: list[str], prefixes: list[str]
+    ) -> None:
+        try:
+            events = self._store.read_streams(streams, prefixes)
+        except BaseException:
+            with self._changed:
+                self._students.abandon(student_ids)
+                self._changed.notify_all()
+            raise
+        only = set(student_ids)
+        with self._changed:
+            held = self._students.finish(student_ids)
+            for event in (*events, *held):
+                self._fold_read(event, only)
+            self._changed.notify_all()
+
+    def _fold_read(self, event: RecordedEvent, only: set[str]) -> None:
+        """Fold an event read from a student's quiz stream (called with the lock held); only
+        quiz events of the students being read count."""
+        if is_imported_stream(event.stream_id):
+            return
+        try:
+            domain = from_payload(event.type, event.data)
+        except PayloadError as problem:
+            ids = raw_quiz_ids(event.data)
+            if ids is None or ids[0] in only:
+                self._views.skip(event, problem)
+            return
+        ids = quiz_ids(domain)
+        if ids is None or ids[0] not in only:
+            return
+        try:
+            self._views.fold(event, domain)
+        except Exception as error:  # as the subscription does: skip what cannot be folded
+            log.exception(
+                "read model could not fold event %s of %s", event.version, event.stream_id
+            )
+            self._stats.skipped += 1
+            self._stats.malformed += 1
+            self._views.needs_attention(event, ids, repr(error))
+            return
+        self._stats.applied += 1
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -402,29 +413,24 @@ class ReadModel:
     def quiz(self, student_id: str, course_id: str, chapter_id: str) -> QuizView:
         """The quiz as it stands; raises QuizNeedsAttention when its stream holds a malformed
         event."""
+        self.load([student_id])
         with self._changed:
-            if self._attention:
-                problem = self._attention_of(student_id, course_id, chapter_id)
+            if self._views.attention:
+                problem = self._views.attention_of(student_id, course_id, chapter_id)
                 if problem is not None:
                     raise QuizNeedsAttention(problem)
-            return self._quizzes.get(student_id, {}).get((course_id, chapter_id), QuizView())
-
-    def _attention_of(self, student_id: str, course_id: str, chapter_id: str) -> str | None:
-        return (
-            self._attention.get((student_id, (course_id, chapter_id)))
-            or self._attention.get(quiz_stream_id(student_id, course_id, chapter_id))
-            # The stream id before ids were escaped (the handler still reads such streams).
-            or self._attention.get(f"chapter-quiz-{student_id}-{course_id}-{chapter_id}")
-        )
+            return self._views.quizzes.get(student_id, {}).get((course_id, chapter_id), QuizView())
 
     def quizzes_of(self, student_id: str) -> dict[QuizKey, QuizView]:
+        self.load([student_id])
         with self._changed:
-            return dict(self._quizzes.get(student_id, {}))
+            return dict(self._views.quizzes.get(student_id, {}))
 
     def recent_answers(self, student_id: str) -> tuple[RecentAnswer, ...]:
         """The student's last answers (at most ``RECENT_ANSWERS``), newest first."""
+        self.load([student_id])
         with self._changed:
-            return self._recent.get(student_id, ())
+            return self._views.recent.get(student_id, ())
 
     def wait_for(self, cursor: Cursor | None, timeout: float = 2.0) -> bool:
         """Block until the model has applied ``cursor``; False when ``timeout`` ran out first."""
@@ -468,7 +474,13 @@ class ReadModel:
         with self._changed:
             if cursor is None or self._cursor >= cursor:
                 return True
-            return student_id is not None and self._student_cursor.get(student_id, START) >= cursor
+        if student_id is not None:
+            self.load([student_id])
+        with self._changed:
+            return (
+                student_id is not None
+                and self._views.student_cursor.get(student_id, START) >= cursor
+            )
 
     def status(self) -> dict[str, object]:
         """Health figures: where the model stands and how far behind the log it is."""
@@ -483,7 +495,7 @@ class ReadModel:
                 "events_unknown_type": stats.unknown_type,
                 "events_malformed": stats.malformed,
                 "events_of_imported_history": stats.imported_history,
-                "quizzes_needing_attention": len(self._attention),
+                "quizzes_needing_attention": len(self._views.attention),
                 "subscription_failures": stats.failures,
                 "views_waited": stats.waits,
                 "view_wait_timeouts": stats.wait_timeouts,
@@ -495,7 +507,8 @@ class ReadModel:
                 "courses": len(self._courses),
                 "students": len(self._roster.students),
                 "classes": len(self._roster.classes),
-                "quizzes": sum(len(q) for q in self._quizzes.values()),
+                "students_loaded": len(self._students.loaded),
+                "quizzes": sum(len(q) for q in self._views.quizzes.values()),
             }
 
     def head(self) -> Cursor:
@@ -525,25 +538,3 @@ class ReadModel:
 def _resolve(future: asyncio.Future[bool]) -> None:
     if not future.done():
         future.set_result(True)
-
-
-def _raw_quiz_ids(data: object) -> tuple[str, QuizKey] | None:
-    """(student, (course, chapter)) named by an event's stored data, if it names them."""
-    if not isinstance(data, dict):
-        return None
-    student, course, chapter = (
-        data.get(name) for name in ("student_id", "course_id", "chapter_id")
-    )
-    if isinstance(student, str) and isinstance(course, str) and isinstance(chapter, str):
-        return student, (course, chapter)
-    return None
-
-
-def _quiz_ids(event: object) -> tuple[str, QuizKey] | None:
-    """(student, (course, chapter)) of a quiz event; None for anything else."""
-    student, course, chapter = (
-        getattr(event, name, None) for name in ("student_id", "course_id", "chapter_id")
-    )
-    if isinstance(student, str) and isinstance(course, str) and isinstance(chapter, str):
-        return student, (course, chapter)
-    return None

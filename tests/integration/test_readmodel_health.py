@@ -83,10 +83,11 @@ def test_a_model_whose_subscription_fails_is_unhealthy_once_past_the_limit(
     tmp_path: Path, models: list[ReadModel], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = BrokenSubscription()
-    _append(store)
     model = ReadModel(store)
     models.append(model)
-    assert not model.start(catch_up_timeout=0.1)  # never catches up
+    model.start(catch_up_timeout=None)
+    last = _append(store)
+    assert not model.wait_for(last, timeout=0.1)  # never gets past it
     client = _Client(store, model, tmp_path)
     # Within the default 30 s a model may just be busy: still ok.
     assert client.get("/api/health").status_code == 200

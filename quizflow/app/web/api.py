@@ -35,7 +35,7 @@ from quizflow.app.web.context import (
     who_is_asking,
 )
 from quizflow.app.web.errors import WebError, status_for
-from quizflow.app.web.teacher_views import student_report
+from quizflow.app.web.teacher_views import loaded_if_yours, student_report
 from quizflow.app.web.views import (
     chapters_view,
     classes_view,
@@ -261,4 +261,5 @@ async def teacher_classes(
 async def teacher_student(
     request: Request, student_id: str, who: Annotated[Identity, Depends(teacher)]
 ) -> dict[str, Any]:
+    await loaded_if_yours(request, who, student_id)
     return student_report(context(request).model, who, student_id)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from quizflow.app.auth import Identity, remember_cursor
 from quizflow.app.handler import CommandResult
-from quizflow.app.web.context import ID_RE, WebContext, check_id
+from quizflow.app.web.context import ID_RE, WebContext, check_id, loaded
 from quizflow.app.web.errors import WebError
 from quizflow.quiz import Command, NextQuestion, StartOver, StartQuiz, SubmitAnswer
 
@@ -125,6 +125,7 @@ async def execute(
             ctx.handler.handle, command, command_id=command_id, user_id=who.user_id
         )
     if result.status == "ok":
+        await loaded(ctx, [who.user_id])
         ctx.model.apply_own(result.events)
     remember_cursor(request.session, result.cursor)
     return result

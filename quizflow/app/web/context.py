@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from quizflow.accounts.settings import AuthSettings
 from quizflow.app.auth import Identity, identity_of, seen_cursor, session_token
@@ -124,9 +126,19 @@ async def editor(request: Request) -> Identity:
     return await signed_in(request, "editor")
 
 
+async def loaded(ctx: WebContext, student_ids: Iterable[str]) -> None:
+    """The students' quizzes in the read model, read in a thread the first time (the model
+    reads a student's quiz streams on first use), so the event loop never waits on the store."""
+    missing = [s for s in student_ids if not ctx.model.is_loaded(s)]
+    if missing:
+        await run_in_threadpool(ctx.model.load, missing)
+
+
 async def caught_up(request: Request, who: Identity | None = None) -> bool:
     """Read-your-writes: wait (bounded) until the model shows this session's last command."""
     ctx = context(request)
+    if who is not None and who.has("student"):
+        await loaded(ctx, [who.user_id])
     seen = seen_cursor(request.session)
     if ctx.model.reached(seen, who.user_id if who else None):
         return True

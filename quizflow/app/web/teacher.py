@@ -11,9 +11,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from quizflow.app.auth import Identity
-from quizflow.app.web.context import context, teacher
+from quizflow.app.web.context import context, loaded, teacher
 from quizflow.app.web.forms import page, read_form, redirect
-from quizflow.app.web.teacher_views import class_view, own_class, student_report
+from quizflow.app.web.teacher_views import (
+    class_view,
+    loaded_if_yours,
+    own_class,
+    student_report,
+)
 from quizflow.app.web.views import classes_view
 
 router = APIRouter(include_in_schema=False)
@@ -29,13 +34,10 @@ async def teacher_home(request: Request, who: Teacher) -> Response:
 
 @router.get("/teacher/classes/{class_id}")
 async def class_page(request: Request, class_id: str, who: Teacher) -> Response:
-    model = context(request).model
-    return page(
-        request,
-        "teacher_class.html",
-        who=who,
-        view=class_view(model, own_class(model, who, class_id)),
-    )
+    ctx = context(request)
+    school_class = own_class(ctx.model, who, class_id)
+    await loaded(ctx, school_class.student_ids)  # the whole class in one read
+    return page(request, "teacher_class.html", who=who, view=class_view(ctx.model, school_class))
 
 
 @router.post("/teacher/classes/{class_id}/codes")
@@ -56,6 +58,7 @@ async def class_codes(request: Request, class_id: str, who: Teacher) -> Response
 
 @router.get("/teacher/students/{student_id}")
 async def student_page(request: Request, student_id: str, who: Teacher) -> Response:
+    await loaded_if_yours(request, who, student_id)
     return page(
         request,
         "teacher_student.html",
