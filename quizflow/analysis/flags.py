@@ -8,6 +8,8 @@ below) and the question has at least `min_answers` answers (a wrong answer at le
 - `wrong_key`: a "wrong" answer whose choosers are stronger than the students who give the
   keyed answer (Welch's t, level `wrong_key_alpha`), while the key discriminates less than
   the model expects. In a sound question the keyed answer's choosers are the strong ones.
+  Also when hardly anyone gives the keyed answer (95% interval below `hardly_keyed`) while
+  a wrong answer attracts strong students (the strong_distractor test).
 - `strong_distractor`: a wrong answer chosen by stronger students than a wrong answer should
   be (score test, level `distractor_alpha`); not raised with `wrong_key` (then the
   "distractor" is probably the right answer) nor with `ambiguous`.
@@ -48,9 +50,11 @@ MIN_CHOOSERS = 8
 # One-sided levels. A course of ~70 questions, each with ~3 wrong answers, runs ~300 tests:
 # at these levels a course without faults gets about one false flag in three runs.
 WRONG_KEY_ALPHA = 0.01  # needs two signs at once (see above), so it can be less strict
-AMBIGUOUS_ALPHA = 0.001
+AMBIGUOUS_ALPHA = 0.002
 DISTRACTOR_ALPHA = 0.0025
 CONFIDENCE = 0.95
+# A key given by fewer than this share of answers (the whole 95% interval below it).
+HARDLY_KEYED = 0.1
 
 FLAG_ADVICE: Mapping[str, str] = {
     WRONG_KEY: "check the answer key: the strongest students give another answer",
@@ -71,6 +75,7 @@ class FlagThresholds:
     wrong_key_alpha: float = WRONG_KEY_ALPHA
     ambiguous_alpha: float = AMBIGUOUS_ALPHA
     distractor_alpha: float = DISTRACTOR_ALPHA
+    hardly_keyed: float = HARDLY_KEYED
 
 
 DEFAULT_THRESHOLDS = FlagThresholds()
@@ -118,14 +123,21 @@ def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLD
         return None
     wrong = [o for o in evidence.options if not o.correct and o.choosers >= t.min_choosers]
     stronger_than_key = critical_z(t.wrong_key_alpha)
+    attracts_strong = critical_z(t.distractor_alpha)
+    strong_wrong = any(o.strong_z is not None and o.strong_z > attracts_strong for o in wrong)
     if evidence.key_z < 0 and any(
         o.vs_key_t is not None and o.vs_key_t > stronger_than_key for o in wrong
     ):
         return WRONG_KEY
+    # Too few give the keyed answer to compare them with anyone; but a question nearly nobody
+    # gets right while the strong students agree on another answer has the wrong key.
+    right = sum(o.choosers for o in evidence.options if o.correct)
+    hardly_keyed = wilson_interval(right / evidence.answers, evidence.answers)[1]
+    if strong_wrong and hardly_keyed is not None and hardly_keyed < t.hardly_keyed:
+        return WRONG_KEY
     if evidence.key_z < -critical_z(t.ambiguous_alpha):
         return AMBIGUOUS
-    attracts_strong = critical_z(t.distractor_alpha)
-    if any(o.strong_z is not None and o.strong_z > attracts_strong for o in wrong):
+    if strong_wrong:
         return STRONG_DISTRACTOR
     return None
 

@@ -98,8 +98,11 @@ def test_too_few_answers_raise_no_fault_flag_however_clear_they_look() -> None:
     assert WRONG_KEY in flags_of(answers(WRONG_KEY, students=300))
 
 
-def evidence(key_z: float, *options: AnswerEvidence, answers: int = 200) -> QuestionEvidence:
-    return QuestionEvidence("q", answers, key_z, 0.5, -0.5, list(options))
+def evidence(
+    key_z: float, *options: AnswerEvidence, answers: int = 200, right: int = 100
+) -> QuestionEvidence:
+    keyed = AnswerEvidence("R", True, right, 0.5, 0.3, None, None)
+    return QuestionEvidence("q", answers, key_z, 0.5, -0.5, [keyed, *options])
 
 
 def option(answer: str, *, strong_z: float = 0.0, vs_key_t: float = -3.0) -> AnswerEvidence:
@@ -114,6 +117,12 @@ def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
     # A wrong answer of stronger choosers is no wrong key while the key discriminates well.
     assert fault_flag(evidence(1.0, option("x", vs_key_t=3.0))) is None
     assert fault_flag(evidence(-9.0, option("x", vs_key_t=9.0), answers=10)) is None
+
+
+def test_a_key_hardly_anyone_gives_is_wrong_when_strong_students_agree_on_another() -> None:
+    # Four students gave the key: too few to compare, but the strong ones all gave "x".
+    assert fault_flag(evidence(-1.0, option("x", strong_z=4.0), right=4)) == WRONG_KEY
+    assert fault_flag(evidence(-1.0, option("x", strong_z=1.0), right=4)) is None
 
 
 def test_very_hard_and_very_easy_need_the_whole_confidence_interval_past_the_limit() -> None:
