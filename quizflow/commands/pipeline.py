@@ -186,9 +186,27 @@ def review_quarantine(
 
 
 @app.command("dev")
-def dev() -> None:
+def dev(
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="The port of Dagster's web UI.")
+    ] = 3000,
+    host: Annotated[
+        str, typer.Option(help="The address to listen on (0.0.0.0: every interface).")
+    ] = "127.0.0.1",
+) -> None:
     """`dagster dev` on this project, with DAGSTER_HOME under QUIZFLOW_HOME."""
     home = _dagster_home()
-    err.print(f"DAGSTER_HOME={home}")
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml")]
+    err.print(f"DAGSTER_HOME={home}; the UI will be at http://{host}:{port}")
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-w",
+        str(PROJECT_ROOT / "workspace.yaml"),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
     raise typer.Exit(subprocess.call(command, cwd=PROJECT_ROOT))

@@ -81,3 +81,41 @@ def test_selecting_everything_without_a_week_is_refused_as_the_readme_says(
     )
     assert done.returncode != 0
     assert "no '--partition' option was provided" in done.stderr
+
+
+@pytest.mark.slow
+def test_pipeline_dev_serves_dagsters_ui_on_the_port_asked_for(tmp_path: Path, pg_url: str) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "QUIZFLOW_HOME": str(tmp_path / "home"), "QUIZFLOW_DATABASE_URL": pg_url}
+    quizflow = Path(sys.executable).with_name("quizflow")
+    server = subprocess.Popen(
+        [str(quizflow), "pipeline", "dev", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # dagster dev starts a webserver and a daemon: stop them all
+    )
+    try:
+        deadline, answered = time.monotonic() + 120, None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as r:
+                    answered = r.status
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert answered == 200, "dagster's UI never answered on the port asked for"
+    finally:
+        os.killpg(server.pid, 15)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, 9)
+    assert server.stderr is not None
+    assert f"http://127.0.0.1:{port}" in server.stderr.read().decode()
