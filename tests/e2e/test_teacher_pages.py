@@ -12,6 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from quizflow.quiz import Field
+from quizflow.quiz.display import display_answer
+
 Site = Any  # the `site` fixture of tests/e2e/conftest.py
 
 
@@ -74,6 +77,9 @@ def test_a_teacher_sees_a_students_recent_answers_and_mistakes(site: Site) -> No
     assert older["question_text"] == site.questions[wrong]["text"]
     assert {f["value"] for f in older["answer"]} == set(site.wrong(wrong).values())
     assert {f["label"] for f in older["answer"]} <= labels
+    fields = [Field(f["name"], f["label"]) for f in site.questions[wrong]["fields"]]
+    assert older["answer_display"] == display_answer(site.wrong(wrong), fields)
+    assert older["answer_display"] in text
     assert newest["time"] >= older["time"]
     chapter = next(
         c
