@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
+from fastapi import Request
+
 from quizflow.app.auth import Identity
 from quizflow.app.readmodel import QuizView, ReadModel, RecentAnswer, SchoolClass, Student
-from quizflow.app.web.context import ID_RE
+from quizflow.app.web.context import ID_RE, context, loaded
 from quizflow.app.web.errors import WebError
 from quizflow.quiz import STREAK_TO_PASS, Course, Question, Status
 from quizflow.quiz.display import display_answer
@@ -33,6 +35,16 @@ def own_student(model: ReadModel, who: Identity, student_id: str) -> tuple[Stude
     if student is None or school_class is None or school_class.teacher_id != who.user_id:
         raise WebError(404, "unknown-student", "no such student in your classes")
     return student, school_class
+
+
+async def loaded_if_yours(request: Request, who: Identity, student_id: str) -> None:
+    """The student's quizzes read (in a thread) when the student is one of ``who``'s; anyone
+    else is refused later, by ``student_report``, without a read of the store."""
+    ctx = context(request)
+    student = ctx.model.student(student_id) if ID_RE.fullmatch(student_id) else None
+    school_class = ctx.model.school_class(student.class_id) if student else None
+    if student is not None and school_class is not None and school_class.teacher_id == who.user_id:
+        await loaded(ctx, [student_id])
 
 
 def standing(view: QuizView) -> dict[str, Any]:
