@@ -22,8 +22,9 @@ import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from quizflow.analysis import FLAG_ADVICE, hard_questions
+from quizflow.analysis import FLAG_ADVICE
 from quizflow.analysis import flags as flag_names
+from quizflow.analysis.versions import hard_questions_by_version
 from quizflow.queries import load_queries, query_frame
 from quizflow.quiz import Field
 from quizflow.quiz.display import display_normalised, field_label, split_normalised
@@ -44,6 +45,9 @@ PUBLIC_KEYS = (
 # Added after the contract's keys: what Moodle's statistics report shows, and the evidence
 # behind the flags.
 STATISTICS_KEYS = (
+    "question_version",
+    "versions",
+    "edit",
     "students",
     "discrimination",
     "discriminative_efficiency",
@@ -102,10 +106,11 @@ def load_hard_questions(
     scope = {"course_id": course_id, "chapter_id": chapter_id}
     answers = query_frame(con, queries["item_answers"], scope)
     content = query_frame(con, queries["question_content"], scope)
-    ranked = hard_questions(
-        answers.select(
-            "student_id", "question_id", "correct", "answer", "response_ms", "occurred_at"
-        ),
+    columns = ["student_id", "question_id", "correct", "answer", "response_ms", "occurred_at"]
+    if "question_version" in answers.columns:
+        columns.append("question_version")  # an edited question is judged per version
+    ranked = hard_questions_by_version(
+        answers.select(columns),
         content.select("question_id", "text").unique("question_id", keep="first"),
         limit=limit,
         min_answers=min_answers,
@@ -123,6 +128,9 @@ def load_hard_questions(
         for option in item["answer_analysis"]:
             option["misconception"] = known.get(option["answer"])
             option["answer_display"] = _display(option["answer"], shown)
+        for version in item.get("versions", []):
+            for wrong in version["top_wrong_answers"]:
+                wrong["answer_display"] = _display(wrong["answer"], shown)
         item["field_labels"] = {
             f.name: field_label(f, place) for place, f in enumerate(shown or (), start=1)
         }
