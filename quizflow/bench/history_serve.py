@@ -37,38 +37,61 @@ class ServeNotReady(RuntimeError):
 def measure_serve(database_url: str, home: Path, *, timeout_s: float = 120) -> dict[str, float]:
     """Seconds from launching `quizflow serve` (owner URL ``database_url``, QUIZFLOW_HOME
     ``home``) until it is ready and caught up, and the peak RSS of its process tree in MiB."""
-    home.mkdir(parents=True, exist_ok=True)
-    head = _head(database_url)
-    port = _free_port()
-    log_path = home / f"serve-{port}.log"
-    env = {
-        **os.environ,
-        "QUIZFLOW_DATABASE_URL": database_url,
-        "QUIZFLOW_HOME": str(home),
-        "QUIZFLOW_SECRET": secrets.token_urlsafe(24),
-        # The login roles are the server's: a home of its own would give them new passwords
-        # under every other process connected to it. Use the ones this process knows.
-        "QUIZFLOW_DB_LOGINS_FILE": str(load_settings().db_logins_path),
-    }
-    command = [sys.executable, "-c", "from quizflow.cli import main; main()", "serve"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    with log_path.open("wb") as log:
-        started = time.monotonic()
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        sampler = _PeakRss(process.pid)
+    head = log_head(database_url)
+    with Served(database_url, home) as served:
+        sampler = _PeakRss(served.process.pid)
         sampler.start()
         try:
-            seconds = _wait_caught_up(process, f"http://127.0.0.1:{port}", head, timeout_s)
-            seconds -= started
-        except ServeNotReady as error:
-            raise ServeNotReady(f"{error}; its log ends: {_tail(log_path)}") from None
+            seconds = served.wait_caught_up(head, timeout_s) - served.launched_at
         finally:
             sampler.stop()
-            _stop(process)
     return {"seconds": round(seconds, 3), "peak_rss_mb": round(sampler.peak_bytes / 2**20, 1)}
 
 
-def _head(database_url: str) -> Cursor:
+class Served:
+    """`quizflow serve` in a child process on a free loopback port, stopped on leaving."""
+
+    def __init__(self, database_url: str, home: Path) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_path = home / f"serve-{port}.log"
+        self._env = {
+            **os.environ,
+            "QUIZFLOW_DATABASE_URL": database_url,
+            "QUIZFLOW_HOME": str(home),
+            "QUIZFLOW_SECRET": secrets.token_urlsafe(24),
+            # The login roles are the server's: a home of its own would give them new
+            # passwords under every other process connected to it. Use the ones this process
+            # knows.
+            "QUIZFLOW_DB_LOGINS_FILE": str(load_settings().db_logins_path),
+        }
+        self._command = [sys.executable, "-c", "from quizflow.cli import main; main()", "serve"]
+        self._command += ["--host", "127.0.0.1", "--port", str(port)]
+
+    def __enter__(self) -> Served:
+        self._log = self.log_path.open("wb")
+        self.launched_at = time.monotonic()
+        self.process = subprocess.Popen(
+            self._command, env=self._env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _stop(self.process)
+        self._log.close()
+
+    def wait_caught_up(self, head: Cursor, timeout_s: float) -> float:
+        """The monotonic time at which /api/health first said ok with a cursor at or past
+        ``head``; ServeNotReady, quoting the log, when it exits or the time runs out."""
+        try:
+            return _wait_caught_up(self.process, self.url, head, timeout_s)
+        except ServeNotReady as error:
+            raise ServeNotReady(f"{error}; its log ends: {_tail(self.log_path)}") from None
+
+
+def log_head(database_url: str) -> Cursor:
+    """The head of the log now, as a reader may safely see it."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         row = conn.execute(query("head")).fetchone()
     return Cursor(int(row[0]), int(row[1])) if row else Cursor()
