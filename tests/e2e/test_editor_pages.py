@@ -9,6 +9,7 @@ import html
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -250,3 +251,23 @@ def test_a_form_without_its_token_or_publication_is_refused(site: Site, course: 
     assert client.post(PAGE, data={**form, "based_on": "x"}).status_code == 422
     assert client.get("/editor/courses/edit-test/questions/nope").status_code == 404
     assert site.event_count() == before
+
+
+def test_a_long_draft_is_previewed_not_refused_for_its_size(site: Site, course: str) -> None:
+    client = signed_in(site, "e-eve")
+    page = client.get(PAGE).text
+    long = "Think of 2 + 2 as two steps of two. " * 110  # about 4,000 characters
+    draft = edit_form(
+        page,
+        action="preview",
+        solution=long,
+        **{"wrong.0.feedback": long, "wrong.1.answer.0": "22", "wrong.1.feedback": long},
+        **{"wrong.1.misconception": "writes the digits side by side"},
+        **{"wrong.2.answer.0": "0", "wrong.2.misconception": "subtracts", "wrong.2.feedback": long},
+    )
+    assert len(urlencode(draft)) > 16 * 1024  # over the limit of the other forms
+    preview = client.post(PAGE, data=draft)
+    assert preview.status_code == 200
+    assert 'id="problems"' not in preview.text
+    huge = client.post(PAGE, data={**draft, "solution": "x" * (300 * 1024)})
+    assert huge.status_code == 413

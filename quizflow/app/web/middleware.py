@@ -17,6 +17,9 @@ from quizflow.app.web.errors import BodyTooLarge
 MAX_BODY = 16 * 1024
 # Paths (exact) that take a larger body: an uploaded roster file.
 LARGER_BODIES = {"/admin/import": 2 * 1024 * 1024}
+# Path prefixes that do: a question's edit form (texts, feedback and a solution per question),
+# so that a long draft is never refused and lost.
+LARGER_PREFIXES = (("/editor/", 256 * 1024),)
 
 _HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -46,7 +49,11 @@ class Guard:
             return
         started = time.perf_counter()
         path: str = scope.get("path", "")
-        limit = max(self.max_body, LARGER_BODIES.get(path, 0))
+        limit = max(
+            self.max_body,
+            LARGER_BODIES.get(path, 0),
+            *(size for prefix, size in LARGER_PREFIXES if path.startswith(prefix)),
+        )
         length = _content_length(scope)
         if length is not None and length > limit:
             await _refuse(send, path, limit)
