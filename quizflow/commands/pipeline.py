@@ -39,6 +39,13 @@ def run(
         bool, typer.Option(help="Rebuild every projection from the raw events.")
     ] = False,
     checks: Annotated[bool, typer.Option(help="Run the data-quality checks.")] = True,
+    full_checks: Annotated[
+        bool,
+        typer.Option(
+            help="Check every event, not only the recent ones (done anyway once a day: "
+            "QUIZFLOW_FULL_CHECK_SECONDS)."
+        ),
+    ] = False,
 ) -> None:
     """Ingest new events, update the projections, run the checks, publish the snapshot.
 
@@ -81,6 +88,7 @@ def run(
                 url,
                 rebuild=rebuild,
                 checks=checks,
+                full_checks=full_checks,
                 say=say,
             )
     except (SourceUnavailableError, psycopg.Error) as error:
@@ -96,6 +104,13 @@ def run(
             _print_checks(error.summary.checks)
             if fmt is RunFormat.json:
                 print_json(error.summary.to_dict())
+        if any(c.metadata.get("unreadable") for c in error.failed):
+            # Not a disagreement: PostgreSQL went away while the checks read it (a crash,
+            # a restart). Nothing suggests it lost events, so no rebuild is called for.
+            _failed(
+                "PostgreSQL stopped answering during the checks, so nothing was published "
+                "and readers keep the previous snapshot; run it again once the database is back."
+            )
         names = " and ".join(c.name for c in error.failed)
         checks_ = "checks" if len(error.failed) > 1 else "check"
         hint = (

@@ -15,6 +15,12 @@ from typing import Any
 import duckdb
 import psycopg
 
+from quizflow.warehouse.check_scope import (
+    EVERYTHING,
+    CheckScope,
+    check_scope,
+    record_full_check,
+)
 from quizflow.warehouse.config import PipelineConfig
 from quizflow.warehouse.duck import first_row
 from quizflow.warehouse.ingest import read_cursor
@@ -40,27 +46,39 @@ class CheckResult:
 
 
 def run_checks(
-    con: duckdb.DuckDBPyConnection, url: str, config: PipelineConfig
+    con: duckdb.DuckDBPyConnection,
+    url: str,
+    config: PipelineConfig,
+    scope: CheckScope | None = None,
 ) -> list[CheckResult]:
-    """Every check, the blocking ones first."""
+    """Every check, the blocking ones first, over ``scope`` (by default: the recent events,
+    or every event when a full check is due; see check_scope.py)."""
+    if scope is None:
+        scope = check_scope(con, config.recent_check_events, config.full_check_seconds)
     return [
-        *blocking_checks(con, url),
+        *blocking_checks(con, url, scope),
         quarantine_reviewed(con),
-        runaway_streams(con, config.runaway_events_per_minute),
+        runaway_streams(con, config.runaway_events_per_minute, scope),
         freshness(con, url, config.max_lag_seconds),
     ]
 
 
-def reconciliation(con: duckdb.DuckDBPyConnection, url: str) -> CheckResult:
+def reconciliation(
+    con: duckdb.DuckDBPyConnection, url: str, scope: CheckScope = EVERYTHING
+) -> CheckResult:
     """Per event type up to the ingest cursor, the warehouse and PostgreSQL must hold as many
     events with the same ids (compared by checksum). Events the store no longer has (commits a
     crash erased after the warehouse read them) fail it, as do events that took their place."""
     cursor = read_cursor(con)
-    mine = {t: (int(n), int(s)) for t, n, s in con.execute(sql("checks/reconcile")).fetchall()}
+    mine = {
+        t: (int(n), int(s))
+        for t, n, s in con.execute(sql("checks/reconcile"), {"since": scope.since}).fetchall()
+    }
     try:
         with psycopg.connect(url, autocommit=True) as pg:
             rows = pg.execute(
-                sql("pg/reconcile"), {"tx": cursor.tx, "position": cursor.position}
+                sql("pg/reconcile"),
+                {"tx": cursor.tx, "position": cursor.position, "since": scope.since},
             ).fetchall()
     except Exception as error:
         return CheckResult(
@@ -69,7 +87,7 @@ def reconciliation(con: duckdb.DuckDBPyConnection, url: str) -> CheckResult:
             False,
             "error",
             f"PostgreSQL unreadable, the warehouse cannot be reconciled: {error}",
-            {"cursor": str(cursor)},
+            {"cursor": str(cursor), "unreadable": True},
             blocking=True,
         )
     theirs = {t: (int(n), int(s)) for t, n, s in rows}
@@ -102,20 +120,40 @@ def reconciliation(con: duckdb.DuckDBPyConnection, url: str) -> CheckResult:
         not differences,
         "error",
         text,
-        {"cursor": str(cursor), "events": total, "differences": differences},
+        {
+            "cursor": str(cursor),
+            "events": total,
+            "differences": differences,
+            "scope": scope.describe(),
+        },
         blocking=True,
     )
 
 
-def blocking_checks(con: duckdb.DuckDBPyConnection, url: str) -> list[CheckResult]:
-    """The checks that must pass before a snapshot is published."""
-    return [reconciliation(con, url), event_ids_unique(con), answer_keys_unique(con)]
+def blocking_checks(
+    con: duckdb.DuckDBPyConnection, url: str, scope: CheckScope = EVERYTHING
+) -> list[CheckResult]:
+    """The checks that must pass before a snapshot is published. When they looked at every
+    event and passed, that is recorded: the next runs may look at the recent events only."""
+    results = [
+        reconciliation(con, url, scope),
+        event_ids_unique(con, scope),
+        answer_keys_unique(con, scope),
+    ]
+    if scope.full and not any(c.blocks_publishing for c in results):
+        record_full_check(con)
+    return results
 
 
 def _duplicates(
-    con: duckdb.DuckDBPyConnection, name: str, asset: str, query: str, what: str
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    asset: str,
+    query: str,
+    what: str,
+    scope: CheckScope,
 ) -> CheckResult:
-    rows = con.execute(sql(query)).fetchall()
+    rows = con.execute(sql(query), {"since": scope.since}).fetchall()
     examples = {event_id: copies for event_id, copies in rows}
     text = f"{what} duplicated: {examples}" if rows else f"every {what} is unique"
     return CheckResult(
@@ -123,15 +161,22 @@ def _duplicates(
     )
 
 
-def event_ids_unique(con: duckdb.DuckDBPyConnection) -> CheckResult:
+def event_ids_unique(con: duckdb.DuckDBPyConnection, scope: CheckScope = EVERYTHING) -> CheckResult:
     return _duplicates(
-        con, "event_ids_unique", "events", "checks/duplicate_event_ids", "raw event_id"
+        con, "event_ids_unique", "events", "checks/duplicate_event_ids", "raw event_id", scope
     )
 
 
-def answer_keys_unique(con: duckdb.DuckDBPyConnection) -> CheckResult:
+def answer_keys_unique(
+    con: duckdb.DuckDBPyConnection, scope: CheckScope = EVERYTHING
+) -> CheckResult:
     return _duplicates(
-        con, "answer_keys_unique", "answers", "checks/duplicate_answer_keys", "answer event_id"
+        con,
+        "answer_keys_unique",
+        "answers",
+        "checks/duplicate_answer_keys",
+        "answer event_id",
+        scope,
     )
 
 
@@ -149,8 +194,12 @@ def quarantine_reviewed(con: duckdb.DuckDBPyConnection) -> CheckResult:
     )
 
 
-def runaway_streams(con: duckdb.DuckDBPyConnection, per_minute: int) -> CheckResult:
-    rows = con.execute(sql("checks/runaway_streams"), {"per_minute": per_minute}).fetchall()
+def runaway_streams(
+    con: duckdb.DuckDBPyConnection, per_minute: int, scope: CheckScope = EVERYTHING
+) -> CheckResult:
+    rows = con.execute(
+        sql("checks/runaway_streams"), {"per_minute": per_minute, "since": scope.since}
+    ).fetchall()
     streams = {stream: {"minute": minute, "events": n} for stream, minute, n in rows}
     if rows:
         shown = ", ".join(

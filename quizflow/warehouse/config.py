@@ -20,6 +20,13 @@ class PipelineConfig:
     max_lag_seconds: float = 300.0
     # How long a run waits for another run holding the warehouse before giving up.
     lock_timeout_seconds: float = 600.0
+    # How long a published file no snapshot reads any more is kept: a reader may keep one
+    # connection to an older snapshot open this long (see docs/publishing.md).
+    snapshot_grace_seconds: float = 3600.0
+    # Each run's checks look at this many positions back; all events are checked at least this
+    # often (see quizflow/warehouse/check_scope.py).
+    recent_check_events: int = 100_000
+    full_check_seconds: float = 86_400.0
 
     @classmethod
     def from_env(cls) -> PipelineConfig:
@@ -37,5 +44,14 @@ class PipelineConfig:
             ),
             lock_timeout_seconds=float(
                 os.environ.get("QUIZFLOW_LOCK_TIMEOUT_SECONDS", defaults.lock_timeout_seconds)
+            ),
+            snapshot_grace_seconds=float(
+                os.environ.get("QUIZFLOW_SNAPSHOT_GRACE_SECONDS", defaults.snapshot_grace_seconds)
+            ),
+            recent_check_events=int(
+                os.environ.get("QUIZFLOW_RECENT_CHECK_EVENTS", defaults.recent_check_events)
+            ),
+            full_check_seconds=float(
+                os.environ.get("QUIZFLOW_FULL_CHECK_SECONDS", defaults.full_check_seconds)
             ),
         )

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from quizflow.settings import Settings
+from quizflow.warehouse.check_scope import EVERYTHING
 from quizflow.warehouse.checks import CheckResult, run_checks
 from quizflow.warehouse.config import PipelineConfig
 from quizflow.warehouse.duck import (
@@ -36,7 +37,8 @@ from quizflow.warehouse.projections import (
     apply_projections,
     load_projections,
 )
-from quizflow.warehouse.publish import PublishBlockedError, copy_snapshot
+from quizflow.warehouse.publish import PublishBlockedError
+from quizflow.warehouse.snapshot import publish_snapshot
 
 __all__ = ["PublishBlockedError", "RunSummary", "Say", "run_pipeline"]
 
@@ -75,9 +77,13 @@ def run_pipeline(
     projections_dir: Path = PROJECTIONS_DIR,
     rebuild: bool = False,
     checks: bool = True,
+    full_checks: bool = False,
     say: Say | None = None,
 ) -> RunSummary:
     """Bring the warehouse up to date with the store at ``url`` and publish it.
+
+    The checks look at the recent events, or at all of them when a full check is due, or
+    ``full_checks`` or ``rebuild`` asks (check_scope.py).
 
     ``url`` is used as given: in production the pipeline's read-only login
     (``quizflow.database.login_database_url("pipeline")``).
@@ -107,7 +113,9 @@ def run_pipeline(
             results: list[CheckResult] = []
             if checks:
                 report("running checks")
-                results = run_checks(con, url, config)
+                # A rebuild rewrote every partition: check every event, as a full check would.
+                scope = EVERYTHING if full_checks or rebuild else None
+                results = run_checks(con, url, config, scope)
         except (duckdb.Error, OSError) as error:
             con.close()
             raise _unwritten(write_error(f"the warehouse {path}", error)) from error
@@ -123,7 +131,15 @@ def run_pipeline(
             summary = RunSummary(ingested, applied, None, time.monotonic() - started, results)
             raise PublishBlockedError(blocked, summary)
         try:
-            published = copy_snapshot(path, settings.published_path)
+            published = publish_snapshot(
+                path,
+                settings.published_path,
+                projections=projections,
+                full=rebuild,
+                grace_s=config.snapshot_grace_seconds,
+                memory_limit=config.memory_limit,
+                say=report,
+            )
         except PipelineError as error:
             raise _unwritten(error) from error
     report(f"published {published}")

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,8 @@ import pytest
 
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.warehouse import WarehouseWriteError, open_published
-from quizflow.warehouse.publish import copy_snapshot
+from quizflow.warehouse.snapshot import publish_snapshot, tables_dir
+from quizflow.warehouse.snapshot_tables import TableWriter
 from tests.integration import eventfactory
 
 
@@ -139,7 +139,7 @@ def test_a_full_disk_on_the_first_run_publishes_no_snapshot_at_all(
     assert not (home / "published" / "warehouse.duckdb").exists()
 
 
-def test_a_copy_that_comes_out_short_is_not_published(
+def test_a_snapshot_file_that_comes_out_short_is_not_published(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import duckdb
@@ -148,16 +148,26 @@ def test_a_copy_that_comes_out_short_is_not_published(
     con = duckdb.connect(str(warehouse))
     con.execute("create table t as select range as i from range(100000)")
     con.close()
-    copy_snapshot(warehouse, published)
+    publish_snapshot(warehouse, published, projections=[])
     before = _digest(published)
+    files_before = sorted(tables_dir(published).rglob("*.parquet"))
+    con = duckdb.connect(str(warehouse))
+    con.execute("insert into t select range from range(10)")
+    con.close()
 
-    def short_copy(source: Path, target: Path) -> None:  # what a full disk can leave
-        target.write_bytes(Path(source).read_bytes()[:4096])
+    write = TableWriter._copy
 
-    monkeypatch.setattr(shutil, "copyfile", short_copy)
-    with pytest.raises(WarehouseWriteError, match="only 4,096 of"):
-        copy_snapshot(warehouse, published)
+    def short_copy(self: TableWriter, table: str, query: str) -> Path:  # a full disk's leftover
+        path = write(self, table, query)
+        with open(path, "r+b") as f:
+            f.truncate(path.stat().st_size // 2)
+        return path
+
+    monkeypatch.setattr(TableWriter, "_copy", short_copy)
+    with pytest.raises(WarehouseWriteError, match="could not write the snapshot"):
+        publish_snapshot(warehouse, published, projections=[])
     assert _digest(published) == before
+    assert sorted(tables_dir(published).rglob("*.parquet")) == files_before
     assert not list(published.parent.glob(".*.tmp"))
 
 
