@@ -47,6 +47,9 @@ class AnswerEvidence:
     point_biserial: float | None
     strong_z: float | None  # wrong answers only
     vs_key_t: float | None  # wrong answers only
+    # The key's fit without this answer's choosers: a trap lowers the key's fit only by the
+    # strong students it catches, an ambiguous question by all its wrong answers.
+    key_z_without: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,11 +106,13 @@ def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> Qu
     for (text, correct), group in indexed.group_by(["answer", "correct"], maintain_order=True):
         chose = np.zeros(rows.height, dtype=np.bool_)
         chose[group["_row"].to_numpy()] = True
-        strong_z = vs_key_t = None
+        strong_z = vs_key_t = key_z_without = None
         if not correct and group.height >= min_choosers:
             share = chose.sum() / wrong_chance.sum()
             strong_z = _score_z(chose.astype(np.float64), share * wrong_chance, centred)
             vs_key_t = _welch_t(ability[chose], keyed)
+            rest = ~chose
+            key_z_without = _score_z(right[rest], expected[rest], centred[rest])
         options.append(
             AnswerEvidence(
                 answer=text,
@@ -117,6 +122,7 @@ def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> Qu
                 point_biserial=_point_biserial(chose, ability),
                 strong_z=strong_z,
                 vs_key_t=vs_key_t,
+                key_z_without=key_z_without,
             )
         )
     options.sort(key=lambda o: (not o.correct, -o.choosers, o.answer or ""))

@@ -11,10 +11,11 @@ below) and the question has at least `min_answers` answers (a wrong answer at le
   Also when hardly anyone gives the keyed answer (95% interval below `hardly_keyed`) while
   a wrong answer attracts strong students (the strong_distractor test).
 - `strong_distractor`: a wrong answer chosen by stronger students than a wrong answer should
-  be (score test, level `distractor_alpha`); not raised with `wrong_key` (then the
-  "distractor" is probably the right answer) nor with `ambiguous`.
+  be (score test, level `distractor_alpha`), and without its choosers the key fits (its
+  score test is not significant at `ambiguous_alpha`); not raised with `wrong_key` (then
+  the "distractor" is probably the right answer).
 - `ambiguous`: getting it right goes with strength much less than the model expects (score
-  test of the slope, level `ambiguous_alpha`), and no wrong answer explains it.
+  test of the slope, level `ambiguous_alpha`), and no one wrong answer explains it.
 - `very_hard` / `very_easy`: the facility's 95% interval (Wilson) lies below / above the limit,
   or the Rasch difficulty's lies above `very_hard_difficulty`.
 Only one of the three fault flags is raised per question: the most specific.
@@ -124,7 +125,8 @@ def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLD
     wrong = [o for o in evidence.options if not o.correct and o.choosers >= t.min_choosers]
     stronger_than_key = critical_z(t.wrong_key_alpha)
     attracts_strong = critical_z(t.distractor_alpha)
-    strong_wrong = any(o.strong_z is not None and o.strong_z > attracts_strong for o in wrong)
+    fits_badly = -critical_z(t.ambiguous_alpha)
+    traps = [o for o in wrong if o.strong_z is not None and o.strong_z > attracts_strong]
     if evidence.key_z < 0 and any(
         o.vs_key_t is not None and o.vs_key_t > stronger_than_key for o in wrong
     ):
@@ -133,12 +135,13 @@ def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLD
     # gets right while the strong students agree on another answer has the wrong key.
     right = sum(o.choosers for o in evidence.options if o.correct)
     hardly_keyed = wilson_interval(right / evidence.answers, evidence.answers)[1]
-    if strong_wrong and hardly_keyed is not None and hardly_keyed < t.hardly_keyed:
+    if traps and hardly_keyed is not None and hardly_keyed < t.hardly_keyed:
         return WRONG_KEY
-    if evidence.key_z < -critical_z(t.ambiguous_alpha):
-        return AMBIGUOUS
-    if strong_wrong:
+    # A trap explains a poor key fit when the key fits without the trap's choosers.
+    if any(o.key_z_without is not None and o.key_z_without >= fits_badly for o in traps):
         return STRONG_DISTRACTOR
+    if evidence.key_z < fits_badly:
+        return AMBIGUOUS
     return None
 
 

@@ -105,13 +105,18 @@ def evidence(
     return QuestionEvidence("q", answers, key_z, 0.5, -0.5, [keyed, *options])
 
 
-def option(answer: str, *, strong_z: float = 0.0, vs_key_t: float = -3.0) -> AnswerEvidence:
-    return AnswerEvidence(answer, False, 30, 0.0, -0.1, strong_z, vs_key_t)
+def option(
+    answer: str, *, strong_z: float = 0.0, vs_key_t: float = -3.0, key_z_without: float = 0.0
+) -> AnswerEvidence:
+    return AnswerEvidence(answer, False, 30, 0.0, -0.1, strong_z, vs_key_t, key_z_without)
 
 
 def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
     assert fault_flag(evidence(-4.0, option("x", vs_key_t=3.0))) == WRONG_KEY
-    assert fault_flag(evidence(-4.0, option("x", strong_z=4.0))) == AMBIGUOUS
+    # A trap explains a poor key fit only if the key fits without the trap's choosers.
+    assert fault_flag(evidence(-4.0, option("x", strong_z=4.0))) == STRONG_DISTRACTOR
+    assert fault_flag(evidence(-4.0, option("x", strong_z=4.0, key_z_without=-3.5))) == AMBIGUOUS
+    assert fault_flag(evidence(-4.0, option("x"))) == AMBIGUOUS
     assert fault_flag(evidence(-1.0, option("x", strong_z=4.0))) == STRONG_DISTRACTOR
     assert fault_flag(evidence(-1.0, option("x", strong_z=2.0))) is None
     # A wrong answer of stronger choosers is no wrong key while the key discriminates well.
