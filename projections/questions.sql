@@ -51,7 +51,8 @@ final as (
         try_cast(question ->> '$.difficulty' as double) as difficulty,
         coalesce(try_cast(question ->> '$.version' as integer), 1) as question_version,
         position as published_position,
-        occurred_at as published_at
+        occurred_at as published_at,
+        question ->> '$.solution' as solution
     from chapter_questions
 )
 
