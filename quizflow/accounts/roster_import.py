@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import polars as pl
 import psycopg
 
 from quizflow.accounts import admin, credentials
@@ -136,6 +135,10 @@ def read_roster(data: bytes | str) -> list[RosterLine]:
         separator = _sniff_separator(lines[0] if lines else "")
     if not text.strip():
         raise RosterInvalid([Problem(0, "the file is empty")])
+    # Imported here: only an uploaded roster needs polars, and importing it with the module
+    # made every web app start about a second slower.
+    import polars as pl
+
     try:
         frame = pl.read_csv(
             io.BytesIO(text.encode()),
