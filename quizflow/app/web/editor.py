@@ -191,7 +191,7 @@ async def _question_page(
         chapter=course.chapter(located.chapter_id),
         version=current.version if current else 1,
         form=draft.with_spare_rows(),
-        preview=_preview(draft),
+        preview=student_preview(draft),
         based_on=based_on,
         problems=problems or [],
         conflict=conflict,
@@ -203,7 +203,7 @@ async def _question_page(
     )
 
 
-def _preview(draft: QuestionForm) -> dict[str, Any]:
+def student_preview(draft: QuestionForm) -> dict[str, Any]:
     """The draft as the quiz page shows it to a student, and what a wrong answer shows."""
     data = draft.to_data()
     labels = {f["name"]: f["label"] or f["name"] for f in data["fields"]}
