@@ -167,9 +167,11 @@ def status() -> None:
         raise typer.Exit(1) from None
     try:
         row = first_row(con, sql("duck/read_cursor"))
+        # The tables are views over the snapshot's files; its manifest says how many rows.
         tables = dict(
             con.execute(
-                "select table_name, estimated_size from duckdb_tables() order by table_name"
+                "select table_name, sum(rows) from qf_snapshot_files"
+                " group by table_name order by table_name"
             ).fetchall()
         )
     finally:
