@@ -17,7 +17,7 @@ from quizflow.app.catalog import CourseCatalog
 from quizflow.app.publishing import publish_course, register
 from quizflow.content import load_course_file, sample_course_path
 from quizflow.eventstore import EventStore
-from quizflow.quiz import Course
+from quizflow.quiz import Course, course_stream_id
 from quizflow.simulate.ability import draw_learner, true_difficulties
 from quizflow.simulate.answers import WrongAnswerModel
 from quizflow.simulate.config import DayDone, SimulationConfig, Summary
@@ -138,8 +138,11 @@ def publish_with_faults(
     data = load_course_file(sample_course_path())
     course = Course.from_data(data)
     planted = choose_faults(seed, course, count)
-    stored = publish_course(store, with_wrong_keys(data, planted), occurred_at=occurred_at)
-    return course, planted, len(stored)
+    stream = course_stream_id(course.course_id)
+    before = store.stream_version(stream)
+    publish_course(store, with_wrong_keys(data, planted), occurred_at=occurred_at)
+    # Publishing the same content again returns the stored event without appending it.
+    return course, planted, store.stream_version(stream) - before
 
 
 def ensure_course(store: EventStore, occurred_at: datetime | None = None) -> tuple[Course, int]:
