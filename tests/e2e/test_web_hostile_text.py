@@ -64,13 +64,16 @@ def test_the_api_refuses_answers_jsonb_cannot_store_with_422(site: Site) -> None
             failures.append(f"{what}: {response.status_code} {response.text[:200]}")
     assert not failures, "\n".join(failures)
     assert site.event_count() == before
-    # A surrogate pair is an ordinary character (an emoji): that answer is stored.
-    # (Every other field of the question answered as well: some questions have two.)
+    # A surrogate pair is an ordinary character (an emoji): storable, so it is stored, though
+    # as the refusal of an answer that is no number (every question of the chapter wants one),
+    # not as an answer. (Every other field answered as well: some questions have two.)
     others = {name: value for name, value in site.right(question_id).items() if name != field}
     inputs = json.dumps(others)[:-1] + (", " if others else "") + f'"{field}": "\\ud83d\\ude00"}}'
     emoji = client.post(f"{QUIZ}/answer", headers=JSON, content=_answer_body(question_id, inputs))
-    assert emoji.status_code == 200, emoji.text
-    assert emoji.json()["events"][0]["data"]["inputs"] == {**others, field: "\U0001f600"}
+    assert emoji.status_code == 422 and emoji.json()["error"] == "unreadable-answer", emoji.text
+    stored = emoji.json()["events"][0]
+    assert stored["type"] == "chapter-quiz/UnreadableAnswerRefused"
+    assert stored["data"]["inputs"] == {**others, field: "\U0001f600"}
 
 
 def test_the_html_form_refuses_a_nul_in_an_answer_with_422(site: Site) -> None:
