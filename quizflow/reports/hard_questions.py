@@ -66,18 +66,20 @@ FLAG_MEANING: Mapping[str, str] = {
         "students who give one of the 'wrong' answers are clearly stronger on the other "
         "questions than those who give the keyed answer (significant at "
         f"{flag_names.WRONG_KEY_ALPHA:.0%}, that answer given at least "
-        f"{flag_names.MIN_CHOOSERS} times), and getting the question right goes with strength "
-        f"less than it should. {_NEEDS}"
+        f"{flag_names.MIN_CHOOSERS} times) and getting the question right goes with strength "
+        "less than it should; or hardly anyone gives the keyed answer (under "
+        f"{flag_names.HARDLY_KEYED:.0%}) while strong students agree on another. {_NEEDS}"
     ),
     flag_names.AMBIGUOUS: (
         "students who do well elsewhere get this question wrong about as often as students who "
         "struggle: far less difference than the difficulty model expects (significant at "
-        f"{flag_names.AMBIGUOUS_ALPHA:.1%}). {_NEEDS}"
+        f"{flag_names.AMBIGUOUS_ALPHA:.1%}), and no single wrong answer explains it. {_NEEDS}"
     ),
     flag_names.STRONG_DISTRACTOR: (
         "one wrong answer is given by stronger students than a wrong answer should be "
         f"(significant at {flag_names.DISTRACTOR_ALPHA:.2%}, given at least "
-        f"{flag_names.MIN_CHOOSERS} times). {_NEEDS}"
+        f"{flag_names.MIN_CHOOSERS} times), and without them the question works as it should."
+        f" {_NEEDS}"
     ),
     flag_names.VERY_HARD: (
         f"fewer than {flag_names.VERY_HARD_FACILITY:.0%} of students get it right the first "
