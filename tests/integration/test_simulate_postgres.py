@@ -49,12 +49,16 @@ def test_a_small_simulation_produces_every_kind_of_quiz_event(
     _, summary = simulated
     types = Counter(row[3] for row in stored(pg_url))
     # Everything but what only an administrator does (moves, renames, roles, deactivation).
-    assert set(types) == {
+    # A refusal of an unreadable answer comes only from the odd slip of the keyboard ("3/4"
+    # typed "/34"), so a small simulation may have none.
+    expected = {
         t
         for t in EVENT_TYPES
         if t.startswith(("chapter-quiz/", "course/", "roster/"))
         and t not in ("roster/StudentMoved", "roster/StudentRenamed")
     } | {"accounts/AccountCreated"}
+    sometimes = {"chapter-quiz/UnreadableAnswerRefused"}
+    assert expected - sometimes <= set(types) <= expected
     assert types["roster/StudentEnrolled"] == 10
     assert summary.passes > 0 and summary.restarts > 0 and summary.rejected == 0
     assert 0.2 < summary.correct_share < 0.9
