@@ -34,6 +34,7 @@ from quizflow.app.web.context import (
     teacher,
     who_is_asking,
 )
+from quizflow.app.web.error_docs import FOR_A_ROLE, JSON_BODY, ErrorBody, HealthBody, errors
 from quizflow.app.web.errors import WebError, status_for
 from quizflow.app.web.teacher_views import loaded_if_yours, student_report
 from quizflow.app.web.views import (
@@ -120,8 +121,9 @@ def _measure(model: ReadModel, max_lag_s: float) -> tuple[dict[str, Any], str | 
     summary="The live read model: its position, lag and counters",
     responses={
         503: {
-            "description": "the read model is not running, or stuck behind "
-            "the store; `problem` says which"
+            "model": HealthBody | ErrorBody,
+            "description": "the read model is not running, or stuck behind the store "
+            "(`problem` says which); or the database is not reachable (`error`, `detail`)",
         }
     },
 )
@@ -139,7 +141,11 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(document, status_code=200 if problem is None else 503)
 
 
-@router.get("/courses", summary="Published courses, chapters and your standing in each")
+@router.get(
+    "/courses",
+    summary="Published courses, chapters and your standing in each",
+    responses=errors(*FOR_A_ROLE),
+)
 async def courses(
     request: Request, who: Annotated[Identity, Depends(student)]
 ) -> list[dict[str, Any]]:
@@ -148,7 +154,15 @@ async def courses(
 
 
 @router.get(
-    "/quizzes/{course_id}/{chapter_id}", summary="Your chapter quiz: the question to answer"
+    "/quizzes/{course_id}/{chapter_id}",
+    summary="Your chapter quiz: the question to answer",
+    responses=errors(
+        *FOR_A_ROLE,
+        404,
+        409,
+        s404="no such course or chapter",
+        s409="the quiz needs attention: its stream holds an event this version cannot read",
+    ),
 )
 async def quiz(
     request: Request, course_id: str, chapter_id: str, who: Annotated[Identity, Depends(student)]
@@ -191,15 +205,20 @@ async def _command(
 
 
 Student = Annotated[Identity, Depends(student)]
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "unknown course, chapter or question"},
-    409: {"description": "the quiz is not in a state for this command (or a conflict)"},
-    422: {
-        "description": "malformed request, unknown or missing input fields, or an answer that "
-        "cannot be read as its fields expect (`unreadable-answer`: `fields` holds a hint per "
-        "field; the refusal is stored for analytics but the quiz is unchanged)"
-    },
-}
+_RESPONSES = errors(
+    *FOR_A_ROLE,
+    *JSON_BODY,
+    404,
+    409,
+    429,
+    s404="unknown course, chapter or question",
+    s409="the quiz is not in a state for this command (the rules say why), the command id "
+    "was used for another command, or the quiz needs attention",
+    s422="malformed request, unknown or missing input fields, text that cannot be stored, or "
+    "an answer that cannot be read as its fields expect (`unreadable-answer`: `fields` holds "
+    "a hint per field; the refusal is stored for analytics but the quiz is unchanged)",
+    s429="too many commands at once; see Retry-After",
+)
 
 
 @writes.post(
@@ -246,7 +265,7 @@ async def start_over(
     return await _command(request, who, "start-over", course_id, chapter_id, body)
 
 
-@router.get("/teacher/classes", summary="Your classes (teachers)")
+@router.get("/teacher/classes", summary="Your classes (teachers)", responses=errors(*FOR_A_ROLE))
 async def teacher_classes(
     request: Request, who: Annotated[Identity, Depends(teacher)]
 ) -> list[dict[str, Any]]:
@@ -255,7 +274,7 @@ async def teacher_classes(
 
 @router.get(
     "/teacher/students/{student_id}",
-    responses={404: {"description": "not a student of one of your classes"}},
+    responses=errors(*FOR_A_ROLE, 404, s404="not a student of one of your classes"),
     summary="One of your students: progress per chapter and recent answers (teachers)",
 )
 async def teacher_student(

@@ -16,6 +16,7 @@ from quizflow.app.web import (
     api,
     attempts,
     editor,
+    error_docs,
     errors,
     pages,
     reports,
@@ -102,6 +103,7 @@ def create_app(
     )
     app.state.ctx = ctx
     errors.install(app)
+    error_docs.install(app)
     app.include_router(signin.router)
     app.include_router(signin.pages)
     app.include_router(sso.router)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from quizflow.app.auth import Identity
 from quizflow.app.web.answer_views import shown_question
 from quizflow.app.web.context import context, signed_in, student
+from quizflow.app.web.error_docs import FOR_A_ROLE, errors
 from quizflow.app.web.forms import page as _page
 from quizflow.eventstore import EventStore, RecordedEvent
 from quizflow.quiz import (
@@ -100,7 +101,11 @@ async def _attempts(request: Request, who: Identity) -> list[dict[str, Any]]:
     return await run_in_threadpool(attempts_of, ctx.store, courses, who.user_id)
 
 
-@api.get("/attempts", summary="Your past attempts at every chapter quiz, newest first")
+@api.get(
+    "/attempts",
+    summary="Your past attempts at every chapter quiz, newest first",
+    responses=errors(*FOR_A_ROLE),
+)
 async def attempts_json(
     request: Request, who: Annotated[Identity, Depends(student)]
 ) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from quizflow.app import auth
 from quizflow.app.auth import Identity
 from quizflow.app.web.api import require_json
 from quizflow.app.web.context import accounts_of, context, identity, who_is_asking
+from quizflow.app.web.error_docs import ALWAYS, JSON_BODY, SIGNED_IN, errors
 from quizflow.app.web.errors import WebError
 from quizflow.app.web.forms import page, read_form, redirect
 
@@ -115,10 +116,13 @@ async def _activate(request: Request, username: str, code: str, password: str) -
     "/signin",
     summary="Sign in with a username and password",
     dependencies=[Depends(require_json)],
-    responses={
-        401: {"description": "wrong username or password (the same for an unknown username)"},
-        429: {"description": "too many attempts; see Retry-After"},
-    },
+    responses=errors(
+        *ALWAYS,
+        *JSON_BODY,
+        401,
+        429,
+        s401="wrong username or password (the same for an unknown username)",
+    ),
 )
 async def api_sign_in(request: Request, body: SignIn) -> dict[str, Any]:
     return who_json(await _password_sign_in(request, body.username, body.password))
@@ -128,23 +132,28 @@ async def api_sign_in(request: Request, body: SignIn) -> dict[str, Any]:
     "/activate",
     summary="Sign in once with an activation code and choose a password",
     dependencies=[Depends(require_json)],
-    responses={
-        401: {"description": "wrong username or code, or the code expired"},
-        422: {"description": "the new password is refused (too short, common)"},
-        429: {"description": "too many attempts; see Retry-After"},
-    },
+    responses=errors(
+        *ALWAYS,
+        *JSON_BODY,
+        401,
+        429,
+        s401="wrong username or code, or the code expired",
+        s422="malformed request, or the new password is refused (too short, common)",
+    ),
 )
 async def api_activate(request: Request, body: Activate) -> dict[str, Any]:
     return who_json(await _activate(request, body.username, body.code, body.password))
 
 
-@router.post("/signout", summary="Sign out: ends the session on the server")
+@router.post(
+    "/signout", summary="Sign out: ends the session on the server", responses=errors(*ALWAYS)
+)
 async def api_sign_out(request: Request) -> dict[str, bool]:
     await end_session(request)
     return {"signed_out": True}
 
 
-@router.get("/me", summary="Who is signed in")
+@router.get("/me", summary="Who is signed in", responses=errors(*SIGNED_IN))
 async def me(who: Annotated[Identity, Depends(identity)]) -> dict[str, Any]:
     return who_json(who)
 
