@@ -28,6 +28,7 @@ import duckdb
 
 from quizflow.eventstore.types import Cursor
 from quizflow.settings import PROJECT_ROOT
+from quizflow.warehouse import partition_starts
 from quizflow.warehouse.duck import first_row, rollback
 from quizflow.warehouse.ingest import read_cursor
 from quizflow.warehouse.normalise import register as register_functions
@@ -36,6 +37,9 @@ from quizflow.warehouse.sqlfiles import sql
 PROJECTIONS_DIR = PROJECT_ROOT / "projections"
 # Built first: every other projection reads the events it did not quarantine.
 QUARANTINE = "quarantine"
+# Part of every projection's hash: a runner that keeps new state (partition_starts) rebuilds
+# each projection once, so that state is complete.
+RUNNER_VERSION = "partition-starts-1"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 _HEADER = re.compile(r"^--\s*(partition|types|input)\s*:\s*(.*)$")
 
@@ -51,7 +55,8 @@ class Projection:
 
     @property
     def sql_hash(self) -> str:
-        return hashlib.sha256((self.sql + "\0" + self.depends_on).encode()).hexdigest()[:16]
+        text = "\0".join((self.sql, self.depends_on, RUNNER_VERSION))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -135,16 +140,22 @@ def _apply(
         if after is None:
             _input_view(con, p, touched_only=False)
             con.execute(f"create or replace table {table} as {p.sql}")
+            partition_starts.record_all(con, p.name, column, "projection_input")
         else:
+            # Written so that DuckDB skips the row groups before the cursor by their min/max tx
+            # (the raw events are stored in (tx, position) order): a run costs what is new.
             con.execute(
-                f"create or replace temp table qf_touched as select distinct {column} as p"
-                f" from {p.input} where (tx, position) > ($tx, $position)"
-                " and ($all_types or type in (select type from qf_projection_types))",
+                f"create or replace temp table qf_touched as"
+                f" select {column} as p, min(position) as first_new"
+                f" from {p.input} where tx >= $tx and (tx > $tx or position > $position)"
+                " and ($all_types or type in (select type from qf_projection_types))"
+                f" group by {column}",
                 {"tx": after.tx, "position": after.position, "all_types": p.types is None},
             )
             partitions = _scalar(con, "select count(*) from qf_touched")
             if partitions:
-                _input_view(con, p, touched_only=True)
+                since = partition_starts.touched_bound(con, p.name, column)
+                _input_view(con, p, touched_only=True, since=since)
                 con.execute(f"delete from {table} where {column} in (select p from qf_touched)")
                 con.execute(f"insert into {table} by name {p.sql}")
         con.execute(
@@ -171,14 +182,18 @@ def _scope_types(con: duckdb.DuckDBPyConnection, p: Projection) -> None:
         con.executemany("insert into qf_projection_types values (?)", [[t] for t in p.types])
 
 
-def _input_view(con: duckdb.DuckDBPyConnection, p: Projection, *, touched_only: bool) -> None:
+def _input_view(
+    con: duckdb.DuckDBPyConnection, p: Projection, *, touched_only: bool, since: int | None = None
+) -> None:
     # Identifiers come from the projection's own header (checked by parse_projection), so
-    # formatting them in is safe; values never are.
+    # formatting them in is safe; values never are (``since`` is an int).
     filters = []
     if p.types is not None:
         filters.append("type in (select type from qf_projection_types)")
     if touched_only:
         filters.append(f"{_quoted(p.partition)} in (select p from qf_touched)")
+    if since is not None:
+        filters.append(f"position >= {int(since)}")
     where = (" where " + " and ".join(filters)) if filters else ""
     con.execute(f"create or replace temp view projection_input as select * from {p.input}{where}")
 

@@ -158,13 +158,17 @@ def _retired(
     return kept + newly
 
 
+# The pipeline's own bookkeeping, of no use to readers (and as large as the partitions).
+PRIVATE_TABLES = frozenset({"partition_starts"})
+
+
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "select table_name from duckdb_tables()"
         " where database_name = current_database() and schema_name = 'main' and not temporary"
         " order by table_name"
     ).fetchall()
-    return [str(r[0]) for r in rows]
+    return [str(r[0]) for r in rows if str(r[0]) not in PRIVATE_TABLES]
 
 
 def _views(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
@@ -193,18 +197,13 @@ def _write_views(
         for table, files in by_table.items():
             paths = sorted(files, key=lambda f: (f.hi.tx, f.hi.position, f.bucket, f.path))
             listed = ", ".join(_literal(Path(f.path)) for f in paths)
-            source = f"read_parquet([{listed}], hive_partitioning = false)"
-            con.execute(f"create view {_quoted(table)} as select * from {source}")
-            read = [
-                (str(r[0]), str(r[1])) for r in con.execute(f"describe {_quoted(table)}").fetchall()
-            ]
-            if read != columns[table]:
-                # Parquet has no type for a few of DuckDB's (hugeint, say): read them back as
-                # the warehouse has them, so readers see the same types.
-                cast = ", ".join(f"{_quoted(c)}::{t} as {_quoted(c)}" for c, t in columns[table])
-                con.execute(
-                    f"create or replace view {_quoted(table)} as select {cast} from {source}"
-                )
+            # Read back as the warehouse has them: Parquet has no type for a few of DuckDB's
+            # (hugeint, say); a cast to the type a column already has costs nothing.
+            cast = ", ".join(f"{_quoted(c)}::{t} as {_quoted(c)}" for c, t in columns[table])
+            con.execute(
+                f"create view {_quoted(table)} as select {cast}"
+                f" from read_parquet([{listed}], hive_partitioning = false)"
+            )
         for _name, definition in views:
             con.execute(definition)
         con.execute("checkpoint")

@@ -73,20 +73,25 @@ def write_manifest(
         [manifest.snapshot_id, published_at, manifest.cursor.tx, manifest.cursor.position],
     )
     con.execute(f"create table qf_snapshot_files ({_FILE_COLUMNS})")
-    if manifest.files:
-        con.executemany(
-            "insert into qf_snapshot_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (f.table, f.kind, f.path, f.rows, f.bucket, f.buckets, *_cursors(f), f.token)
-                for f in manifest.files
-            ],
+    # One insert of a list each: a snapshot has hundreds of files (row by row took ~1 ms each).
+    rows = [
+        (f.table, f.kind, f.path, f.rows, f.bucket, f.buckets, *_cursors(f), f.token)
+        for f in manifest.files
+    ]
+    if rows:
+        con.execute(
+            "insert into qf_snapshot_files select unnest(?, recursive := true)",
+            [[dict(zip(_FILE_NAMES, row, strict=True)) for row in rows]],
         )
     con.execute("create table qf_retired_files (path varchar, retired_at timestamptz)")
     if manifest.retired:
-        con.executemany(
-            "insert into qf_retired_files values (?, ?)",
-            [[r.path, r.retired_at] for r in manifest.retired],
+        con.execute(
+            "insert into qf_retired_files select unnest(?, recursive := true)",
+            [[{"path": r.path, "retired_at": r.retired_at} for r in manifest.retired]],
         )
+
+
+_FILE_NAMES = [column.split()[0] for column in _FILE_COLUMNS.split(",")]
 
 
 def _cursors(f: PublishedFile) -> tuple[int, int, int, int]:

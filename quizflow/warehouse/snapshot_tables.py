@@ -35,8 +35,8 @@ from quizflow.warehouse.sqlfiles import sql
 EVENTS = "events"
 # Rows per bucket file a projection table aims at: small enough that a run touching a few
 # partitions rewrites little, large enough that readers open few files.
-BUCKET_ROWS = 50_000
-MAX_BUCKETS = 256
+BUCKET_ROWS = 4_096
+MAX_BUCKETS = 1_024
 # This many files of one size class (rows within a factor of eight) merge into one.
 MERGE_FILES = 8
 
