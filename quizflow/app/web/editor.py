@@ -31,7 +31,8 @@ from quizflow.app.web.editor_figures import course_figures
 from quizflow.app.web.editor_form import QuestionForm, from_form, from_question
 from quizflow.app.web.errors import WebError
 from quizflow.app.web.forms import page, read_form, redirect
-from quizflow.quiz import Course
+from quizflow.quiz import Course, Field
+from quizflow.quiz.display import display_answer, field_label
 from quizflow.quiz.equivalence import EQUIVALENCES
 
 router = APIRouter(include_in_schema=False)
@@ -206,17 +207,17 @@ async def _question_page(
 def student_preview(draft: QuestionForm) -> dict[str, Any]:
     """The draft as the quiz page shows it to a student, and what a wrong answer shows."""
     data = draft.to_data()
-    labels = {f["name"]: f["label"] or f["name"] for f in data["fields"]}
+    fields = [Field(f["name"], f["label"]) for f in data["fields"]]
     return {
         "text": data["text"],
-        "fields": [{"name": name, "label": label} for name, label in labels.items()],
+        "fields": [
+            {"name": f.name, "label": field_label(f, place)}
+            for place, f in enumerate(fields, start=1)
+        ],
         "solution": data.get("solution", ""),
         "wrong_answers": [
             {
-                "answer": "; ".join(
-                    f"{labels.get(name, name)}: {value}" if len(labels) > 1 else value
-                    for name, value in w["answer"].items()
-                ),
+                "answer": display_answer(w["answer"], fields),
                 "misconception": w["misconception"],
                 "feedback": w.get("feedback", ""),
             }
