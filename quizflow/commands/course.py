@@ -41,6 +41,11 @@ def publish(
             f"{len(report['chapters'])} chapters, {report['questions']} questions, "
             f"event {report['event_id']} at position {report['position']}"
         )
+    if report["appended"] and report["new_question_versions"]:
+        changed = ", ".join(
+            f"{q} (version {v})" for q, v in report["new_question_versions"].items()
+        )
+        err.print(f"new question versions: {escape(changed)}")
     for warning in report["warnings"]:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
 
@@ -60,6 +65,19 @@ def _publish(data: dict[str, Any]) -> dict[str, Any]:
         event = publish_course(store, data)[0]
     known = {e.event_id for e in before}
     earlier = [from_payload(e.type, e.data) for e in before]
+    latest = next((c.course for c in reversed(earlier) if isinstance(c, CoursePublished)), None)
+    was = {
+        q.question_id: q.version for c in (latest.chapters if latest else ()) for q in c.questions
+    }
+    now = from_payload(event.type, event.data)
+    chapters = now.course.chapters if isinstance(now, CoursePublished) else ()
+    # The questions this publication gives a new version (an edit students will see).
+    new_versions = {
+        q.question_id: q.version
+        for c in chapters
+        for q in c.questions
+        if latest is not None and was.get(q.question_id) != q.version
+    }
     warnings = []
     if any(
         isinstance(c, CoursePublished)
@@ -89,4 +107,5 @@ def _publish(data: dict[str, Any]) -> dict[str, Any]:
             for c in data["chapters"]
         ],
         "warnings": warnings,
+        "new_question_versions": new_versions if event.event_id not in known else {},
     }

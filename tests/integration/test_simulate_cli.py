@@ -37,6 +37,23 @@ def test_publishing_the_sample_course_says_what_was_published_and_only_once(
     again = run.invoke(app, ["course", "publish", str(sample_course_path()), "--format", "json"])
     assert json.loads(again.stdout)["appended"] is False
     assert count(pg_url) == 1
+    assert published["new_question_versions"] == {}  # a first publication: all version 1
+
+
+def test_republishing_a_changed_question_names_its_new_version(
+    run: CliRunner, pg_url: str, tmp_path: Path
+) -> None:
+    assert run.invoke(app, ["course", "publish", str(sample_course_path())]).exit_code == 0
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(
+        sample_course_path()
+        .read_text(encoding="utf-8")
+        .replace("Simplify 18/24 fully.", "Simplify 18/24 fully, please.", 1),
+        encoding="utf-8",
+    )
+    result = run.invoke(app, ["course", "publish", str(edited), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["new_question_versions"] == {"frac-05": 2}
 
 
 def test_a_broken_course_file_is_refused_naming_the_file_and_the_problem(
