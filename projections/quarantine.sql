@@ -70,6 +70,13 @@ judged as (
             when e.type = 'chapter-quiz/QuestionAnsweredCorrectly'
                  and try_cast(e.data ->> '$.streak' as integer) is null
                 then 'streak is missing or not an integer'
+            when e.type in ('chapter-quiz/QuestionAssigned',
+                            'chapter-quiz/QuestionAnsweredCorrectly',
+                            'chapter-quiz/QuestionAnsweredIncorrectly')
+                 and json_type(e.data, '$.question_version') is not null
+                 and (json_type(e.data, '$.question_version') <> 'UBIGINT'
+                      or cast(e.data ->> '$.question_version' as ubigint) < 1)
+                then 'question_version is not a whole number >= 1'
             when e.type = 'course/CoursePublished'
                  and (e.course_id is null
                       or json_type(e.data, '$.chapters') is distinct from 'ARRAY')

@@ -244,3 +244,31 @@ def test_student_days_add_capped_gaps_between_events(con: duckdb.DuckDBPyConnect
 def test_a_malformed_event_is_quarantined_and_left_out(con: duckdb.DuckDBPyConnection) -> None:
     assert rows(con, "select reason from quarantine") == [("streak is missing or not an integer",)]
     assert rows(con, "select count(*) from answers") == [(5,)]
+
+
+@pytest.mark.parametrize("version", ["two", "2", 0, -1, 1.5, None])
+def test_an_answer_with_a_malformed_question_version_is_quarantined(version: object) -> None:
+    malformed = warehouse(
+        [
+            quiz("QuestionAssigned", 0, question_id="q1", question_version=1),
+            quiz(
+                "QuestionAnsweredIncorrectly",
+                5,
+                question_id="q1",
+                inputs={"_INPUT_1_": "3"},
+                question_version=version,
+            ),
+        ]
+    )
+    assert rows(malformed, "select reason from quarantine") == [
+        ("question_version is not a whole number >= 1",)
+    ]
+    assert rows(malformed, "select count(*) from answers") == [(0,)]
+
+
+def test_an_answer_without_a_question_version_is_not_quarantined() -> None:
+    fine = warehouse(
+        [quiz("QuestionAnsweredIncorrectly", 5, question_id="q1", inputs={"_INPUT_1_": "3"})]
+    )
+    assert rows(fine, "select count(*) from quarantine") == [(0,)]
+    assert rows(fine, "select question_version from answers") == [(1,)]
