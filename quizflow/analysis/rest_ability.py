@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
 FloatArray = NDArray[np.float64]
-# A student with ~100 answers has a posterior SD of ~0.25 logits: a 0.05 grid resolves it.
-_GRID = np.linspace(-6.0, 6.0, 241)
+# A student with ~100 answers has a posterior SD of ~0.25 logits; a grid of 0.1 integrates
+# a smooth bump of that width with an error far below anything reported.
+_GRID = np.linspace(-6.0, 6.0, 121)
 _CHUNK = 20_000
 
 
@@ -47,34 +49,35 @@ def rest_abilities(
     ``answers`` (how many times the student answered the question) ``correct`` counts the
     right ones, and all of them are left out of the student's rest ability.
     """
-    b = np.nan_to_num(np.asarray(difficulty, dtype=np.float64))[item]
+    b = np.nan_to_num(np.asarray(difficulty, dtype=np.float64))
     right = np.asarray(correct, dtype=np.float64)
     tries = np.ones_like(right) if answers is None else np.asarray(answers, dtype=np.float64)
+    wrong = tries - right
+    # Per question and grid point: log P(right | theta), log P(wrong | theta), P(right | theta).
+    logit = _GRID[None, :] - b[:, None]
+    log_wrong = -np.logaddexp(0.0, logit)
+    log_right = log_wrong + logit
+    chance = np.exp(log_right)
     n_persons = int(person.max()) + 1 if person.size else 0
-    total = np.zeros((n_persons, _GRID.size))
-    for rows in _chunks(person.size):
-        np.add.at(total, person[rows], _log_likelihood(b[rows], right[rows], tries[rows]))
+    shape = (n_persons, b.size)
+    # Each person's log-likelihood over all their answers: two sparse-dense products.
+    total = (
+        sparse.csr_matrix((right, (person, item)), shape=shape) @ log_right
+        + sparse.csr_matrix((wrong, (person, item)), shape=shape) @ log_wrong
+    )
     log_prior = -0.5 * (_GRID / max(sigma, 1e-6)) ** 2
     ability = np.empty(person.size)
     expected = np.empty(person.size)
     for rows in _chunks(person.size):
-        rest = total[person[rows]] - _log_likelihood(b[rows], right[rows], tries[rows]) + log_prior
+        q = item[rows]
+        own = right[rows, None] * log_right[q] + wrong[rows, None] * log_wrong[q]
+        rest = total[person[rows]] - own + log_prior
         rest -= rest.max(axis=1, keepdims=True)
         weight = np.exp(rest)
         weight /= weight.sum(axis=1, keepdims=True)
         ability[rows] = weight @ _GRID
-        chance = 1.0 / (1.0 + np.exp(-(_GRID[None, :] - b[rows, None])))
-        expected[rows] = np.einsum("ij,ij->i", weight, chance)
+        expected[rows] = np.einsum("ij,ij->i", weight, chance[q])
     return RestAbility(ability=ability, expected=expected)
-
-
-def _log_likelihood(b: FloatArray, right: FloatArray, tries: FloatArray) -> FloatArray:
-    """log P(the observed answers | theta) on the grid, one row per student and question."""
-    logit = _GRID[None, :] - b[:, None]
-    wrong = tries - right
-    return np.asarray(
-        -right[:, None] * np.logaddexp(0.0, -logit) - wrong[:, None] * np.logaddexp(0.0, logit)
-    )
 
 
 def _chunks(n: int) -> list[slice]:
