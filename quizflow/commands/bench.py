@@ -61,6 +61,27 @@ def http(
     print_json(report)
 
 
+@app.command("flags")
+def flags(
+    seeds: list[int] = typer.Option([1, 2, 3], help="Simulation seeds, one pair of runs each."),
+    students: int = typer.Option(300, min=1, help="Students per run (the demo's size)."),
+    days: int = typer.Option(20, min=1, help="School days per run."),
+    faults: int = typer.Option(6, min=1, help="Faulty questions planted per run."),
+) -> None:
+    """Precision and recall of the fault flags against planted faults, with a run without
+    faults per seed as the baseline (every flag raised there is false). In memory."""
+    from quizflow.bench.flags import run
+
+    report = run(
+        seeds,
+        students=students,
+        days=days,
+        faults=faults,
+        progress=lambda m: err.print(f"[dim]bench flags:[/] {m}"),
+    )
+    print_json(report)
+
+
 @app.command("ingest")
 def ingest(
     events: int = typer.Option(1_000_000, help="Events to bulk-load into the store first."),
