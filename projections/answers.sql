@@ -37,11 +37,6 @@ answer_events as (
                    'chapter-quiz/QuestionAnsweredIncorrectly')
 ),
 
-normalised as (
-    select inputs_text, qf_normalise_answer(inputs_text) as answer
-    from (select distinct inputs_text from answer_events)
-),
-
 -- Read from every valid event, not projection_input: a course is published in a stream of its
 -- own, and few publications exist, so this stays small.
 publications as (
@@ -53,7 +48,7 @@ publications as (
 question_fields as (
     select
         course_id,
-        position,
+        position as published_position,
         question ->> '$.question_id' as question_id,
         cast(question -> '$.fields' as varchar) as fields_text
     from (
@@ -62,18 +57,38 @@ question_fields as (
     )
 ),
 
-labelled as (
-    select a.event_id, a.inputs_text, f.fields_text
+-- Which publication each answer was given under: the latest of its question before it (-1:
+-- none). Only its position is carried, so the join back below is on short keys.
+published_under as (
+    select a.*, coalesce(f.published_position, -1) as published_position
     from answer_events as a
-    asof left join question_fields as f
+    left join (
+        select course_id, question_id, published_position,
+               lead(published_position) over (
+                   partition by course_id, question_id order by published_position
+               ) as superseded_at
+        from question_fields
+    ) as f
       on a.course_id = f.course_id
      and a.question_id = f.question_id
-     and a.position >= f.position
+     and a.position >= f.published_position
+     and (f.superseded_at is null or a.position < f.superseded_at)
 ),
 
-displayed as (
-    select inputs_text, fields_text, qf_display_answer(inputs_text, fields_text) as answer_display
-    from (select distinct inputs_text, fields_text from labelled)
+-- Each distinct answer text under each publication, normalised and displayed once.
+shown as (
+    select
+        k.inputs_text,
+        k.course_id,
+        k.question_id,
+        k.published_position,
+        qf_normalise_answer(k.inputs_text) as answer,
+        qf_display_answer(k.inputs_text, f.fields_text) as answer_display
+    from (
+        select distinct inputs_text, course_id, question_id, published_position
+        from published_under
+    ) as k
+    left join question_fields as f using (course_id, question_id, published_position)
 ),
 
 final as (
@@ -94,12 +109,9 @@ final as (
         stream_id,
         version,
         coalesce(try_cast(a.data ->> '$.question_version' as integer), 1) as question_version,
-        d.answer_display
-    from answer_events as a
-    left join normalised as n using (inputs_text)
-    left join labelled as l using (event_id)
-    left join displayed as d
-      on d.inputs_text = l.inputs_text and d.fields_text is not distinct from l.fields_text
+        n.answer_display
+    from published_under as a
+    left join shown as n using (inputs_text, course_id, question_id, published_position)
 )
 
 select * from final
