@@ -52,6 +52,7 @@ from quizflow.app.readmodel_views import (
     Teacher,
 )
 from quizflow.eventstore import START, Cursor, EventStore, RecordedEvent
+from quizflow.eventstore.types import QUIZ_EVENT_TYPE_PREFIX
 from quizflow.importer.events import is_imported_stream
 from quizflow.privacy.keys import names_of
 from quizflow.quiz import (
@@ -293,7 +294,9 @@ class ReadModel:
         their own quiz streams (one query for all of them); from then on the subscription keeps
         them current. Blocks on the store: async callers run it in a thread. ``again`` reads
         loaded students once more (for students read before the model started)."""
-        wanted = list(student_ids)
+        students = self._students
+        # Without the lock: a set's membership is safe to read, and a student once loaded stays.
+        wanted = [s for s in student_ids if again or not students.is_loaded(s)]
         while wanted:
             with self._changed:
                 mine, others = self._students.claim(wanted, again)
@@ -324,36 +327,45 @@ class ReadModel:
         only = set(student_ids)
         with self._changed:
             held = self._students.finish(student_ids)
-            for event in (*events, *held):
+            for event in events:
                 self._fold_read(event, only)
+            for event in held:  # passed by the live model, which left them to this read
+                self._fold_read(event, only, held=True)
             self._changed.notify_all()
 
-    def _fold_read(self, event: RecordedEvent, only: set[str]) -> None:
+    def _fold_read(self, event: RecordedEvent, only: set[str], held: bool = False) -> None:
         """Fold an event read from a student's quiz stream (called with the lock held); only
-        quiz events of the students being read count."""
+        quiz events of the students being read count. The figures count it here only when
+        the live model did not: a quiz event from before the head seen at start, or one it
+        held for this read."""
         if is_imported_stream(event.stream_id):
             return
+        count = held or (
+            event.cursor <= self._catch_up_to and event.type.startswith(QUIZ_EVENT_TYPE_PREFIX)
+        )
         try:
             domain = from_payload(event.type, event.data)
         except PayloadError as problem:
             ids = raw_quiz_ids(event.data)
             if ids is None or ids[0] in only:
-                self._views.skip(event, problem)
+                self._views.skip(event, problem, count=count)
             return
         ids = quiz_ids(domain)
         if ids is None or ids[0] not in only:
             return
         try:
-            self._views.fold(event, domain)
+            self._views.fold(event, domain, count=count)
         except Exception as error:  # as the subscription does: skip what cannot be folded
             log.exception(
                 "read model could not fold event %s of %s", event.version, event.stream_id
             )
-            self._stats.skipped += 1
-            self._stats.malformed += 1
+            if count:
+                self._stats.skipped += 1
+                self._stats.malformed += 1
             self._views.needs_attention(event, ids, repr(error))
             return
-        self._stats.applied += 1
+        if count:
+            self._stats.applied += 1
 
     # -- reading ---------------------------------------------------------------------------
     @property

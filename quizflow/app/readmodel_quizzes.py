@@ -68,7 +68,10 @@ class QuizViews:
         # event does not say whose it is, by its stream id: the problem.
         self.attention: dict[object, str] = {}
 
-    def fold(self, event: RecordedEvent, domain: object) -> None:
+    def fold(self, event: RecordedEvent, domain: object, *, count: bool = True) -> None:
+        """Fold a quiz event of a loaded student (others are read when first shown).
+        ``count``: add it to the figures (False for one the live model counted already)."""
+        stats = self.stats if count else FoldStats()
         ids = quiz_ids(domain)
         if ids is None:
             return
@@ -82,8 +85,8 @@ class QuizViews:
         try:
             state = evolve(view.state, domain)
         except TypeError as error:  # a known event that does not belong in a quiz stream
-            self.stats.skipped += 1
-            self.stats.malformed += 1
+            stats.skipped += 1
+            stats.malformed += 1
             self.needs_attention(event, ids, str(error))
             return
         if state.version != event.version:  # an unknown event was skipped before this one
@@ -124,14 +127,15 @@ class QuizViews:
         kept = self.recent.get(student_id, ())
         self.recent[student_id] = (answer, *kept[: RECENT_ANSWERS - 1])
 
-    def skip(self, event: RecordedEvent, problem: PayloadError) -> None:
+    def skip(self, event: RecordedEvent, problem: PayloadError, *, count: bool = True) -> None:
         """Count an event that cannot be applied (called with the lock held). An unknown type
         leaves its quiz as it was, at the event's version; a malformed quiz event marks its
         quiz as needing attention."""
-        self.stats.skipped += 1
+        stats = self.stats if count else FoldStats()
+        stats.skipped += 1
         ids = raw_quiz_ids(event.data)
         if isinstance(problem, UnknownEventType):
-            self.stats.unknown_type += 1
+            stats.unknown_type += 1
             view = self.quizzes.get(ids[0], {}).get(ids[1]) if ids else None
             if ids and view is not None and view.version == event.version - 1:
                 # So a command's own events, which follow it, still fold in at once.
@@ -139,7 +143,7 @@ class QuizViews:
                     view, version=event.version, cursor=event.cursor
                 )
             return
-        self.stats.malformed += 1
+        stats.malformed += 1
         if event.type.startswith("chapter-quiz/") or event.stream_id.startswith("chapter-quiz"):
             self.needs_attention(event, ids, str(problem))
 

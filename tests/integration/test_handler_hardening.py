@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -77,9 +78,17 @@ def plant(store: PostgresEventStore, type_: str, data: Any, metadata: Any = None
         )
 
 
-def model_of(store: EventStore) -> ReadModel:
+def model_of(store: PostgresEventStore) -> ReadModel:
+    """A read model fed by hand with every stored event: the log's order is only readable up
+    to the oldest transaction running in the cluster, so wait until that passed them all."""
     model = ReadModel(store)
-    for event in store.read_all(limit=100_000):
+    deadline = time.monotonic() + 30
+    events = store.read_all(limit=100_000)
+    while events == [] or store.exists_after(events[-1].cursor):
+        assert time.monotonic() < deadline, "the log's horizon did not pass the last event"
+        time.sleep(0.05)
+        events = store.read_all(limit=100_000)
+    for event in events:
         model.apply(event)
     return model
 

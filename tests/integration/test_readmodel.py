@@ -115,7 +115,7 @@ def test_events_it_cannot_read_are_skipped_and_the_rest_still_applied(
     # A student's quizzes are read when first asked for: the malformed event is found then.
     with pytest.raises(QuizNeedsAttention, match="QuizStarted"):
         model.quiz(*IDS)
-    assert model.status()["events_skipped"] >= 2
+    assert model.status()["events_skipped"] == 2  # each counted once, live or read
     assert model.status()["quizzes_needing_attention"] == 1
     assert model.quiz("s2", *IDS[1:]).state.version == 0
 
