@@ -58,7 +58,10 @@ def run(
                     "seconds": round(time.perf_counter() - started, 1),
                 }
             )
-            progress(f"seed {seed}, {plant} faults planted: {runs[-1]['flags']}")
+            found = ", ".join(
+                f"{flag} {s.hits}/{s.raised}/{s.planted}" for flag, s in scores.items()
+            )
+            progress(f"seed {seed}, {plant} planted (hits/raised/planted): {found}")
     return {
         "students": students,
         "days": days,
