@@ -17,5 +17,8 @@ select position, tx::text::bigint as tx, event_id, stream_id, version, type, dat
                           from quizflow.events x
                          where x.stream_id >= p.prefix
                            and x.stream_id < p.past
-                           and starts_with(x.stream_id, p.prefix)) as e on true) as events
+                           and starts_with(x.stream_id, p.prefix)
+                        -- A fence: planned per prefix, as a range of the index. Flattened into
+                        -- the join, it was planned as one scan of the whole table.
+                        offset 0) as e on true) as events
  order by events.tx, events.position
