@@ -54,6 +54,7 @@ def run(
         for kind, name in names.items():
             urls[kind] = create_database(server, name)
             _migrate(urls[kind])
+        say(f"databases {names['history']} and {names['empty']} (dropped at the end)")
         load = _load(urls["history"], events, say)
         with tempfile.TemporaryDirectory(dir=scratch) as tmp:
             homes = {kind: Path(tmp) / kind for kind in names}

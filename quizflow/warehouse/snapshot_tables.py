@@ -10,7 +10,8 @@ Three ways, by what is known about a table:
   of partitions with events after the cursor the table was last published at (``bucket``).
   The bucket count grows with the table (about ``BUCKET_ROWS`` rows a bucket); growing it, a
   changed projection SQL, changed columns or another DuckDB version rewrite the whole table;
-- any other table is small (checkpoints, reviews) and is written whole (``whole``).
+- any other table is small (checkpoints, reviews) and is written whole (``whole``), when
+  its rows changed (a fingerprint of them is part of its token).
 Files are never changed once written: a new snapshot names new files beside the old ones.
 """
 
@@ -107,7 +108,7 @@ class TableWriter:
             token = self._token(columns, sql_hash)
             made = self._buckets(table, projection, rows, token, upto, previous)
         else:
-            made = self._whole(table, rows, self._token(columns))
+            made = self._whole(table, rows, columns, previous)
         return replace(made, columns=columns)
 
     # -- the ways ------------------------------------------------------------------------------
@@ -181,7 +182,16 @@ class TableWriter:
         files, written = self._write_buckets(table, p, rows, token, upto, buckets, touched, kept)
         return TableFiles(kept + files, written, rows)
 
-    def _whole(self, table: str, rows: int, token: str) -> TableFiles:
+    def _whole(
+        self, table: str, rows: int, columns: list[tuple[str, str]], previous: list[PublishedFile]
+    ) -> TableFiles:
+        # A fingerprint of the rows in the token: an unchanged table keeps its file.
+        row = first_row(
+            self.con, f"select coalesce(sum(hash(t)), 0)::varchar from {_quoted(table)} as t"
+        )
+        token = self._token(columns, f"{rows} rows, hash {row[0] if row else ''}")
+        if self._reusable(previous, token):
+            return TableFiles(previous, [], rows)
         path = self._copy(table, f"select * from {_quoted(table)}")
         made = PublishedFile(table, "whole", str(path), rows, 0, 1, START, START, token)
         return TableFiles([made], [path], rows)
