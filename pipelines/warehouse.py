@@ -4,7 +4,7 @@ Thin on purpose: each asset calls quizflow.warehouse and returns metadata.
 
 The snapshot is published only when the checks that guard correctness (reconciliation with the
 store, unique keys) pass: ``published_snapshot`` runs them again under the warehouse's lock, as
-it copies, and fails the run otherwise. The sensor retries a failed run (see ``run_key_for``).
+it publishes, and fails the run otherwise. The sensor retries a failed run (see ``run_key_for``).
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def projections(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
 @dg.asset(
     group_name=GROUP,
     deps=[p.name for p in PROJECTIONS],
-    description="The read-only copy readers open: $QUIZFLOW_HOME/published/warehouse.duckdb.",
+    description="The read-only snapshot readers open: $QUIZFLOW_HOME/published/warehouse.duckdb"
+    " (views over Parquet files, docs/publishing.md).",
 )
 def published_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings, config = warehouse.settings(), warehouse.config()
