@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,12 @@ def _plain(value: Any) -> Any:
 def test_serve_over_a_long_history_is_ready_without_the_quizzes_and_shows_a_full_replay(
     history: PostgresEventStore, pg_url: str, tmp_path: Path
 ) -> None:
+    # The head a reader may see lags while another transaction in the cluster runs: wait until
+    # it is the last event, so "caught up" means the whole history.
     head = log_head(pg_url)
+    while history.exists_after(head):
+        time.sleep(0.05)
+        head = log_head(pg_url)
     reference = ReadModel(history, every_student=True)
     try:
         with Served(pg_url, tmp_path / "home") as served:
@@ -111,7 +117,7 @@ def test_serve_over_a_long_history_is_ready_without_the_quizzes_and_shows_a_full
 
             reference.start(catch_up_timeout=None)
             assert reference.wait_for(head, timeout=300)
-            assert reference.status()["events_applied"] > EVENTS
+            assert reference.status()["events_applied"] >= EVENTS
             school_class = reference.school_class("c-1")
             assert school_class is not None
             shown = 0
