@@ -23,7 +23,11 @@ def main(seeds: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         figures = Path(tmp) / "figures.jsonl"
         failed = []
-        runs = [(seed, ["-m", "faults"]) for seed in seeds]
+        suite = [
+            "tests/integration/test_faults_postgres_crash.py",
+            "tests/e2e/test_serve_postgres_restart.py",
+        ]
+        runs = [(seed, ["-m", "faults", *suite]) for seed in seeds]
         # The hostile-input figures (not seeded, not marked: they run with the rest) once.
         hostile = ["tests/e2e/test_refusals_append_nothing.py", "tests/e2e/test_openapi_errors.py"]
         runs.append(("-", hostile))
