@@ -11,18 +11,19 @@ annotation as a class, and string annotations fail that check.
 """
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
+import psycopg
 from dagster import AssetExecutionContext
 
 from pipelines.resources import WarehouseResource
 from quizflow.reports.names import current_addresses, current_names
 from quizflow.reports.teacher import BadWeekError, IsoWeek, write_all_teacher_reports
 from quizflow.reports.teacher_mail import MailSettings, mail_weekly_reports
-from quizflow.settings import load_settings
+from quizflow.settings import Settings, load_settings
 from quizflow.warehouse import open_published
 
 GROUP = "reports"
@@ -31,24 +32,46 @@ TIMEZONE = "Europe/Amsterdam"
 
 def first_report_week() -> str:
     """The Monday of the first week to report on: ``QUIZFLOW_REPORTS_FIRST_WEEK`` (an ISO week
-    such as 2026-W44) when set, else the week of the published snapshot's first answer, else
-    this week. Read when Dagster loads the code location, so after the first data arrives a
-    reload of the location offers its weeks; older history still counts inside the reports."""
+    such as 2026-W44) when set, else the week of the published snapshot's first answer, else of
+    the store's first event, else this week. Read when Dagster loads the code location, so
+    after the first data arrives a reload of the location offers its weeks; older history
+    still counts inside the reports."""
     chosen = os.environ.get("QUIZFLOW_REPORTS_FIRST_WEEK", "").strip()
     if chosen:
         try:
             return IsoWeek.parse(chosen).monday.isoformat()
         except BadWeekError as error:
             raise ValueError(f"QUIZFLOW_REPORTS_FIRST_WEEK: {error}") from None
-    day = datetime.now(ZoneInfo(TIMEZONE)).date()
-    try:
-        with open_published(load_settings().published_path) as con:
-            first = con.execute("select min(occurred_at) from answers").fetchone()
-    except (FileNotFoundError, duckdb.Error):
-        first = None
-    if first and first[0] is not None:
-        day = first[0].astimezone(ZoneInfo(TIMEZONE)).date()
+    settings = load_settings()
+    first = _first_answer_published(settings) or _first_event_stored(settings)
+    day = (first or datetime.now(UTC)).astimezone(ZoneInfo(TIMEZONE)).date()
     return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def _first_answer_published(settings: Settings) -> datetime | None:
+    try:
+        with open_published(settings.published_path) as con:
+            row = con.execute("select min(occurred_at) from answers").fetchone()
+    except (FileNotFoundError, duckdb.Error):
+        return None
+    return row[0] if row else None
+
+
+def _first_event_stored(settings: Settings) -> datetime | None:
+    """Before the first pipeline run (a `--select '*'` run publishes and reports in one go):
+    the log's first event, when a database is configured. Never starts the embedded server
+    just to load the definitions."""
+    url = settings.pipeline_database_url or settings.database_url
+    if not url:
+        return None
+    try:
+        with psycopg.connect(url, connect_timeout=3, autocommit=True) as conn:
+            row = conn.execute(
+                "select occurred_at from quizflow.events order by tx, position limit 1"
+            ).fetchone()
+    except psycopg.Error:
+        return None
+    return row[0] if row else None
 
 
 def week_of_partition(partition_key: str) -> IsoWeek:

@@ -42,16 +42,18 @@ def test_the_first_week_is_the_snapshots_first_answer_or_the_setting_or_this_wee
     tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QUIZFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("QUIZFLOW_DATABASE_URL", pg_url)
+    monkeypatch.delenv("QUIZFLOW_PIPELINE_DATABASE_URL", raising=False)
     monkeypatch.delenv("QUIZFLOW_REPORTS_FIRST_WEEK", raising=False)
     today = datetime.now(ZoneInfo("Europe/Amsterdam")).date()
     assert reports.first_report_week() == (today - timedelta(days=today.weekday())).isoformat()
     with PostgresEventStore(pg_url) as store:
         eventfactory.populate(store, students=2, days=2)  # from Monday 3 March 2025
-    run_pipeline(
-        WarehouseResource(home=str(tmp_path / "home"), database_url=pg_url).settings(),
-        pg_url,
-        checks=False,
-    )
+    # Before any pipeline run the store's first event says it (a '*' run reports at once) ...
+    assert reports.first_report_week() == "2025-03-03"
+    resource = WarehouseResource(home=str(tmp_path / "home"), database_url=pg_url)
+    run_pipeline(resource.settings(), pg_url, checks=False)
+    # ... and after one, the published snapshot's first answer.
     assert reports.first_report_week() == "2025-03-03"
     monkeypatch.setenv("QUIZFLOW_REPORTS_FIRST_WEEK", "2026-W44")
     assert reports.first_report_week() == "2026-10-26"
