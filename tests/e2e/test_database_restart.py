@@ -38,6 +38,7 @@ def command(client: httpx.Client, site: Site, action: str, **body: Any) -> httpx
     )
 
 
+@pytest.mark.faults
 def test_commands_and_views_succeed_right_after_the_database_dropped_every_connection(
     site: Site, pg_url: str
 ) -> None:

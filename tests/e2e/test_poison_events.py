@@ -15,9 +15,12 @@ from typing import Any
 
 import httpx
 import psycopg
+import pytest
 
 from quizflow.quiz import quiz_stream_id
 from tests.e2e.conftest import Site
+
+pytestmark = pytest.mark.faults
 
 UNKNOWN_TYPE = "chapter-quiz/HintShown"  # e.g. from a newer version of Quizflow
 

@@ -97,6 +97,7 @@ def store(pg_url: str) -> Iterator[PostgresEventStore]:
 # -- a full disk -----------------------------------------------------------------------------
 
 
+@pytest.mark.faults
 @pytest.mark.parametrize("headroom", [16 * 1024, 400 * 1024], ids=["log-full", "file-full"])
 def test_a_full_disk_fails_the_run_with_a_sentence_and_publishes_nothing(
     tmp_path: Path, store: PostgresEventStore, pg_url: str, headroom: int
@@ -128,6 +129,7 @@ def test_a_full_disk_fails_the_run_with_a_sentence_and_publishes_nothing(
     assert _published_events(home) > events_before
 
 
+@pytest.mark.faults
 def test_a_full_disk_on_the_first_run_publishes_no_snapshot_at_all(
     tmp_path: Path, store: PostgresEventStore, pg_url: str
 ) -> None:

@@ -62,6 +62,7 @@ def _run_and_kill(home: Path, url: str, rng: random.Random) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.faults
 def test_a_pipeline_killed_at_random_points_ends_identical_to_a_clean_rebuild(
     tmp_path: Path, pg_url: str
 ) -> None:
