@@ -14,11 +14,28 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from pipelines.asset_metadata import (
+    BLOCKING,
+    CHECK_DESCRIPTIONS,
+    KINDS,
+    OWNERS,
+    check_result,
+    projection_description,
+    table_schema,
+)
 from pipelines.resources import WarehouseResource
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.eventstore.types import START, Cursor
 from quizflow.warehouse import apply_projections, ingest, load_projections, open_published
-from quizflow.warehouse.checks import run_checks
+from quizflow.warehouse.check_scope import check_scope
+from quizflow.warehouse.checks import (
+    answer_keys_unique,
+    event_ids_unique,
+    freshness,
+    quarantine_reviewed,
+    reconciliation,
+    runaway_streams,
+)
 from quizflow.warehouse.ingest import read_cursor
 from quizflow.warehouse.publish import PublishBlockedError, publish_checked
 
@@ -26,13 +43,23 @@ GROUP = "warehouse"
 PROJECTIONS = load_projections()
 
 
-@dg.asset(group_name=GROUP, description="Raw events pulled incrementally from PostgreSQL.")
+@dg.asset(
+    group_name=GROUP,
+    description="Raw events pulled incrementally from PostgreSQL, one row per stored event, "
+    "students known by pseudonyms only (docs/data-dictionary.md).",
+    kinds={"duckdb", "postgres"},
+    owners=OWNERS,
+)
 def events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     url = warehouse.url()
     with warehouse.connect() as con:
         result = ingest(con, url, chunk_rows=warehouse.config().chunk_rows)
+        (rows,) = con.execute("select count(*) from events").fetchone() or (0,)
+        schema = table_schema(con, "events")
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": schema,
             "events_ingested": result.events,
             "cursor": str(result.cursor),
             "events_per_s": round(result.events_per_s),
@@ -43,23 +70,39 @@ def events(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(p.name, deps=["events"], group_name=GROUP, description=p.sql.split("\n")[0])
+        dg.AssetSpec(
+            p.name,
+            deps=["events"],
+            group_name=GROUP,
+            description=projection_description(p.name, p.sql),
+            kinds=KINDS,
+            owners=OWNERS,
+        )
         for p in PROJECTIONS
     ]
 )
 def projections(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     with warehouse.connect() as con:
         results = apply_projections(con, PROJECTIONS)
+        schemas = {r.name: table_schema(con, r.name) for r in results}
     for r in results:
         yield dg.MaterializeResult(
             asset_key=r.name,
-            metadata={"mode": r.mode, "rows": r.rows, "partitions": r.partitions},
+            metadata={
+                "dagster/row_count": r.rows,
+                "dagster/column_schema": schemas[r.name],
+                "mode": r.mode,
+                "partitions_recomputed": r.partitions,
+                "seconds": round(r.seconds, 3),
+            },
         )
 
 
 @dg.asset(
     group_name=GROUP,
     deps=[p.name for p in PROJECTIONS],
+    kinds={"duckdb", "parquet"},
+    owners=OWNERS,
     description="The read-only snapshot readers open: $QUIZFLOW_HOME/published/warehouse.duckdb"
     " (views over Parquet files, docs/publishing.md).",
 )
@@ -81,34 +124,44 @@ def published_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
 
 
-_CHECKS = {
-    "reconciliation": "events",
-    "event_ids_unique": "events",
-    "runaway_streams": "events",
-    "freshness": "events",
-    "answer_keys_unique": "answers",
-    "quarantine_reviewed": "quarantine",
-}
+def _spec(name: str, asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        name, asset=asset, description=CHECK_DESCRIPTIONS[name], blocking=name in BLOCKING
+    )
+
+
+# Two groups, by the asset each reads: a blocking check holds back what is downstream of its
+# asset, so the checks of the raw events must not wait for the projections built from them.
+@dg.multi_asset_check(
+    specs=[
+        _spec(name, "events")
+        for name in ("reconciliation", "event_ids_unique", "runaway_streams", "freshness")
+    ]
+)
+def event_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+    url, config = warehouse.url(), warehouse.config()
+    with warehouse.connect() as con:
+        scope = check_scope(con, config.recent_check_events, config.full_check_seconds)
+        results = [
+            reconciliation(con, url, scope),
+            event_ids_unique(con, scope),
+            runaway_streams(con, config.runaway_events_per_minute, scope),
+            freshness(con, url, config.max_lag_seconds),
+        ]
+    for c in results:
+        yield check_result(c)
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(name, asset=asset) for name, asset in _CHECKS.items()]
+    specs=[_spec("answer_keys_unique", "answers"), _spec("quarantine_reviewed", "quarantine")]
 )
-def warehouse_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
-    url = warehouse.url()
+def projection_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+    config = warehouse.config()
     with warehouse.connect() as con:
-        results = run_checks(con, url, warehouse.config())
+        scope = check_scope(con, config.recent_check_events, config.full_check_seconds)
+        results = [answer_keys_unique(con, scope), quarantine_reviewed(con)]
     for c in results:
-        yield dg.AssetCheckResult(
-            asset_key=c.asset,
-            check_name=c.name,
-            passed=c.passed,
-            severity=dg.AssetCheckSeverity.ERROR
-            if c.severity == "error"
-            else dg.AssetCheckSeverity.WARN,
-            description=c.description,
-            metadata={"details": dg.MetadataValue.json(c.metadata)},
-        )
+        yield check_result(c)
 
 
 warehouse_job = dg.define_asset_job(
@@ -203,7 +256,7 @@ def _published_cursor(warehouse: WarehouseResource) -> Cursor:
 
 defs = dg.Definitions(
     assets=[events, projections, published_snapshot],
-    asset_checks=[warehouse_checks],
+    asset_checks=[event_checks, projection_checks],
     jobs=[warehouse_job],
     sensors=[new_events_sensor],
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import warehouse
+from pipelines.asset_metadata import CHECK_DESCRIPTIONS
 from pipelines.definitions import defs
 from pipelines.resources import WarehouseResource
 from quizflow.eventstore import Cursor
@@ -34,15 +35,43 @@ def test_the_assets_build_check_and_publish_the_warehouse(tmp_path: Path, pg_url
             warehouse.events,
             warehouse.projections,
             warehouse.published_snapshot,
-            warehouse.warehouse_checks,
+            warehouse.event_checks,
+            warehouse.projection_checks,
         ],
         resources={"warehouse": resource},
     )
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {name: True for name in warehouse._CHECKS}
+    assert checks == {name: True for name in CHECK_DESCRIPTIONS}
+    (answers,) = [
+        m
+        for m in result.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey("answers")
+    ]
+    metadata = answers.materialization.metadata
+    assert metadata["dagster/row_count"].value > 0
+    columns = [c.name for c in metadata["dagster/column_schema"].value.columns]
+    assert {"event_id", "student_id", "question_id", "correct", "answer"} <= set(columns)
     with open_published(resource.settings().published_path) as con:
         assert con.execute("select count(*) > 0 from answers").fetchone() == (True,)
+
+
+def test_every_asset_says_what_it_is_and_every_check_what_it_checks() -> None:
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description and "-- " not in node.description, key
+        assert node.description[-1] in ".)", (key, node.description)  # not cut mid-sentence
+    answers = graph.get(dg.AssetKey("answers"))
+    assert answers.kinds >= {"duckdb", "sql"} and answers.owners == ["team:data"]
+    specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    assert set(CHECK_DESCRIPTIONS) <= set(specs)
+    assert all(spec.description for spec in specs.values())
+    assert {n for n, spec in specs.items() if spec.blocking} == {
+        "reconciliation",
+        "event_ids_unique",
+        "answer_keys_unique",
+    }
 
 
 def test_the_sensor_asks_for_a_run_only_when_the_store_has_unpublished_events(
