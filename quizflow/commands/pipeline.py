@@ -39,6 +39,13 @@ def run(
         bool, typer.Option(help="Rebuild every projection from the raw events.")
     ] = False,
     checks: Annotated[bool, typer.Option(help="Run the data-quality checks.")] = True,
+    dagster: Annotated[
+        bool,
+        typer.Option(
+            help="Record the run's materialisations and checks in Dagster's history "
+            "(DAGSTER_HOME), so `quizflow pipeline dev` shows them."
+        ),
+    ] = True,
     full_checks: Annotated[
         bool,
         typer.Option(
@@ -126,6 +133,8 @@ def run(
     except PipelineError as error:  # a failed write, another run holding the warehouse
         _failed(f"{first_line(error)}.")
     _print_checks(summary.checks)
+    if dagster:
+        _record_in_dagster(summary)
     if fmt is RunFormat.json:
         print_json(summary.to_dict())
     else:
@@ -137,6 +146,15 @@ def run(
         )
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _record_in_dagster(summary: Any) -> None:
+    from quizflow.commands.pipeline_dagster import record_run
+
+    try:
+        record_run(summary)
+    except Exception as error:  # the run itself succeeded; Dagster's history is a view of it
+        err.print(f"[yellow]not recorded in Dagster's history:[/] {first_line(error)}")
 
 
 def _print_checks(checks: list[Any]) -> None:

@@ -119,3 +119,34 @@ def test_pipeline_dev_serves_dagsters_ui_on_the_port_asked_for(tmp_path: Path, p
             os.killpg(server.pid, 9)
     assert server.stderr is not None
     assert f"http://127.0.0.1:{port}" in server.stderr.read().decode()
+
+
+def test_a_run_of_quizflow_pipeline_run_shows_in_dagsters_history(
+    tmp_path: Path, pg_url: str
+) -> None:
+    import dagster as dg
+
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.populate(store, students=2, days=1)
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env |= {"QUIZFLOW_HOME": str(home), "QUIZFLOW_DATABASE_URL": pg_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "quizflow.cli", "pipeline", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    instance = dg.DagsterInstance.from_config(str(home / "dagster"))
+    try:
+        for asset in ("events", "answers", "published_snapshot"):
+            latest = instance.get_latest_materialization_event(dg.AssetKey(asset))
+            assert latest is not None, f"{asset} never materialized in Dagster's eyes"
+        check = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("events"), "reconciliation")]
+        )
+        assert check, "the run's checks are not in Dagster's history"
+    finally:
+        instance.dispose()
