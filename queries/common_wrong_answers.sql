@@ -24,20 +24,13 @@ wrong_answers as (
       and not answers.correct
 ),
 
-question_content as (
-    select questions.*
-    from questions, params
-    where questions.question_id = params.question_id
-      and (params.course_id is null or questions.course_id = params.course_id)
-),
-
 misconceptions as (
     select
-        qf_normalise_answer(cast(listed -> '$.answer' as varchar)) as answer_text,
-        string_agg(distinct listed ->> '$.misconception', '; ') as misconception
-    from (
-        select unnest(json_extract(wrong_answers, '$[*]')) as listed from question_content
-    )
+        k.answer as answer_text,
+        string_agg(distinct k.misconception, '; ') as misconception
+    from known_wrong_answers as k, params
+    where k.question_id = params.question_id
+      and (params.course_id is null or k.course_id = params.course_id)
     group by all
 ),
 

@@ -21,26 +21,16 @@ scoped_questions as (
       and (params.chapter_id is null or questions.chapter_id = params.chapter_id)
 ),
 
-listed_wrong_answers as (
-    select
-        course_id,
-        question_id,
-        unnest(json_extract(wrong_answers, '$[*]')) as listed
-    from scoped_questions
-),
-
 normalised as (
     select
-        course_id,
-        question_id,
+        k.course_id,
+        k.question_id,
         list(
-            {
-                'answer': qf_normalise_answer(cast(listed -> '$.answer' as varchar)),
-                'misconception': listed ->> '$.misconception'
-            }
+            {'answer': k.answer, 'misconception': k.misconception} order by k.listed_number
         ) as wrong_answers
-    from listed_wrong_answers
-    group by course_id, question_id
+    from known_wrong_answers as k
+    join scoped_questions as q using (course_id, question_id)
+    group by k.course_id, k.question_id
 ),
 
 final as (

@@ -43,13 +43,10 @@ misconceptions as (
     select
         course_id,
         question_id,
-        qf_normalise_answer(cast(listed -> '$.answer' as varchar)) as answer,
-        string_agg(distinct listed ->> '$.misconception', '; ') as misconception
-    from (
-        select course_id, question_id, unnest(json_extract(wrong_answers, '$[*]')) as listed
-        from questions
-        where (course_id, question_id) in (select (course_id, question_id) from wrong_answers)
-    )
+        answer,
+        string_agg(distinct misconception, '; ') as misconception
+    from known_wrong_answers
+    where (course_id, question_id) in (select (course_id, question_id) from wrong_answers)
     group by all
 ),
 

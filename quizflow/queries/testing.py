@@ -63,6 +63,36 @@ def insert_rows(
         con.execute(f'insert into "{table}" ({names}) values ({marks})', list(row.values()))
 
 
+def insert_questions(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert ``questions`` rows and the ``known_wrong_answers`` rows the pipeline derives from
+    their ``wrong_answers`` (JSON text), normalised and displayed by the same functions."""
+    from quizflow.warehouse.display import display_inputs_json
+    from quizflow.warehouse.normalise import normalise_inputs_json
+
+    rows = list(rows)
+    insert_rows(con, "questions", rows)
+    for row in rows:
+        listed = json.loads(row.get("wrong_answers") or "[]")
+        fields = row.get("fields")
+        insert_rows(
+            con,
+            "known_wrong_answers",
+            [
+                {
+                    "course_id": row["course_id"],
+                    "question_id": row["question_id"],
+                    "listed_number": number,
+                    "inputs": json.dumps(wrong["answer"]),
+                    "answer": normalise_inputs_json(json.dumps(wrong["answer"])),
+                    "answer_display": display_inputs_json(json.dumps(wrong["answer"]), fields),
+                    "misconception": wrong.get("misconception"),
+                    "feedback": wrong.get("feedback"),
+                }
+                for number, wrong in enumerate(listed, start=1)
+            ],
+        )
+
+
 T0 = dt.datetime(2025, 3, 3, 8, 0, tzinfo=dt.UTC)
 
 

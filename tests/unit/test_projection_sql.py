@@ -219,6 +219,64 @@ def test_a_moved_and_renamed_student_is_one_row_in_the_new_class_with_the_new_na
     assert rows(moved, "select count(*) from quarantine") == [(0,)]
 
 
+def test_known_wrong_answers_are_normalised_like_answers_for_plain_sql_joins() -> None:
+    course = {
+        "course_id": "c1",
+        "version": 1,
+        "chapters": [
+            {
+                "chapter_id": "ch1",
+                "title": "One",
+                "questions": [
+                    {
+                        "question_id": "q1",
+                        "text": "1/2 as a decimal?",
+                        "fields": [{"name": "_INPUT_1_", "label": "answer"}],
+                        "wrong_answers": [
+                            {
+                                "answer": {"_INPUT_1_": " .50 "},
+                                "misconception": "reads the digits as they stand",
+                                "feedback": "Look at the place values.",
+                            },
+                            {"answer": {"_INPUT_1_": "2"}, "misconception": "flips it"},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    con = warehouse(
+        [
+            ("course-c1", "course/CoursePublished", course, 0),
+            quiz("QuestionAssigned", 1, question_id="q1"),
+            quiz("QuestionAnsweredIncorrectly", 9, question_id="q1", inputs={"_INPUT_1_": "0.5"}),
+        ]
+    )
+    got = rows(
+        con,
+        "select listed_number, answer, answer_display, misconception, feedback"
+        " from known_wrong_answers order by listed_number",
+    )
+    assert [g[0] for g in got] == [1, 2]
+    assert got[0][3:] == ("reads the digits as they stand", "Look at the place values.")
+    assert got[1][3:] == ("flips it", None)
+    # The student's "0.5" meets the listed " .50 " in a plain join.
+    matched = rows(
+        con,
+        "select k.misconception from answers a join known_wrong_answers k"
+        " using (course_id, question_id, answer)",
+    )
+    assert matched == [("reads the digits as they stand",)]
+
+
+def test_no_named_query_needs_a_function_registered_on_the_connection() -> None:
+    from pathlib import Path
+
+    queries = Path(__file__).resolve().parents[2] / "queries"
+    calling = [q.name for q in queries.glob("*.sql") if "qf_" in q.read_text()]
+    assert calling == [], "BI tools and the DuckDB CLI cannot run these"
+
+
 def test_attempts_time_practice_not_the_calendar(con: duckdb.DuckDBPyConnection) -> None:
     assert rows(con, "select practice_ms, duration_ms from attempts") == [(33_000, 33_000)]
     answer = {"question_id": "q1", "inputs": {"_INPUT_1_": "2"}}

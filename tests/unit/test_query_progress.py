@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from quizflow.queries import load_queries, run_query
-from quizflow.queries.testing import at, attempt_row, empty_warehouse, insert_rows
+from quizflow.queries.testing import at, attempt_row, empty_warehouse, insert_questions, insert_rows
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -92,9 +92,8 @@ def test_class_progress_counts_students_started_and_passed_per_class_and_chapter
             for c, n, t, s in roster
         ],
     )
-    insert_rows(
+    insert_questions(
         con,
-        "questions",
         [
             {
                 "course_id": "math-1",

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from quizflow.queries import load_queries, run_query
-from quizflow.queries.testing import answer_row, empty_warehouse, insert_rows
+from quizflow.queries.testing import answer_row, empty_warehouse, insert_questions, insert_rows
 
 
 def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -33,9 +33,8 @@ def question(
 @pytest.fixture
 def con() -> duckdb.DuckDBPyConnection:
     con = empty_warehouse()
-    insert_rows(
+    insert_questions(
         con,
-        "questions",
         [
             question("q1", "1/2 + 1/4?", [("2/6", "adds tops and bottoms"), (" 0.50", "halves")]),
             question("q2", "2x = 8?"),

@@ -8,15 +8,21 @@ import duckdb
 import pytest
 
 from quizflow.queries import load_queries, run_query
-from quizflow.queries.testing import answer_row, at, attempt_row, empty_warehouse, insert_rows
+from quizflow.queries.testing import (
+    answer_row,
+    at,
+    attempt_row,
+    empty_warehouse,
+    insert_questions,
+    insert_rows,
+)
 
 
 @pytest.fixture
 def con() -> duckdb.DuckDBPyConnection:
     con = empty_warehouse()
-    insert_rows(
+    insert_questions(
         con,
-        "questions",
         [
             {"course_id": "math-1", "chapter_id": "ch-1", "question_id": "q1", "text": "1+1?"},
             {"course_id": "math-1", "chapter_id": "ch-1", "question_id": "q2", "text": "2x=8?"},

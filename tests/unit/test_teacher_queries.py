@@ -16,7 +16,14 @@ import duckdb
 import pytest
 
 from quizflow.queries import load_queries, run_query
-from quizflow.queries.testing import answer_row, at, attempt_row, empty_warehouse, insert_rows
+from quizflow.queries.testing import (
+    answer_row,
+    at,
+    attempt_row,
+    empty_warehouse,
+    insert_questions,
+    insert_rows,
+)
 
 WEEK = "2025-W10"
 NEXT_MONDAY = 7 * 24 * 60
@@ -57,9 +64,8 @@ def con() -> duckdb.DuckDBPyConnection:
             ]
         ],
     )
-    insert_rows(
+    insert_questions(
         con,
-        "questions",
         [
             {
                 "course_id": "math-1",
