@@ -76,8 +76,9 @@ def _through_dagster(settings: Any) -> None:
     resource = WarehouseResource(home=str(settings.home), database_url=settings.database_url)
     (settings.home / "dagster").mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.local_temp(tempdir=str(settings.home / "dagster")) as instance:
+        weekly_reports, _ = reports.report_assets("2026-10-26")
         assert dg.materialize(
-            [reports.teacher_reports],
+            [weekly_reports],
             partition_key="2026-10-26",
             resources={"warehouse": resource},
             instance=instance,
