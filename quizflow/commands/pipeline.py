@@ -26,6 +26,12 @@ def _dagster_home() -> str:
     """Dagster keeps run history and sensor cursors here (a temp dir, lost on exit, otherwise)."""
     home = os.environ.get("DAGSTER_HOME") or str(load_settings().dagster_home)
     os.makedirs(home, exist_ok=True)
+    # Dagster's defaults (SQLite files beside it) are what we want; without the file Dagster
+    # says so on every command.
+    config = os.path.join(home, "dagster.yaml")
+    if not os.path.exists(config):
+        with open(config, "a", encoding="utf-8"):
+            pass
     os.environ["DAGSTER_HOME"] = home
     return home
 

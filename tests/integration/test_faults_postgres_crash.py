@@ -277,11 +277,19 @@ def lines_before(progress: list[str], phase: str) -> int:
 
 
 def crash_during_a_run(
-    pg: ThrowawayPostgres, home: Path, url: str, rng: random.Random, lines: int
+    pg: ThrowawayPostgres,
+    home: Path,
+    url: str,
+    rng: random.Random,
+    lines: int,
+    *,
+    down_until_it_ends: bool = False,
 ) -> tuple[str, int, str]:
     """Start a run, SIGKILL PostgreSQL after a random one of its first ``lines`` progress
-    lines (plus a few ms), start PostgreSQL again. Returns the last line before the crash,
-    the run's exit code, and the checks it flagged with its last line of output."""
+    lines (plus a few ms), start PostgreSQL again: at once, or only once the run has ended
+    (``down_until_it_ends``: the run then certainly meets the crash). Returns the last line
+    before the crash, the run's exit code, and the checks it flagged with its last line of
+    output."""
     process = _pipeline(home, url)
     assert process.stderr is not None
     wanted, seen = rng.randint(1, lines), ""
@@ -293,9 +301,13 @@ def crash_during_a_run(
             seen, wanted = line.strip(), wanted - 1
     time.sleep(rng.uniform(0, 0.05))
     pg.kill()
-    time.sleep(rng.uniform(0, 0.5))
-    pg.start()
-    _, rest = process.communicate(timeout=300)
+    if down_until_it_ends:
+        _, rest = process.communicate(timeout=300)
+        pg.start()
+    else:
+        time.sleep(rng.uniform(0, 0.5))
+        pg.start()
+        _, rest = process.communicate(timeout=300)
     output = [line for line in rest.splitlines() if line.strip()]
     flagged = [line.strip()[:80] for line in output if line.strip().startswith(("WARN", "ERROR"))]
     final = output[-1] if output else ""
@@ -425,12 +437,15 @@ def test_postgresql_killed_in_appends_and_ingest_loses_nothing_and_ends_equal_to
             faults.append(f"round {round_}: appends, after {acknowledged} acknowledged events")
 
             # During a pipeline run (the writers still appending).
-            # The first round crashes the ingest, certain to fail the run (its checks come
-            # before PostgreSQL is back); the others anywhere up to the checks, which may
+            # The first round crashes the run at its first progress line and keeps PostgreSQL
+            # down until the run ends: certain to fail it, as its ingest and its checks both
+            # read PostgreSQL later (a run is often far ahead of the lines read here). The
+            # others anywhere up to the checks, with PostgreSQL back at once, so a run may
             # finish reading it first.
-            phase = "projection" if round_ == 0 else "running checks"
-            lines = lines_before(progress, phase)
-            before, code, last = crash_during_a_run(crashable, home, url, rng, lines)
+            lines = 1 if round_ == 0 else lines_before(progress, "running checks")
+            before, code, last = crash_during_a_run(
+                crashable, home, url, rng, lines, down_until_it_ends=round_ == 0
+            )
             faults.append(f"round {round_}: pipeline run after {before!r}: exit {code}, {last!r}")
 
             # The next successful run, at rest, against a rebuild from scratch.
