@@ -20,6 +20,7 @@ from quizflow.quiz.answers import normalised_values
 from quizflow.quiz.course import Field
 from quizflow.quiz.display import display_answer
 from quizflow.warehouse.duck import first_row
+from quizflow.warehouse.inputs import input_values
 
 FUNCTION = "qf_display_answer"
 
@@ -28,18 +29,9 @@ FUNCTION = "qf_display_answer"
 def display_inputs_json(inputs_text: str | None, fields_text: str | None) -> str | None:
     """The display of an answer's ``inputs`` (JSON text) with the question's ``fields`` (JSON
     text, ``[{name, label}]``; None when the question is unknown)."""
-    if inputs_text is None:
+    values = input_values(inputs_text)
+    if values is None:
         return None
-    try:
-        inputs = json.loads(inputs_text)
-    except ValueError:
-        return None
-    if not isinstance(inputs, dict):
-        return None
-    values = {
-        str(k): "" if v is None else v if isinstance(v, str) else json.dumps(v)
-        for k, v in inputs.items()
-    }
     return display_answer(normalised_values(None, values), _fields(fields_text))
 
 

@@ -9,7 +9,6 @@ text once, and a cache catches repeats across calls.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import duckdb
@@ -19,6 +18,7 @@ from duckdb.func import FunctionNullHandling, PythonUDFType
 from quizflow.quiz.answers import normalise
 from quizflow.warehouse.display import register as register_display
 from quizflow.warehouse.duck import first_row
+from quizflow.warehouse.inputs import input_values
 
 FUNCTION = "qf_normalise_answer"
 
@@ -26,20 +26,8 @@ FUNCTION = "qf_normalise_answer"
 @lru_cache(maxsize=200_000)
 def normalise_inputs_json(text: str | None) -> str | None:
     """The comparable text of an answer's ``inputs`` given as JSON text (None: no inputs)."""
-    if text is None:
-        return None
-    try:
-        inputs = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(inputs, dict):
-        return None
-    # Inputs should be text; a number or null typed by a client still gets a comparable text.
-    values = {
-        str(k): "" if v is None else v if isinstance(v, str) else json.dumps(v)
-        for k, v in inputs.items()
-    }
-    return normalise(None, values)
+    values = input_values(text)
+    return None if values is None else normalise(None, values)
 
 
 def _batch(texts: pa.Array) -> pa.Array:
