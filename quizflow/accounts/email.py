@@ -11,7 +11,7 @@ import re
 from quizflow.accounts.admin import AdminError, append, events_of_types
 from quizflow.eventstore import EventStore
 from quizflow.privacy.keys import names_of
-from quizflow.quiz import EmailAddressChanged, PayloadError, from_payload
+from quizflow.quiz import AccountCreated, EmailAddressChanged, PayloadError, from_payload
 
 # Deliberately loose: the mail server is the judge of an address; this catches typing slips
 # (a name where the address goes, two addresses in one field).
@@ -32,9 +32,8 @@ def set_email(
 ) -> bool:
     """Give the account an address (``None`` removes it); False when nothing changes."""
     checked = checked_address(address) if address is not None else None
-    addresses = email_addresses(store)
-    known = _accounts(store)
-    if account_id not in known:
+    accounts, addresses = _read(store)
+    if account_id not in accounts:
         raise AdminError(f"there is no account {account_id!r}")
     if addresses.get(account_id) == checked:
         return False
@@ -45,25 +44,26 @@ def set_email(
 
 def email_addresses(store: EventStore) -> dict[str, str]:
     """Every account's current address, opened; erased people have none."""
+    return _read(store)[1]
+
+
+def _read(store: EventStore) -> tuple[set[str], dict[str, str]]:
+    """The accounts there are, and their current addresses, in one pass over their events."""
     names = names_of(store)
+    accounts: set[str] = set()
     found: dict[str, str] = {}
-    for recorded in events_of_types(store, _TYPES[1:]):
+    for recorded in events_of_types(store, _TYPES):
         try:
             fact = from_payload(recorded.type, recorded.data)
         except PayloadError:
             continue
         account_id = getattr(fact, "account_id", "")
+        if isinstance(fact, AccountCreated):
+            accounts.add(account_id)
+            continue
         found.pop(account_id, None)
         if isinstance(fact, EmailAddressChanged) and fact.email is not None:
             opened = names.reveal(fact.email, account_id)
             if opened:
                 found[account_id] = opened
-    return found
-
-
-def _accounts(store: EventStore) -> set[str]:
-    return {
-        str(recorded.data.get("account_id"))
-        for recorded in events_of_types(store, _TYPES[:1])
-        if isinstance(recorded.data, dict)
-    }
+    return accounts, found
