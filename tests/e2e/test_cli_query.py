@@ -188,7 +188,6 @@ def test_a_piped_table_keeps_whole_values_and_long_results_are_cut_with_a_word(
     published: Settings, pg_url: str
 ) -> None:
     env_home = published.home
-    os.environ.pop("COLUMNS", None)
     piped = subprocess.run(
         [str(QUIZFLOW), "query", "hardest_questions", "-p", "min_students=1"],
         env={
