@@ -61,6 +61,11 @@ def summary(page: httpx.Response) -> dict[str, int]:
     }
 
 
+def model_caught_up(site: Site) -> None:
+    """The test reads the model directly, so it waits for the whole of what was appended."""
+    assert site.model.wait_for(site.store.head(), 20.0), "the read model did not catch up"
+
+
 def wait_until(check: Any, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -350,7 +355,7 @@ def test_a_roster_import_adds_students_once_and_moves_them_later(site: Site) -> 
         "anna.devries2",
     ]
     anna, bram = (school_student_id(site.store, "hill", n) for n in ("1001", "1002"))
-    wait_until(lambda: site.model.student(bram) is not None)
+    model_caught_up(site)
     assert site.model.student(anna).class_id == "7a"
     new_class = site.model.school_class(site.model.student(bram).class_id)
     assert new_class.name == "8C" and new_class.school_id == "hill"
