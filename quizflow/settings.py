@@ -33,6 +33,11 @@ class Settings:
     pipeline_database_url: str | None = None
     # Where the login roles' generated passwords are kept (None: db-logins.json in home).
     db_logins_file: Path | None = None
+    # Where Dagster keeps run history, event logs and schedules: "sqlite" (files under
+    # dagster_home) or "postgres" (dagster_database_url, or database quizflow_dagster on the
+    # owner's server). Checked where it is used (quizflow/dagster_instance.py).
+    dagster_storage: str = "sqlite"
+    dagster_database_url: str | None = None
 
     def login_url_override(self, kind: str) -> str | None:
         """The URL set for the login of ``kind`` ("web", "signin", "pipeline"), if any."""
@@ -85,4 +90,6 @@ def load_settings() -> Settings:
         signin_database_url=os.environ.get(LOGIN_URL_SETTINGS["signin"]) or None,
         pipeline_database_url=os.environ.get(LOGIN_URL_SETTINGS["pipeline"]) or None,
         db_logins_file=Path(logins_file).resolve() if logins_file else None,
+        dagster_storage=(os.environ.get("QUIZFLOW_DAGSTER_STORAGE") or "sqlite").strip().lower(),
+        dagster_database_url=os.environ.get("QUIZFLOW_DAGSTER_DATABASE_URL") or None,
     )

@@ -1,0 +1,181 @@
+"""Pull new events from PostgreSQL into the lake's ``events`` Iceberg table, exactly once.
+
+The same read as the DuckDB ingest (ADBC Arrow stream after the safe (tx, position) cursor)
+and the same transformation (sql/duck/insert_events.sql, pseudonyms made on the way), run on a
+scratch in-memory DuckDB. Each chunk is appended in one Iceberg commit that also moves the
+cursor: the table property ``quizflow.ingest.cursor`` (and the snapshot summary, for the
+record) is set in the same transaction as the data files are added, so a crash leaves the
+table at a chunk boundary with the cursor that covers it.
+
+Two ingests may run at once (two machines). Each commit requires the table's snapshot to be
+the one its cursor was read from; the second to commit gets ``CommitFailedException``, reads the
+table (and so the winner's cursor) again and reads PostgreSQL again from there. Nothing is
+appended twice, nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import duckdb
+import pyarrow as pa
+from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.table import Table
+
+from quizflow.eventstore.types import START, Cursor
+from quizflow.warehouse.ingest import (
+    IngestResult,
+    Progress,
+    SourceUnavailableError,
+    _chunks,
+    _LastBatch,
+    _prefetched,
+    _pseudonyms,
+    connect_source,
+)
+from quizflow.warehouse.lake.catalog import Lake
+from quizflow.warehouse.lake.columns import (
+    COLUMNS_PROPERTY,
+    columns_of,
+    encode,
+    stored_select,
+)
+from quizflow.warehouse.sqlfiles import schema_statements, sql
+
+log = logging.getLogger(__name__)
+
+EVENTS = "events"
+CURSOR_PROPERTY = "quizflow.ingest.cursor"
+COUNT_PROPERTY = "quizflow.ingest.events"
+# Commit conflicts one ingest absorbs before giving up (each means another ingest moved on).
+MAX_CONFLICTS = 50
+
+
+def cursor_of(table: Table | None) -> Cursor:
+    """The ingest cursor the table's current metadata holds (START: nothing ingested)."""
+    text = table.properties.get(CURSOR_PROPERTY) if table is not None else None
+    return Cursor.parse(text) if text else START
+
+
+def events_of(table: Table | None) -> int:
+    return int(table.properties.get(COUNT_PROPERTY, 0)) if table is not None else 0
+
+
+def _scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse's tables: the transformation's workbench."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    for statement in schema_statements():
+        con.execute(statement)
+    return con
+
+
+def _events_table(lake: Lake, con: duckdb.DuckDBPyConnection) -> Table:
+    table = lake.table(EVENTS)
+    if table is None:
+        query = stored_select("select * from events", columns_of(con, "select * from events"))
+        table = lake.create_table(EVENTS, con.sql(query).to_arrow_table().schema)
+    return table
+
+
+def ingest_lake(
+    lake: Lake, url: str, *, chunk_rows: int = 500_000, progress: Progress | None = None
+) -> IngestResult:
+    """Append every safely readable event after the lake's cursor; return what was done."""
+    started = time.monotonic()
+    con = _scratch()
+    try:
+        columns = columns_of(con, "select * from events")
+        table = _events_table(lake, con)
+        before = cursor_of(table)
+        total = chunks = conflicts = 0
+        while True:
+            try:
+                added, done = _ingest_from(con, table, url, columns, chunk_rows, progress, total)
+                total += added
+                chunks += done
+                break
+            except _Conflict as conflict:
+                total += conflict.added
+                chunks += conflict.chunks
+                conflicts += 1
+                if conflicts > MAX_CONFLICTS:
+                    raise
+                log.info("another ingest committed first; reading its cursor and going on")
+                table = lake.table(EVENTS) or table
+        return IngestResult(total, chunks, before, cursor_of(table), time.monotonic() - started)
+    finally:
+        con.close()
+
+
+class _Conflict(CommitFailedException):
+    def __init__(self, added: int, chunks: int) -> None:
+        super().__init__(f"commit conflict after {chunks} chunks")
+        self.added, self.chunks = added, chunks
+
+
+def _ingest_from(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    url: str,
+    columns: list[tuple[str, str]],
+    chunk_rows: int,
+    progress: Progress | None,
+    before_total: int,
+) -> tuple[int, int]:
+    """One pass from the table's cursor to the end of the stream; ``_Conflict`` when another
+    writer committed first (what this pass committed before that is counted in it)."""
+    cursor = cursor_of(table)
+    count = events_of(table)
+    added = chunks = 0
+    conn = connect_source(url)
+    try:
+        with conn.cursor() as cur:
+            try:
+                cur.execute(sql("pg/pseudonym_pads"))
+                _pseudonyms(con, cur.fetchone())
+                cur.execute(sql("pg/set_cursor"), parameters=(str(cursor.tx), str(cursor.position)))
+                cur.fetchall()
+                cur.execute(sql("pg/read_events"))
+                reader = cur.fetch_record_batch()
+            except Exception as error:
+                raise SourceUnavailableError(f"reading events failed: {error}") from error
+            for chunk in _chunks(_prefetched(reader), chunk_rows):
+                tracked = _LastBatch(chunk)
+                con.execute("delete from events")
+                con.register(
+                    "incoming_events", pa.RecordBatchReader.from_batches(reader.schema, tracked)
+                )
+                try:
+                    con.execute(sql("duck/insert_events"))
+                finally:
+                    con.unregister("incoming_events")
+                if tracked.last is None:
+                    continue
+                rows = con.sql(
+                    stored_select("select * from events order by tx, position", columns)
+                ).to_arrow_table()
+                if not rows.num_rows:
+                    continue
+                # The stream is in (tx, position) order: the chunk ends at its last row.
+                cursor = Cursor(
+                    int(tracked.last.column("tx")[-1].as_py()),
+                    int(tracked.last.column("position")[-1].as_py()),
+                )
+                count += rows.num_rows
+                marks = {CURSOR_PROPERTY: str(cursor), COUNT_PROPERTY: str(count)}
+                txn = table.transaction()
+                txn.append(rows, snapshot_properties={**marks, COLUMNS_PROPERTY: encode(columns)})
+                txn.set_properties(marks)
+                try:
+                    table = txn.commit_transaction()
+                except CommitFailedException as error:
+                    raise _Conflict(added, chunks) from error
+                added += rows.num_rows
+                chunks += 1
+                if progress:
+                    progress(before_total + added, cursor)
+    finally:
+        conn.close()
+    return added, chunks
