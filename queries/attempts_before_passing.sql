@@ -25,7 +25,7 @@ scoped_attempts as (
 first_passes as (
     select
         *,
-        min(attempt) filter (where passed) over (
+        min(case when passed then attempt else null end) over (
             partition by student_id, course_id, chapter_id
         ) as first_passed_attempt
     from scoped_attempts

@@ -23,16 +23,21 @@ scoped_answers as (
       and (params.chapter_id is null or answers.chapter_id = params.chapter_id)
 ),
 
-questions as (
+question_texts as (
     select course_id, question_id, text from questions
 ),
 
-first_answers as (
-    select *
+numbered_answers as (
+    select
+        *,
+        row_number() over (
+            partition by course_id, question_id, student_id order by occurred_at, position
+        ) as answer_number
     from scoped_answers
-    qualify row_number() over (
-        partition by course_id, question_id, student_id order by occurred_at, position
-    ) = 1
+),
+
+first_answers as (
+    select * from numbered_answers where answer_number = 1
 ),
 
 first_stats as (
@@ -52,7 +57,7 @@ all_stats as (
         question_id,
         count(*) as answers,
         avg(case when correct then 1.0 else 0.0 end) as share_correct,
-        count(*) filter (where not correct) as wrong_answers,
+        cast(sum(case when correct then 0 else 1 end) as bigint) as wrong_answers,
         median(response_ms) as median_response_ms
     from scoped_answers
     group by course_id, chapter_id, question_id
@@ -75,7 +80,7 @@ ranked as (
         ) as rank
     from all_stats as a
     join first_stats as f using (course_id, question_id)
-    left join questions as q using (course_id, question_id)
+    left join question_texts as q using (course_id, question_id)
     where f.students >= (select min_students from params)
 ),
 

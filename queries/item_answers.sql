@@ -29,7 +29,7 @@ final as (
         question_id,
         correct,
         -- An import without an answer column stores empty inputs: no text, not a "" answer.
-        nullif(answer, '') as answer,
+        case when answer = '' then null else answer end as answer,
         response_ms,
         question_version,
         answer_display

@@ -17,6 +17,7 @@ file cannot silently ignore a parameter or depend on an undeclared one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,17 @@ def _parse_parameter(line: str, where: str) -> Parameter:
         except ValueError as error:
             raise QueryDefinitionError(f"{where}: default of {match['name']}: {error}") from None
     return Parameter(match["name"], type_, match["required"] is not None, default, match["doc"])
+
+
+def replace_placeholders(sql: str, replacement: Callable[[str], str]) -> str:
+    """``sql`` with each ``$name`` outside strings and comments given by ``replacement``."""
+    pieces, last = [], 0
+    for kept in _NOT_CODE.finditer(sql):
+        pieces.append(_PLACEHOLDER.sub(lambda m: replacement(m[1]), sql[last : kept.start()]))
+        pieces.append(kept.group())
+        last = kept.end()
+    pieces.append(_PLACEHOLDER.sub(lambda m: replacement(m[1]), sql[last:]))
+    return "".join(pieces)
 
 
 def load_queries(directory: Path = QUERIES_DIR) -> dict[str, NamedQuery]:

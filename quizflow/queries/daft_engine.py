@@ -1,0 +1,91 @@
+"""Named queries on Daft: the same SQL files, answered by a distributed engine.
+
+A deployment past one machine reads the lake's tables with an engine that spreads over many
+(Daft on Ray, Spark, Trino). Daft runs here in-process, so the project can prove that the named
+queries give the same numbers on it as on DuckDB. Only the files in ``PORTABLE`` are written in
+the SQL both engines read; the others use DuckDB's dialect (``qualify``, ``filter``, macros).
+
+Parameters are never formatted into the text: each ``$name`` becomes a read of a one-row table
+of the bound values, typed by the query's header, just as DuckDB binds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from quizflow.queries.catalog import NamedQuery, replace_placeholders
+from quizflow.queries.run import bind
+from quizflow.warehouse.snapshot_manifest import read_manifest
+
+if TYPE_CHECKING:
+    import daft
+
+PORTABLE = ("item_answers", "attempts_before_passing", "hardest_questions")
+
+_PARAMETER_TABLE = "query_parameters"
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "integer": pa.int64(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+
+class NotPortableError(ValueError):
+    """A named query written in DuckDB's own dialect, which Daft cannot read."""
+
+
+def daft_sql(query: NamedQuery) -> str:
+    """The query's text with every placeholder read from the parameter table instead."""
+    return replace_placeholders(query.sql, lambda name: f"(select {name} from {_PARAMETER_TABLE})")
+
+
+def parameter_table(query: NamedQuery, params: Mapping[str, Any] | None = None) -> pa.Table:
+    """One row of the bound values, each column typed as the header declares."""
+    bound = bind(query, params or {})
+    by_name = {p.name: p for p in query.parameters}
+    columns = {
+        name: pa.array([value], type=_ARROW_TYPES[by_name[name].type])
+        for name, value in bound.items()
+    }
+    # Daft cannot read a table without columns; a query without parameters never reads it.
+    return pa.table(columns or {"unused": pa.array([None], type=pa.null())})
+
+
+def run_on_daft(
+    query: NamedQuery,
+    tables: Mapping[str, daft.DataFrame],
+    params: Mapping[str, Any] | None = None,
+) -> pa.Table:
+    """Answer ``query`` over ``tables`` (warehouse table name to Daft frame) as an Arrow table."""
+    import daft
+
+    if query.name not in PORTABLE:
+        raise NotPortableError(
+            f"query {query.name} is written in DuckDB's dialect; on Daft these run: "
+            + ", ".join(PORTABLE)
+        )
+    parameters = daft.from_arrow(parameter_table(query, params))
+    frame = daft.sql(
+        daft_sql(query), register_globals=False, **{_PARAMETER_TABLE: parameters}, **tables
+    )
+    return frame.to_arrow()
+
+
+def snapshot_tables(published_path: Path) -> dict[str, daft.DataFrame]:
+    """Every table of a published DuckDB snapshot as a Daft frame over its Parquet files."""
+    import daft
+
+    manifest = read_manifest(published_path)
+    if manifest is None:
+        raise FileNotFoundError(f"no published snapshot at {published_path}: run the pipeline")
+    tables: dict[str, list[str]] = {}
+    for f in manifest.files:
+        tables.setdefault(f.table, []).append(f.path)
+    return {table: daft.read_parquet(sorted(paths)) for table, paths in tables.items()}

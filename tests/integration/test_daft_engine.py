@@ -1,0 +1,118 @@
+"""A second engine on the same tables: Daft answers the portable named queries with DuckDB's
+numbers, reading the published files itself (no DuckDB in between)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from quizflow.eventstore.admin import create_database, drop_database
+from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.queries.catalog import load_queries, replace_placeholders
+from quizflow.queries.daft_engine import (
+    PORTABLE,
+    NotPortableError,
+    daft_sql,
+    run_on_daft,
+    snapshot_tables,
+)
+from quizflow.queries.run import query_frame
+from quizflow.settings import load_settings
+from quizflow.warehouse import run_pipeline
+from tests.integration import eventfactory
+
+CASES = [
+    ("item_answers", {}),
+    ("item_answers", {"chapter_id": "ch-2"}),
+    ("attempts_before_passing", {}),
+    ("attempts_before_passing", {"student_id": "a student", "course_id": "math-1"}),
+    ("hardest_questions", {"min_students": 3, "limit": 4}),
+    ("hardest_questions", {"chapter_id": "ch-1", "min_students": 1}),
+]
+
+
+@pytest.fixture(scope="module")
+def published(
+    server_url: str, template_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Path]:
+    name = f"{template_db}_daft"
+    url = create_database(server_url, name, template=template_db)
+    home = tmp_path_factory.mktemp("home")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("QUIZFLOW_HOME", str(home))
+            settings = load_settings()
+            with PostgresEventStore(url) as store:
+                eventfactory.populate(store, students=30, days=4)
+            run_pipeline(settings, url, checks=False)
+            yield settings.published_path
+    finally:
+        drop_database(server_url, name)
+
+
+def comparable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Types the engines may choose differently (decimal or integer sums, time zone names, and
+    a UUID that Parquet stores as 16 bytes, which Daft reads as bytes)."""
+    return frame.with_columns(
+        [pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if t.is_numeric()]
+        + [
+            pl.col(c).map_elements(lambda b: str(uuid.UUID(bytes=b)), return_dtype=pl.String)
+            for c, t in frame.schema.items()
+            if t == pl.Binary
+        ]
+        + [
+            pl.col(c).dt.convert_time_zone("UTC")
+            for c, t in frame.schema.items()
+            if isinstance(t, pl.Datetime) and t.time_zone
+        ]
+    )
+
+
+@pytest.mark.parametrize(("name", "params"), CASES)
+def test_daft_gives_the_numbers_duckdb_gives(
+    published: Path, name: str, params: dict[str, object]
+) -> None:
+    query = load_queries()[name]
+    with duckdb.connect(str(published), read_only=True) as con:
+        if params.get("student_id") == "a student":
+            first = con.execute("select min(student_id) from answers").fetchone()
+            assert first is not None
+            params = {**params, "student_id": first[0]}
+        expected = query_frame(con, query, params)
+    answered = pl.from_arrow(run_on_daft(query, snapshot_tables(published), params))
+    assert isinstance(answered, pl.DataFrame)
+    assert expected.height > 0, "the case must have rows to compare"
+    assert answered.columns == expected.columns
+    assert_frame_equal(comparable(answered), comparable(expected), check_dtypes=False)
+
+
+def test_every_portable_query_exists_and_reads_its_parameters_from_the_bound_table() -> None:
+    queries = load_queries()
+    left: list[str] = []
+
+    def remember(placeholder: str) -> str:
+        left.append(placeholder)
+        return ""
+
+    for name in PORTABLE:
+        text = daft_sql(queries[name])
+        replace_placeholders(text, remember)
+        assert "(select course_id from query_parameters)" in text
+    assert left == []
+
+
+def test_a_query_in_duckdbs_own_dialect_is_refused_by_name(published: Path) -> None:
+    query = load_queries()["common_wrong_answers"]
+    with pytest.raises(NotPortableError, match=r"common_wrong_answers.*hardest_questions"):
+        run_on_daft(query, snapshot_tables(published))
+
+
+def test_a_missing_snapshot_says_to_run_the_pipeline(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="run the pipeline"):
+        snapshot_tables(tmp_path / "warehouse.duckdb")
