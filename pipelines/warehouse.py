@@ -2,6 +2,10 @@
 
 Thin on purpose: each asset calls quizflow.warehouse and returns metadata.
 
+Every asset and check here writes or locks the one DuckDB warehouse, so all are in the pool
+``quizflow_warehouse`` (limit 1, see quizflow/dagster_instance.py): Dagster runs one of them at
+a time across every run, also where no file lock reaches (runs in pods of their own).
+
 The snapshot is published only when the checks that guard correctness (reconciliation with the
 store, unique keys) pass: ``published_snapshot`` runs them again under the warehouse's lock, as
 it publishes, and fails the run otherwise. The sensor retries a failed run (see ``run_key_for``).
@@ -24,6 +28,7 @@ from pipelines.asset_metadata import (
     table_schema,
 )
 from pipelines.resources import WarehouseResource
+from quizflow.dagster_instance import WAREHOUSE_POOL
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.eventstore.types import START, Cursor
 from quizflow.warehouse import apply_projections, ingest, load_projections, open_published
@@ -49,6 +54,7 @@ PROJECTIONS = load_projections()
     "students known by pseudonyms only (docs/data-dictionary.md).",
     kinds={"duckdb", "postgres"},
     owners=OWNERS,
+    pool=WAREHOUSE_POOL,
 )
 def events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     url = warehouse.url()
@@ -79,7 +85,8 @@ def events(warehouse: WarehouseResource) -> dg.MaterializeResult:
             owners=OWNERS,
         )
         for p in PROJECTIONS
-    ]
+    ],
+    pool=WAREHOUSE_POOL,
 )
 def projections(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     with warehouse.connect() as con:
@@ -105,6 +112,7 @@ def projections(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     owners=OWNERS,
     description="The read-only snapshot readers open: $QUIZFLOW_HOME/published/warehouse.duckdb"
     " (views over Parquet files, docs/publishing.md).",
+    pool=WAREHOUSE_POOL,
 )
 def published_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings, config = warehouse.settings(), warehouse.config()
@@ -136,7 +144,8 @@ def _spec(name: str, asset: str) -> dg.AssetCheckSpec:
     specs=[
         _spec(name, "events")
         for name in ("reconciliation", "event_ids_unique", "runaway_streams", "freshness")
-    ]
+    ],
+    pool=WAREHOUSE_POOL,
 )
 def event_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
     url, config = warehouse.url(), warehouse.config()
@@ -153,7 +162,8 @@ def event_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
 
 
 @dg.multi_asset_check(
-    specs=[_spec("answer_keys_unique", "answers"), _spec("quarantine_reviewed", "quarantine")]
+    specs=[_spec("answer_keys_unique", "answers"), _spec("quarantine_reviewed", "quarantine")],
+    pool=WAREHOUSE_POOL,
 )
 def projection_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
     config = warehouse.config()

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -23,17 +24,26 @@ class RunFormat(StrEnum):
 
 
 def _dagster_home() -> str:
-    """Dagster keeps run history and sensor cursors here (a temp dir, lost on exit, otherwise)."""
-    home = os.environ.get("DAGSTER_HOME") or str(load_settings().dagster_home)
-    os.makedirs(home, exist_ok=True)
-    # Dagster's defaults (SQLite files beside it) are what we want; without the file Dagster
-    # says so on every command.
-    config = os.path.join(home, "dagster.yaml")
-    if not os.path.exists(config):
-        with open(config, "a", encoding="utf-8"):
-            pass
-    os.environ["DAGSTER_HOME"] = home
-    return home
+    """Dagster keeps run history and sensor cursors here (a temp dir, lost on exit, otherwise),
+    with the dagster.yaml of the settings: storage and concurrency limits. Raises
+    DagsterSettingError for a bad setting, psycopg.Error when the storage's server is away."""
+    from quizflow.dagster_instance import prepare_dagster_home
+
+    given = os.environ.get("DAGSTER_HOME")
+    home, _ = prepare_dagster_home(load_settings(), Path(given) if given else None)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return str(home)
+
+
+def _check_dagster_settings() -> None:
+    """Fail on a bad QUIZFLOW_DAGSTER_* setting before anything runs."""
+    from quizflow.dagster_instance import DagsterSettingError, max_concurrent_runs, storage_kind
+
+    try:
+        storage_kind(load_settings())
+        max_concurrent_runs()
+    except DagsterSettingError as error:
+        _failed(f"{error}.")
 
 
 @app.command("run")
@@ -78,7 +88,8 @@ def run(
     )
 
     quiet_connection_pool()
-    _dagster_home()
+    if dagster:
+        _check_dagster_settings()
     settings = load_settings()
     try:
         # Migrated (a fresh store works too: an empty warehouse is a valid result), read as the
@@ -158,6 +169,7 @@ def _record_in_dagster(summary: Any) -> None:
     from quizflow.commands.pipeline_dagster import record_run
 
     try:
+        _dagster_home()
         record_run(summary)
     except Exception as error:  # the run itself succeeded; Dagster's history is a view of it
         err.print(f"[yellow]not recorded in Dagster's history:[/] {first_line(error)}")
@@ -236,7 +248,16 @@ def dev(
     ] = "127.0.0.1",
 ) -> None:
     """`dagster dev` on this project, with DAGSTER_HOME under QUIZFLOW_HOME."""
-    home = _dagster_home()
+    import psycopg
+
+    _check_dagster_settings()
+    try:
+        home = _dagster_home()
+    except psycopg.Error as error:
+        _failed(
+            f"PostgreSQL is not reachable for Dagster's storage ({first_line(error)}); start "
+            "it or check QUIZFLOW_DAGSTER_DATABASE_URL, then run it again."
+        )
     err.print(f"DAGSTER_HOME={home}; the UI will be at http://{host}:{port}")
     command = [
         sys.executable,
