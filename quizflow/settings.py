@@ -19,6 +19,12 @@ LOGIN_URL_SETTINGS = {
     "signin": "QUIZFLOW_SIGNIN_DATABASE_URL",
     "pipeline": "QUIZFLOW_PIPELINE_DATABASE_URL",
 }
+# The same logins through a transaction-mode pooler (PgBouncer), for the web app's short
+# statements only: commands, session look-ups and sign-in (docs/database-roles.md).
+POOLED_URL_SETTINGS = {
+    "web": "QUIZFLOW_WEB_POOLED_DATABASE_URL",
+    "signin": "QUIZFLOW_SIGNIN_POOLED_DATABASE_URL",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,9 @@ class Settings:
     pipeline_database_url: str | None = None
     # Where the login roles' generated passwords are kept (None: db-logins.json in home).
     db_logins_file: Path | None = None
+    # The web and sign-in logins through a transaction-mode pooler (None: direct connections).
+    web_pooled_database_url: str | None = None
+    signin_pooled_database_url: str | None = None
     # Where Dagster keeps run history, event logs and schedules: "sqlite" (files under
     # dagster_home) or "postgres" (dagster_database_url, or database quizflow_dagster on the
     # owner's server). Checked where it is used (quizflow/dagster_instance.py).
@@ -49,6 +58,17 @@ class Settings:
             "pipeline": self.pipeline_database_url,
         }
         return overrides[kind]
+
+    def pooled_url(self, kind: str) -> str | None:
+        """The URL set for the login of ``kind`` ("web", "signin") through a transaction-mode
+        pooler, if any: only connections that keep no session state may use it."""
+        if kind not in POOLED_URL_SETTINGS:
+            raise KeyError(
+                f"no pooled URL for login kind {kind!r}; known: {sorted(POOLED_URL_SETTINGS)}"
+            )
+        return {"web": self.web_pooled_database_url, "signin": self.signin_pooled_database_url}[
+            kind
+        ]
 
     @property
     def db_logins_path(self) -> Path:

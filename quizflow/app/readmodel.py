@@ -289,11 +289,16 @@ class ReadModel:
         with self._changed:
             return self._students.is_loaded(student_id)
 
-    def load(self, student_ids: Iterable[str], *, again: bool = False) -> None:
+    def load(
+        self, student_ids: Iterable[str], *, again: bool = False, refresh: bool = False
+    ) -> None:
         """Make sure these students' quizzes are in the model: the first time, fold them from
         their own quiz streams (one query for all of them); from then on the subscription keeps
         them current. Blocks on the store: async callers run it in a thread. ``again`` reads
-        loaded students once more (for students read before the model started)."""
+        loaded students once more (for students read before the model started); ``refresh``
+        too, for what another process appended that the subscription has not brought yet
+        (what the model had is not counted twice)."""
+        again = again or refresh
         students = self._students
         # Without the lock: a set's membership is safe to read, and a student once loaded stays.
         wanted = [s for s in student_ids if again or not students.is_loaded(s)]
@@ -302,7 +307,7 @@ class ReadModel:
                 mine, others = self._students.claim(wanted, again)
                 streams, prefixes = quiz_streams(mine, self._courses.values())
             if mine:
-                self._read_students(mine, streams, prefixes)
+                self._read_students(mine, streams, prefixes, counted=refresh)
             if not others:
                 return
             # Another request reads them now: wait for it, then read whatever it could not.
@@ -315,7 +320,7 @@ class ReadModel:
         return not self._students.reading(student_ids)
 
     def _read_students(
-        self, student_ids: list[str], streams: list[str], prefixes: list[str]
+        self, student_ids: list[str], streams: list[str], prefixes: list[str], counted: bool
     ) -> None:
         try:
             events = self._store.read_streams(streams, prefixes)
@@ -328,20 +333,24 @@ class ReadModel:
         with self._changed:
             held = self._students.finish(student_ids)
             for event in events:
-                self._fold_read(event, only)
+                self._fold_read(event, only, counted=counted)
             for event in held:  # passed by the live model, which left them to this read
                 self._fold_read(event, only, held=True)
             self._changed.notify_all()
 
-    def _fold_read(self, event: RecordedEvent, only: set[str], held: bool = False) -> None:
+    def _fold_read(
+        self, event: RecordedEvent, only: set[str], held: bool = False, counted: bool = False
+    ) -> None:
         """Fold an event read from a student's quiz stream (called with the lock held); only
         quiz events of the students being read count. The figures count it here only when
         the live model did not: a quiz event from before the head seen at start, or one it
-        held for this read."""
+        held for this read; ``counted``: a refresh, whose earlier read counted the former."""
         if is_imported_stream(event.stream_id):
             return
         count = held or (
-            event.cursor <= self._catch_up_to and event.type.startswith(QUIZ_EVENT_TYPE_PREFIX)
+            not counted
+            and event.cursor <= self._catch_up_to
+            and event.type.startswith(QUIZ_EVENT_TYPE_PREFIX)
         )
         try:
             domain = from_payload(event.type, event.data)

@@ -10,7 +10,12 @@ from quizflow.commands.output import err
 def command(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
-    pool_size: int = typer.Option(10, help="PostgreSQL connections for commands."),
+    pool_size: int = typer.Option(10, help="PostgreSQL connections for commands, per process."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Web processes on the one port, each with its own read model (uvicorn workers).",
+    ),
     access_log: bool = typer.Option(False, help="Log every request."),
     log_level: str = typer.Option("warning", help="debug, info, warning or error."),
 ) -> None:
@@ -24,7 +29,16 @@ def command(
     except SettingError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from None
-    err.print(f"Quizflow starting on http://{host}:{port}/ (catching up with the log first)")
+    processes = f", {workers} processes" if workers > 1 else ""
+    err.print(
+        f"Quizflow starting on http://{host}:{port}/{processes} (catching up with the log first)"
+    )
     serve(
-        load_settings(), host, port, pool_size=pool_size, access_log=access_log, log_level=log_level
+        load_settings(),
+        host,
+        port,
+        pool_size=pool_size,
+        access_log=access_log,
+        log_level=log_level,
+        workers=workers,
     )

@@ -22,6 +22,27 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 Configure = Callable[[psycopg.Connection[Any]], None]
 
 
+def connection_kwargs(*, pooled: bool = False) -> dict[str, Any]:
+    """Autocommit connections returning tuples. ``pooled``: through a transaction-mode pooler
+    (PgBouncer), where consecutive statements may run on different server connections, so
+    psycopg must not prepare statements server-side (it does after 5 runs of one query, and the
+    next server connection knows no such statement)."""
+    kwargs: dict[str, Any] = {"autocommit": True, "row_factory": tuple_row}
+    if pooled:
+        kwargs["prepare_threshold"] = None
+    return kwargs
+
+
+def refuse_session_role(role: str | None, *, pooled: bool) -> None:
+    """A role SET when a connection is made would stay with one server connection of the
+    pooler and leak to whoever gets it next: a pooled URL must name the login itself."""
+    if pooled and role:
+        raise ValueError(
+            f"cannot SET ROLE {role} on a pooled connection (a transaction-mode pooler shares "
+            "server connections); give the pooled URL of the login role itself"
+        )
+
+
 class Connections(Protocol):
     def getconn(self) -> psycopg.Connection[Any]: ...
 

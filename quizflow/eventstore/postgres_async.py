@@ -7,10 +7,9 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
-from quizflow.eventstore.connections import check_connection_async
+from quizflow.eventstore.connections import check_connection_async, connection_kwargs
 from quizflow.eventstore.postgres import PostgresEventStore, racing_for_a_version
 from quizflow.eventstore.rows import (
     PreparedAppend,
@@ -35,15 +34,29 @@ class AsyncPostgresEventStore:
     the GIL at each of its PostgreSQL wake-ups (measured: ~5 ms of a 6 ms command). Same SQL,
     same results and errors as ``PostgresEventStore``, whose notifier it shares; open it
     inside the running loop (``await open()``) and ``await close()`` it there.
+
+    ``pooled_url``: connect through a transaction-mode pooler (PgBouncer) as the store's login
+    instead of to the store's URL. Every statement here is one autocommit transaction, so
+    nothing depends on which server connection runs it; psycopg prepares nothing there.
     """
 
-    def __init__(self, store: PostgresEventStore, *, min_size: int = 1, max_size: int = 8) -> None:
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        *,
+        min_size: int = 1,
+        max_size: int = 8,
+        pooled_url: str | None = None,
+    ) -> None:
         self._store = store
+        # The pooled URL names the login itself: the store's role is SET on its own
+        # connections only, never on one the pooler shares.
+        self._role = None if pooled_url else store.role
         self._pool = AsyncConnectionPool(
-            store.url,
+            pooled_url or store.url,
             min_size=min_size,
             max_size=max_size,
-            kwargs={"autocommit": True, "row_factory": tuple_row},
+            kwargs=connection_kwargs(pooled=pooled_url is not None),
             configure=self._configure,
             # A connection is checked as it is handed out: after a PostgreSQL restart every
             # pooled one is dead, and each would fail a command.
@@ -53,8 +66,8 @@ class AsyncPostgresEventStore:
         )
 
     async def _configure(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        if self._store.role:
-            await conn.execute(sql.SQL("set role {}").format(sql.Identifier(self._store.role)))
+        if self._role:
+            await conn.execute(sql.SQL("set role {}").format(sql.Identifier(self._role)))
 
     async def open(self, wait: bool = False) -> None:
         """Open the pool; with ``wait``, return once its ``min_size`` connections are made."""

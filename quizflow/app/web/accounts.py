@@ -10,14 +10,18 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from quizflow.accounts.sessions import SessionStore
 from quizflow.accounts.settings import AuthSettings
 from quizflow.accounts.signin import Authenticator
 from quizflow.app.readmodel import ReadModel
-from quizflow.eventstore.connections import check_connection, check_connection_async
+from quizflow.eventstore.connections import (
+    check_connection,
+    check_connection_async,
+    connection_kwargs,
+    refuse_session_role,
+)
 
 # The group role that owns the credentials tables (the sign-in login is a member of it).
 ACCOUNTS_GROUP = "quizflow_accounts"
@@ -49,6 +53,10 @@ class CommandLimiter:
 
 
 class WebAccounts:
+    """``pooled``: ``url`` reaches the sign-in login through a transaction-mode pooler
+    (PgBouncer). Every statement here is an autocommit one, or in an explicit transaction
+    (an activation), so none relies on the server connection it ran on."""
+
     def __init__(
         self,
         url: str,
@@ -58,9 +66,11 @@ class WebAccounts:
         role: str | None = None,
         pool_size: int = 4,
         session_pool_size: int = 10,
+        pooled: bool = False,
     ) -> None:
         self.settings = settings
         self._model = model
+        refuse_session_role(role, pooled=pooled)
 
         def configure(conn: psycopg.Connection[Any]) -> None:
             if role:
@@ -70,7 +80,7 @@ class WebAccounts:
             if role:
                 await conn.execute(sql.SQL("set role {}").format(sql.Identifier(role)))
 
-        kwargs = {"autocommit": True, "row_factory": tuple_row}
+        kwargs = connection_kwargs(pooled=pooled)
         # Each connection is checked as it is handed out: after PostgreSQL dropped the pooled
         # connections (a restart), no request pays for a dead one.
         self.pool: ConnectionPool[Any] = ConnectionPool(

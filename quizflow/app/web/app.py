@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -46,23 +46,37 @@ def create_app(
     max_body: int = MAX_BODY,
     command_pool_size: int = 10,
     freeze_gc: bool = False,
+    close_store: bool = False,
+    on_ready: Callable[[], None] | None = None,
 ) -> FastAPI:
     """The app; with ``manage_model`` it starts the read model on startup and stops it after.
     Over a PostgreSQL store it opens an async pool for commands (``ctx.commands``) while it
     serves. ``freeze_gc`` (for a server process of its own) exempts everything alive once the
-    model has caught up from the garbage collector's full collections."""
+    model has caught up from the garbage collector's full collections. ``close_store``: the
+    app owns the store and closes it on shutdown; ``on_ready`` is called once it serves."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         opened = None
         opened_accounts = None
         if ctx.accounts is None and ctx.signin_url is not None:
-            opened_accounts = WebAccounts(ctx.signin_url, ctx.auth, ctx.model, role=ctx.signin_role)
+            opened_accounts = WebAccounts(
+                ctx.sessions_url or ctx.signin_url,
+                ctx.auth,
+                ctx.model,
+                # The pooled URL names the sign-in login itself; ``signin_role`` is for a
+                # direct URL of another role.
+                role=None if ctx.sessions_url else ctx.signin_role,
+                pooled=ctx.sessions_url is not None,
+            )
             await opened_accounts.open()
             ctx.accounts = opened_accounts
         if ctx.commands is None and isinstance(ctx.store, PostgresEventStore):
             opened = AsyncPostgresEventStore(
-                ctx.store, min_size=min(2, command_pool_size), max_size=command_pool_size
+                ctx.store,
+                min_size=min(2, command_pool_size),
+                max_size=command_pool_size,
+                pooled_url=ctx.commands_url,
             )
             await opened.open()
             ctx.commands = opened
@@ -80,6 +94,8 @@ def create_app(
                 # process, so it is moved out of the collector's sight.
                 gc.collect()
                 gc.freeze()
+            if on_ready is not None:
+                on_ready()
             yield
         finally:
             if manage_model:
@@ -90,6 +106,8 @@ def create_app(
             if opened_accounts is not None:
                 ctx.accounts = None
                 await opened_accounts.close()
+            if close_store:
+                ctx.store.close()
 
     app = FastAPI(
         title="Quizflow",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from fastapi import Request
@@ -23,6 +24,9 @@ from quizflow.quiz.course import Chapter, Course
 # Ids in paths and bodies: what the content and roster use, bounded so a hostile id can
 # neither bloat a stream name nor reach outside a directory.
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}")
+# How long a student's view waits for the subscription to bring their own last command before
+# it reads their quiz streams itself.
+_OWN_WAIT_S = 0.1
 
 
 @dataclass
@@ -39,6 +43,12 @@ class WebContext:
     # (``signin_role`` is SET after connecting, for tests that connect as the owner).
     signin_url: str | None = None
     signin_role: str | None = None
+    # The same logins through a transaction-mode pooler (PgBouncer), for the statements that
+    # keep no session state: commands (``commands_url``, the web login) and sessions and
+    # sign-in (``sessions_url``, the sign-in login). None: direct connections. The read
+    # model's subscription (LISTEN) always connects directly.
+    commands_url: str | None = None
+    sessions_url: str | None = None
     auth: AuthSettings = field(default_factory=AuthSettings)
     accounts: WebAccounts | None = None  # opened by the app while it serves
     # The published warehouse snapshot the editor pages read figures from (None: no figures).
@@ -135,11 +145,25 @@ async def loaded(ctx: WebContext, student_ids: Iterable[str]) -> None:
 
 
 async def caught_up(request: Request, who: Identity | None = None) -> bool:
-    """Read-your-writes: wait (bounded) until the model shows this session's last command."""
+    """Read-your-writes: wait (bounded) until the model shows this session's last command.
+
+    With several web processes the command may have run in another one. The subscription
+    brings it within milliseconds as a rule; when it has not after ``_OWN_WAIT_S`` (a long
+    transaction elsewhere holds every reader back), a student's own quiz streams are read
+    again, which holds every event committed before this request came."""
     ctx = context(request)
-    if who is not None and who.has("student"):
-        await loaded(ctx, [who.user_id])
+    student_id = who.user_id if who is not None and who.has("student") else None
+    if student_id is not None:
+        await loaded(ctx, [student_id])
     seen = seen_cursor(request.session)
-    if ctx.model.reached(seen, who.user_id if who else None):
+    if ctx.model.reached(seen, student_id):
         return True
+    if student_id is None:
+        return await ctx.model.wait_for_async(seen, ctx.read_wait_s)
+    if await ctx.model.wait_for_async(seen, min(_OWN_WAIT_S, ctx.read_wait_s)):
+        return True
+    await run_in_threadpool(partial(ctx.model.load, [student_id], refresh=True))
+    if ctx.model.reached(seen, student_id):
+        return True
+    # Not a quiz command of theirs (a student who is also an admin): wait for the log.
     return await ctx.model.wait_for_async(seen, ctx.read_wait_s)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
+from functools import partial
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from quizflow.accounts.settings import load_auth_settings
 from quizflow.app.auth import session_secret
@@ -36,7 +40,9 @@ class ModelCatalog(CourseCatalog):
 
 
 def context_for(
-    store: PostgresEventStore, settings: Settings, signin_url: str | None = None
+    store: PostgresEventStore,
+    settings: Settings,
+    signin_url: str | None = None,
 ) -> WebContext:
     model = ReadModel(store)
     return WebContext(
@@ -47,7 +53,14 @@ def context_for(
         signin_url=signin_url,
         snapshot_path=settings.published_path,
         auth=load_auth_settings(),
+        commands_url=settings.pooled_url("web"),
+        sessions_url=settings.pooled_url("signin"),
     )
+
+
+# How ``serve`` hands its options to worker processes, which uvicorn starts by importing
+# ``worker_app``: an environment variable, as every other setting reaches them.
+_WORKER_OPTIONS = "QUIZFLOW_SERVE_WORKER_OPTIONS"
 
 
 def serve(
@@ -58,47 +71,95 @@ def serve(
     pool_size: int = 10,
     access_log: bool = False,
     log_level: str = "warning",
+    workers: int = 1,
 ) -> None:
-    """Serve until interrupted. One process: the read model lives in it."""
-    from quizflow.database import login_database_url, open_store
+    """Serve until interrupted. Each process holds a read model of its own; with ``workers``
+    above 1, uvicorn's supervisor runs that many on one port (the kernel spreads connections
+    over them) and replaces one that dies."""
+    from quizflow.database import login_database_url
 
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    # Done once, before any worker starts: the migrations, the login roles and their
+    # passwords, and the cookie secret (workers writing a new secret file at once would sign
+    # cookies with different keys). Workers get the results as settings.
+    web_url = login_database_url("web", settings)
+    signin_url = login_database_url("signin", settings)
+    secret = session_secret(settings.home)
+    options = {"pool_size": pool_size, "log_level": log_level, "host": host, "port": port}
+    config_args: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "access_log": access_log,
+        "loop": "auto",
+        "http": "auto",
+        "proxy_headers": False,
+        "server_header": False,
+        "timeout_keep_alive": 30,
+        "backlog": 2048,
+    }
+    if workers == 1:
+        app = _app(settings, web_url, signin_url, secret, options)
+        _AnnouncingServer(uvicorn.Config(app, **config_args)).run()
+        return
+    os.environ.update(
+        {
+            "QUIZFLOW_WEB_DATABASE_URL": web_url,
+            "QUIZFLOW_SIGNIN_DATABASE_URL": signin_url,
+            "QUIZFLOW_SECRET": secret,
+            _WORKER_OPTIONS: json.dumps(options),
+        }
+    )
+    config = uvicorn.Config(
+        "quizflow.app.web.server:worker_app", factory=True, workers=workers, **config_args
+    )
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def worker_app() -> Any:
+    """The app of one worker process (``serve`` with several workers), from the settings and
+    options the supervisor left in the environment."""
+    from quizflow.settings import load_settings
+
+    settings = load_settings()
+    options = json.loads(os.environ[_WORKER_OPTIONS])
+    web_url = settings.login_url_override("web")
+    signin_url = settings.login_url_override("signin")
+    assert web_url and signin_url, "serve sets the login URLs before starting workers"
+    return _app(settings, web_url, signin_url, os.environ["QUIZFLOW_SECRET"], options)
+
+
+def _app(
+    settings: Settings, web_url: str, signin_url: str, secret: str, options: dict[str, Any]
+) -> Any:
     # Commands are awaited on the event loop, but the read model's subscriber and the
     # notifier are threads that wake from PostgreSQL I/O; with the default 5 ms GIL switch
     # interval the loop can wait 5 ms behind one of them (and they behind it). 0.5 ms trades
     # a little throughput for shorter tails.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(
-        level=getattr(logging, log_level.upper(), logging.WARNING),
+        level=getattr(logging, str(options["log_level"]).upper(), logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Commands go through the app's async pool (``pool_size``: each holds a connection for two
     # short statements; a few more than cores keeps it from queueing without letting
-    # PostgreSQL thrash). The sync pool is left the odd health check and course lookup.
-    store = open_store(settings, min_size=1, max_size=4)
-    signin_url = login_database_url("signin", settings)
-    app = create_app(
+    # PostgreSQL thrash). The sync pool is left the read model's reads, the odd health check
+    # and course lookup; the subscription's LISTEN has a connection of its own.
+    store = PostgresEventStore(web_url, role=None, min_size=1, max_size=4)
+    where = f"http://{options['host']}:{options['port']}/"
+    return create_app(
         context_for(store, settings, signin_url),
-        session_secret(settings.home),
-        command_pool_size=pool_size,
+        secret,
+        command_pool_size=int(options["pool_size"]),
         freeze_gc=True,
+        close_store=True,
+        on_ready=partial(_announce, where),
     )
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        access_log=access_log,
-        loop="auto",
-        http="auto",
-        proxy_headers=False,
-        server_header=False,
-        timeout_keep_alive=30,
-        backlog=2048,
-    )
-    try:
-        _AnnouncingServer(config).run()
-    finally:
-        store.close()
+
+
+def _announce(where: str) -> None:
+    print(f"Quizflow process {os.getpid()} ready on {where}", file=sys.stderr, flush=True)
 
 
 class _AnnouncingServer(uvicorn.Server):
