@@ -29,6 +29,7 @@ known_types as (
     select unnest([
         'course/CoursePublished',
         'roster/SchoolRegistered',
+        'roster/SchoolTimeZoneChanged',
         'roster/ClassRegistered',
         'roster/StudentEnrolled',
         'roster/StudentMoved',
@@ -38,6 +39,7 @@ known_types as (
         'accounts/RoleRevoked',
         'accounts/AccountDeactivated',
         'accounts/AccountReactivated',
+        'accounts/EmailAddressChanged',
         'accounts/PersonErased'
     ])
 ),
@@ -81,11 +83,15 @@ judged as (
                  and (e.course_id is null
                       or json_type(e.data, '$.chapters') is distinct from 'ARRAY')
                 then 'missing course_id, or chapters is not a list'
-            when e.type in ('roster/SchoolRegistered', 'roster/ClassRegistered',
+            when e.type in ('roster/SchoolRegistered', 'roster/SchoolTimeZoneChanged',
+                            'roster/ClassRegistered',
                             'roster/StudentEnrolled', 'roster/StudentMoved',
                             'roster/StudentRenamed')
                  and e.data ->> '$.school_id' is null
                 then 'missing school_id'
+            when e.type = 'roster/SchoolTimeZoneChanged'
+                 and json_type(e.data, '$.time_zone') is distinct from 'VARCHAR'
+                then 'time_zone is missing or not text'
             when e.type in ('roster/ClassRegistered', 'roster/StudentEnrolled',
                             'roster/StudentMoved')
                  and e.data ->> '$.class_id' is null

@@ -3,9 +3,11 @@
 -- pipeline cannot read: student_name and teacher_name are null, except for old logs that
 -- carried names in plain text. Reports add names at report time from the key store.
 -- Key: (school_id, student_id). The latest registration of a school or class (by
--- stream version) names it; one roster stream holds one school.
+-- stream version) names it; one roster stream holds one school. school_time_zone is the
+-- school's clock (its latest roster/SchoolTimeZoneChanged, else Europe/Amsterdam): reports show
+-- their times in it.
 -- partition: stream_id
--- types: roster/SchoolRegistered, roster/ClassRegistered, roster/StudentEnrolled, roster/StudentMoved, roster/StudentRenamed
+-- types: roster/SchoolRegistered, roster/SchoolTimeZoneChanged, roster/ClassRegistered, roster/StudentEnrolled, roster/StudentMoved, roster/StudentRenamed
 with roster_events as (
     select * from projection_input
 ),
@@ -14,6 +16,13 @@ schools as (
     select stream_id, data ->> '$.school_id' as school_id, data ->> '$.name' as school_name
     from roster_events
     where type = 'roster/SchoolRegistered'
+    qualify row_number() over (partition by stream_id, school_id order by version desc) = 1
+),
+
+time_zones as (
+    select stream_id, data ->> '$.school_id' as school_id, data ->> '$.time_zone' as time_zone
+    from roster_events
+    where type = 'roster/SchoolTimeZoneChanged'
     qualify row_number() over (partition by stream_id, school_id order by version desc) = 1
 ),
 
@@ -74,6 +83,7 @@ final as (
     select
         e.school_id,
         s.school_name,
+        coalesce(z.time_zone, 'Europe/Amsterdam') as school_time_zone,
         e.class_id,
         c.class_name,
         c.teacher_id,
@@ -84,6 +94,7 @@ final as (
         e.stream_id
     from enrolments as e
     left join schools as s on s.stream_id = e.stream_id and s.school_id = e.school_id
+    left join time_zones as z on z.stream_id = e.stream_id and z.school_id = e.school_id
     left join classes as c on c.stream_id = e.stream_id and c.class_id = e.class_id
 )
 

@@ -27,6 +27,7 @@ from quizflow.quiz import (
     PersonalText,
     RoleGranted,
     SchoolRegistered,
+    SchoolTimeZoneChanged,
     StudentEnrolled,
     StudentMoved,
     StudentRenamed,
@@ -36,6 +37,7 @@ from quizflow.quiz import (
     to_payload,
 )
 from quizflow.quiz.payloads import PayloadError
+from quizflow.school_time import DEFAULT_TIME_ZONE, TimeZoneError, checked_time_zone, school_date
 
 
 class AdminError(ValueError):
@@ -65,6 +67,7 @@ class SchoolRoster:
 
     school_id: str
     name: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
     classes: dict[str, RosterClass] = field(default_factory=dict)
     students: dict[str, RosterStudent] = field(default_factory=dict)  # the current class/name
 
@@ -86,6 +89,8 @@ def school_roster(store: EventStore, school_id: str) -> SchoolRoster:
         match event:
             case SchoolRegistered():
                 roster.name = event.name
+            case SchoolTimeZoneChanged():
+                roster.time_zone = event.time_zone
             case ClassRegistered():
                 roster.classes[event.class_id] = RosterClass(
                     event.school_id,
@@ -289,8 +294,9 @@ def issue_codes(
     username, name, class_id, code and expires (as text)."""
     from datetime import UTC, datetime, timedelta
 
-    expires = (datetime.now(UTC) + timedelta(seconds=ttl_s)).strftime("%Y-%m-%d")
+    expires_at = datetime.now(UTC) + timedelta(seconds=ttl_s)
     names: dict[str, tuple[str, str]] = {}
+    schools: dict[str, str] = {}
     for account_id in account_ids:
         names.setdefault(account_id, ("", ""))
     keys = names_of(store)
@@ -305,6 +311,8 @@ def issue_codes(
     ):
         data = recorded.data
         who = data.get("student_id") or data.get("account_id")
+        if who in names and isinstance(data.get("school_id"), str):
+            schools[who] = data["school_id"]
         if who in names:
             name, class_id = names[who]
             if "name" in data:
@@ -314,8 +322,11 @@ def issue_codes(
                     continue
                 name = keys.reveal(getattr(fact, "name", ""), who) or ERASED
             names[who] = (name, data.get("class_id", class_id))
+    zones = time_zones(store)
     rows = []
     for account_id in dict.fromkeys(account_ids):
+        # The day the code stops working, on the school's clock (the card is read there).
+        expires = school_date(expires_at, zones.get(schools.get(account_id, ""))).isoformat()
         found = credentials.of_account(conn, account_id)
         if found is None:
             if account_id not in names or not names[account_id][0]:
@@ -338,6 +349,16 @@ def issue_codes(
     return rows
 
 
+def time_zones(store: EventStore) -> dict[str, str]:
+    """Each school's time zone, where one was set (the others keep the default)."""
+    zones: dict[str, str] = {}
+    for recorded in events_of_types(store, ("roster/SchoolTimeZoneChanged",)):
+        school_id, zone = recorded.data.get("school_id"), recorded.data.get("time_zone")
+        if isinstance(school_id, str) and isinstance(zone, str):
+            zones[school_id] = zone
+    return zones
+
+
 def events_of_types(store: EventStore, types: tuple[str, ...]) -> Iterator[RecordedEvent]:
     """Every event of these types, in the log's order."""
     cursor = START
@@ -354,6 +375,21 @@ def register_school(store: EventStore, school_id: str, name: str, actor: str = "
     if school_roster(store, school_id).name == name:
         return False
     append(store, [SchoolRegistered(school_id, name)], actor)
+    return True
+
+
+def set_time_zone(store: EventStore, school_id: str, time_zone: str, actor: str = "admin") -> bool:
+    """Set the school's clock (an IANA name); False when it is that zone already."""
+    try:
+        time_zone = checked_time_zone(time_zone)
+    except TimeZoneError as error:
+        raise AdminError(str(error)) from None
+    roster = school_roster(store, school_id)
+    if roster.name is None:
+        raise AdminError(f"there is no school {school_id!r}")
+    if roster.time_zone == time_zone:
+        return False
+    append(store, [SchoolTimeZoneChanged(school_id, time_zone)], actor)
     return True
 
 

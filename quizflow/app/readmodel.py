@@ -62,6 +62,7 @@ from quizflow.quiz import (
     from_payload,
 )
 from quizflow.quiz.versions import succeed
+from quizflow.school_time import DEFAULT_TIME_ZONE
 
 __all__ = [
     "RECENT_ANSWERS",
@@ -405,6 +406,11 @@ class ReadModel:
     def account(self, account_id: str) -> Account | None:
         with self._changed:
             return self._roster.accounts.get(account_id)
+
+    def time_zone(self, school_id: str) -> str:
+        """The school's clock (the default zone until the school sets one)."""
+        with self._changed:
+            return self._roster.time_zones.get(school_id, DEFAULT_TIME_ZONE)
 
     def schools(self) -> dict[str, str]:
         with self._changed:

@@ -22,6 +22,7 @@ from quizflow.quiz import (
     RoleGranted,
     RoleRevoked,
     SchoolRegistered,
+    SchoolTimeZoneChanged,
     StudentEnrolled,
     StudentMoved,
     StudentRenamed,
@@ -40,6 +41,7 @@ class Roster:
         self._reveal = reveal
         self.erased: set[str] = set()
         self.schools: dict[str, str] = {}  # school_id -> name
+        self.time_zones: dict[str, str] = {}  # school_id -> its zone, where one was set
         self.classes: dict[str, SchoolClass] = {}
         self.students: dict[str, Student] = {}
         self.teachers: dict[str, Teacher] = {}
@@ -50,6 +52,8 @@ class Roster:
         match event:
             case SchoolRegistered():
                 self.schools[event.school_id] = event.name
+            case SchoolTimeZoneChanged():
+                self.time_zones[event.school_id] = event.time_zone
             case ClassRegistered():
                 self._register_class(event)
             case StudentEnrolled():

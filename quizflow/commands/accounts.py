@@ -246,14 +246,35 @@ def link(
 @app.command()
 def school(
     school_id: str = typer.Argument(..., help="A short id, e.g. `hill`."),
-    name: str = typer.Option(..., help="The school's name."),
+    name: str | None = typer.Option(None, help="The school's name (needed to register it)."),
+    time_zone: str | None = typer.Option(
+        None,
+        "--time-zone",
+        help="The school's clock, an IANA name (default for a school: Europe/Amsterdam). "
+        "Pages, reports and e-mails show times in it.",
+    ),
 ) -> None:
-    """Register a school (or rename it)."""
+    """Register a school (or rename it), or set its time zone."""
     from quizflow.accounts import admin
+    from quizflow.school_time import TimeZoneError, checked_time_zone
 
+    if name is None and time_zone is None:
+        raise _fail("give --name, --time-zone or both")
+    try:
+        # Checked before anything is written: a bad zone leaves a new school unregistered.
+        time_zone = checked_time_zone(time_zone) if time_zone is not None else None
+    except TimeZoneError as error:
+        raise _fail(str(error)) from None
+    changes = []
     with _opened() as (store, _):
-        changed = admin.register_school(store, school_id, name)
-    err.print(f"school {school_id} {'registered' if changed else 'unchanged'}")
+        try:
+            if name is not None and admin.register_school(store, school_id, name):
+                changes.append("registered")
+            if time_zone is not None and admin.set_time_zone(store, school_id, time_zone):
+                changes.append(f"on {time_zone} time")
+        except admin.AdminError as error:
+            raise _fail(str(error)) from None
+    err.print(f"school {school_id} {' and '.join(changes) if changes else 'unchanged'}")
 
 
 @app.command("class")

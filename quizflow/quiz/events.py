@@ -132,6 +132,15 @@ class SchoolRegistered:
 
 
 @dataclass(frozen=True)
+class SchoolTimeZoneChanged:
+    """The school's clock: times shown to its people are in ``time_zone`` (an IANA name such
+    as ``Europe/Amsterdam``). A school without this event keeps the default zone."""
+
+    school_id: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
 class ClassRegistered:
     school_id: str
     class_id: str
@@ -226,7 +235,14 @@ QuizEvent = (
     | QuizPassed
     | UnreadableAnswerRefused
 )
-RosterEvent = SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved | StudentRenamed
+RosterEvent = (
+    SchoolRegistered
+    | SchoolTimeZoneChanged
+    | ClassRegistered
+    | StudentEnrolled
+    | StudentMoved
+    | StudentRenamed
+)
 AccountEvent = (
     AccountCreated
     | RoleGranted
@@ -248,6 +264,7 @@ EVENT_TYPES: Final[Mapping[str, type[Event]]] = {
     "chapter-quiz/UnreadableAnswerRefused": UnreadableAnswerRefused,
     "course/CoursePublished": CoursePublished,
     "roster/SchoolRegistered": SchoolRegistered,
+    "roster/SchoolTimeZoneChanged": SchoolTimeZoneChanged,
     "roster/ClassRegistered": ClassRegistered,
     "roster/StudentEnrolled": StudentEnrolled,
     "roster/StudentMoved": StudentMoved,
@@ -298,7 +315,13 @@ def stream_id(event: Event) -> str:
     if isinstance(event, CoursePublished):
         return course_stream_id(event.course_id)
     if isinstance(
-        event, SchoolRegistered | ClassRegistered | StudentEnrolled | StudentMoved | StudentRenamed
+        event,
+        SchoolRegistered
+        | SchoolTimeZoneChanged
+        | ClassRegistered
+        | StudentEnrolled
+        | StudentMoved
+        | StudentRenamed,
     ):
         return roster_stream_id(event.school_id)
     if isinstance(

@@ -31,6 +31,7 @@ from quizflow.reports.teacher_data import (
     load_known_class_week,
 )
 from quizflow.reports.teacher_week import BadWeekError, IsoWeek
+from quizflow.school_time import school_date, shown
 from quizflow.settings import load_settings
 from quizflow.warehouse import open_published
 
@@ -186,8 +187,8 @@ def _context(data: ClassWeek, generated_at: datetime) -> dict[str, Any]:
         "week": data.week,
         "week_label": data.week.label(),
         "in_progress": _in_progress(data),
-        "data_until": _when(data.data_until),
-        "generated_at": generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "data_until": _when(data.data_until, data.time_zone),
+        "generated_at": shown(generated_at, data.time_zone),
         "totals": now,
         "changes": findings.changes(now, before),
         "actions": needs_attention(data),
@@ -226,12 +227,9 @@ def _in_progress(data: ClassWeek) -> bool:
     """True when the snapshot's data ends inside the week: the figures are not final."""
     if not data.data_until:
         return False
-    until = datetime.fromisoformat(data.data_until).astimezone(UTC).date()
+    until = school_date(data.data_until, data.time_zone)
     return until <= data.week.sunday and until >= data.week.monday
 
 
-def _when(stamp: str | None) -> str:
-    if not stamp:
-        return "no data yet"
-    moment = datetime.fromisoformat(stamp).astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def _when(stamp: str | None, time_zone: str) -> str:
+    return shown(stamp, time_zone) if stamp else "no data yet"

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from quizflow.queries import NamedQuery, load_queries, run_query
 from quizflow.reports.teacher_week import IsoWeek
+from quizflow.school_time import DEFAULT_TIME_ZONE, school_date
 from quizflow.warehouse.sqlfiles import sql
 
 Row = dict[str, Any]
@@ -64,6 +64,11 @@ class ClassWeek:
     def class_id(self) -> str:
         return str(self.school_class["class_id"])
 
+    @property
+    def time_zone(self) -> str:
+        """The school's clock, which the report's times are shown on."""
+        return str(self.school_class.get("time_zone") or DEFAULT_TIME_ZONE)
+
 
 def classes(con: duckdb.DuckDBPyConnection, teacher_id: str | None = None) -> list[Row]:
     """Every class in the snapshot's roster (or one teacher's), by school and name."""
@@ -73,15 +78,16 @@ def classes(con: duckdb.DuckDBPyConnection, teacher_id: str | None = None) -> li
 def classes_of_week(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> list[Row]:
     """The classes that existed in ``week``: a class first enrolled after the week's Sunday
     has no report for it (it would be a page of zeros about a class that was not there)."""
-    return [c for c in classes(con) if _enrolled_by(c.get("first_enrolled_at"), week)]
+    return [c for c in classes(con) if _enrolled_by(c, week)]
 
 
-def _enrolled_by(first_enrolled_at: Any, week: IsoWeek) -> bool:
+def _enrolled_by(school_class: Row, week: IsoWeek) -> bool:
+    """On the school's calendar: a class enrolled at 00:30 on a Monday in Amsterdam (23:30 on
+    Sunday in UTC) did not exist in the week before."""
+    first_enrolled_at = school_class.get("first_enrolled_at")
     if not first_enrolled_at:
         return True
-    moment = datetime.fromisoformat(str(first_enrolled_at))
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).date() <= week.sunday
+    return school_date(str(first_enrolled_at), school_class.get("time_zone")) <= week.sunday
 
 
 def load_class_week(con: duckdb.DuckDBPyConnection, class_id: str, week: IsoWeek) -> ClassWeek:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from quizflow.reports.teacher import IsoWeek, needs_attention, with_names
 from quizflow.reports.teacher_data import ClassWeek, classes_of_week, load_known_class_week
+from quizflow.school_time import shown
 from quizflow.warehouse import open_published
 
 
@@ -92,6 +93,10 @@ def compose(data: ClassWeek, settings: MailSettings, address: str) -> EmailMessa
     teacher = school_class.get("teacher_name") or "colleague"
     actions = needs_attention(data)
     lines = [f"Dear {teacher},", "", f"This is {class_name}'s week {data.week.label()}."]
+    if data.data_until:
+        lines.append(
+            f"The figures count everything up to {shown(data.data_until, data.time_zone)}."
+        )
     if actions:
         lines += ["", "Needs your attention:"]
         for action in actions:

@@ -330,3 +330,66 @@ def test_an_answer_without_a_question_version_is_not_quarantined() -> None:
     )
     assert rows(fine, "select count(*) from quarantine") == [(0,)]
     assert rows(fine, "select question_version from answers") == [(1,)]
+
+
+def test_a_school_reads_amsterdam_time_until_it_sets_its_own_time_zone() -> None:
+    school = ("roster-sc", "roster/SchoolRegistered", {"school_id": "sc", "name": "School"}, 0)
+    enrolled = (
+        "roster-sc",
+        "roster/StudentEnrolled",
+        {"school_id": "sc", "class_id": "k", "student_id": "s1", "name": "S"},
+        1,
+    )
+
+    def zone_change(zone: str, seconds: float) -> tuple[str, str, dict[str, Any], float]:
+        data = {"school_id": "sc", "time_zone": zone}
+        return ("roster-sc", "roster/SchoolTimeZoneChanged", data, seconds)
+
+    query = "select school_time_zone from roster"
+    assert rows(warehouse([school, enrolled]), query) == [("Europe/Amsterdam",)]
+    later = [school, enrolled, zone_change("Europe/London", 2), zone_change("Asia/Tokyo", 3)]
+    assert rows(warehouse(later), query) == [("Asia/Tokyo",)]
+
+
+def test_every_event_type_the_app_writes_passes_the_quarantine() -> None:
+    from quizflow.quiz import (
+        EVENT_TYPES,
+        AccountCreated,
+        AccountDeactivated,
+        AccountReactivated,
+        ClassRegistered,
+        EmailAddressChanged,
+        PersonErased,
+        RoleGranted,
+        RoleRevoked,
+        SchoolRegistered,
+        SchoolTimeZoneChanged,
+        StudentEnrolled,
+        StudentMoved,
+        StudentRenamed,
+        stream_id,
+        to_payload,
+    )
+
+    facts = [
+        SchoolRegistered("sc", "School"),
+        SchoolTimeZoneChanged("sc", "Europe/London"),
+        ClassRegistered("sc", "k", "K", "t", "T"),
+        StudentEnrolled("sc", "k", "s1", "S"),
+        StudentMoved("sc", "s1", "k2"),
+        StudentRenamed("sc", "s1", "Sam"),
+        AccountCreated("t", "sc", "T", ("teacher",)),
+        RoleGranted("t", "admin"),
+        RoleRevoked("t", "admin"),
+        AccountDeactivated("t"),
+        AccountReactivated("t"),
+        EmailAddressChanged("t", "t@example.org"),
+        PersonErased("s1"),
+    ]
+    quiz_types = {name for name in EVENT_TYPES if name.startswith("chapter-quiz/")}
+    # The quiz events and the course are judged by the tests above; here every other type.
+    assert {to_payload(f)[0] for f in facts} == set(EVENT_TYPES) - quiz_types - {
+        "course/CoursePublished"
+    }
+    events = [(stream_id(f), *to_payload(f), float(n)) for n, f in enumerate(facts)]
+    assert rows(warehouse(events), "select type, reason from quarantine") == []

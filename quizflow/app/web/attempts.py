@@ -32,6 +32,7 @@ from quizflow.quiz import (
     quiz_stream_id,
 )
 from quizflow.quiz.display import display_answer
+from quizflow.school_time import shown
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
@@ -115,4 +116,9 @@ async def attempts_json(
 @pages.get("/attempts")
 async def attempts_page(request: Request) -> Response:
     who = await signed_in(request, "student")
-    return _page(request, "attempts.html", who=who, attempts=await _attempts(request, who))
+    zone = context(request).model.time_zone(who.school_id)
+    attempts = [
+        {**attempt, "started_shown": shown(attempt["started_at"], zone)}
+        for attempt in await _attempts(request, who)
+    ]
+    return _page(request, "attempts.html", who=who, attempts=attempts)

@@ -34,6 +34,7 @@ from quizflow.app.web.forms import page, read_form, redirect
 from quizflow.quiz import Course, Field
 from quizflow.quiz.display import display_answer, field_label
 from quizflow.quiz.equivalence import EQUIVALENCES
+from quizflow.school_time import shown
 
 router = APIRouter(include_in_schema=False)
 Editor = Annotated[Identity, Depends(editor)]
@@ -81,6 +82,11 @@ async def course_page(request: Request, course_id: str, who: Editor) -> Response
         course=course,
         chapters=chapters,
         figures=figures,
+        snapshot_at=(
+            shown(figures.snapshot_at, ctx.model.time_zone(who.school_id))
+            if figures.snapshot_at is not None
+            else None
+        ),
     )
 
 

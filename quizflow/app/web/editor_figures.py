@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ _ALL = 100_000
 @dataclass(frozen=True)
 class Figures:
     by_question: dict[str, dict[str, Any]]
-    snapshot_at: str | None  # when the snapshot's data ends (its checkpoint), if known
+    snapshot_at: datetime | None  # when the snapshot's data ends (its checkpoint), if known
     problem: str | None = None  # why there are no figures, in words for the page
 
 
@@ -66,5 +67,5 @@ def _load(snapshot: Path, course_id: str) -> Figures:
     updated = row[0][0] if row and row[0] and row[0][0] is not None else None
     return Figures(
         {str(item["question_id"]): item for item in items},
-        updated.strftime("%Y-%m-%d %H:%M UTC") if updated is not None else None,
+        updated if isinstance(updated, datetime) else None,
     )

@@ -19,6 +19,7 @@ from quizflow.app.web.context import ID_RE, context, loaded
 from quizflow.app.web.errors import WebError
 from quizflow.quiz import STREAK_TO_PASS, Course, Question, Status
 from quizflow.quiz.display import display_answer
+from quizflow.school_time import shown
 
 
 def own_class(model: ReadModel, who: Identity, class_id: str) -> SchoolClass:
@@ -131,14 +132,13 @@ def _answer_fields(
     return fields
 
 
-def _recent(model: ReadModel, answer: RecentAnswer) -> dict[str, Any]:
+def _recent(model: ReadModel, answer: RecentAnswer, time_zone: str) -> dict[str, Any]:
     course = model.course(answer.course_id)
     chapter = course.chapter(answer.chapter_id) if course else None
     question = chapter.question(answer.question_id) if chapter else None
-    when = answer.occurred_at.astimezone(UTC)
     return {
-        "time": when.isoformat(),
-        "time_shown": when.strftime("%Y-%m-%d %H:%M UTC"),
+        "time": answer.occurred_at.astimezone(UTC).isoformat(),
+        "time_shown": shown(answer.occurred_at, time_zone),
         "course_id": answer.course_id,
         "course_title": course.title if course else answer.course_id,
         "chapter_id": answer.chapter_id,
@@ -169,6 +169,7 @@ def student_view(model: ReadModel, student: Student, school_class: SchoolClass) 
         ]
         courses.append({"course_id": course.course_id, "title": course.title, "chapters": chapters})
     every = quizzes.values()
+    zone = model.time_zone(student.school_id)
     return {
         "student_id": student.student_id,
         "name": student.name,
@@ -177,7 +178,9 @@ def student_view(model: ReadModel, student: Student, school_class: SchoolClass) 
         "answers": sum(v.answers for v in every),
         "mistakes": sum(v.mistakes for v in every),
         "courses": courses,
-        "recent_answers": [_recent(model, a) for a in model.recent_answers(student.student_id)],
+        "recent_answers": [
+            _recent(model, a, zone) for a in model.recent_answers(student.student_id)
+        ],
     }
 
 
