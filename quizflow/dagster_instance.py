@@ -70,12 +70,25 @@ def max_concurrent_runs() -> int:
     return runs
 
 
+def sqlalchemy_url(url: str) -> str:
+    """``url`` with the psycopg2 driver named, unless it names one already.
+
+    dagster-postgres hands the URL to SQLAlchemy, whose 2.1 picks psycopg 3 for a bare
+    ``postgresql://``; psycopg 3 binds parameters on the server, where dagster-postgres's
+    ``NOTIFY run_events, %(notify_id)s`` is a syntax error, so every event write would fail.
+    """
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg2://" + url[len(bare) :]
+    return url
+
+
 def instance_config(storage_url: str | None, max_runs: int) -> dict[str, Any]:
     """dagster.yaml as a dict: PostgreSQL storage when ``storage_url`` is given (else Dagster's
     SQLite default), and the concurrency limits."""
     config: dict[str, Any] = {}
     if storage_url is not None:
-        config["storage"] = {"postgres": {"postgres_url": storage_url}}
+        config["storage"] = {"postgres": {"postgres_url": sqlalchemy_url(storage_url)}}
     config["concurrency"] = {
         "runs": {"max_concurrent_runs": max_runs},
         # "op": a run starts at once and only its pool steps wait for a slot, so the reports

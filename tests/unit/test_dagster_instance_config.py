@@ -21,6 +21,7 @@ from quizflow.dagster_instance import (
     instance_config,
     prepare_dagster_home,
     render,
+    sqlalchemy_url,
 )
 from quizflow.settings import Settings
 
@@ -53,11 +54,18 @@ def test_the_postgres_config_passes_dagsters_own_schema_with_limits_for_runs_and
 ) -> None:
     url = "postgresql://dagster:secret@db.example:5432/quizflow_dagster"
     config = _validated(render(instance_config(url, 6)), tmp_path)
-    assert config["storage"] == {"postgres": {"postgres_url": url}}
+    # psycopg2 named: SQLAlchemy 2.1 would pick psycopg 3, which fails dagster-postgres's NOTIFY.
+    driver_url = "postgresql+psycopg2://dagster:secret@db.example:5432/quizflow_dagster"
+    assert config["storage"] == {"postgres": {"postgres_url": driver_url}}
     assert config["concurrency"] == {
         "runs": {"max_concurrent_runs": 6},
         "pools": {"default_limit": 1, "granularity": "op"},
     }
+
+
+def test_a_url_naming_its_driver_is_kept_as_given() -> None:
+    assert sqlalchemy_url("postgres://h/db") == "postgresql+psycopg2://h/db"
+    assert sqlalchemy_url("postgresql+pg8000://h/db") == "postgresql+pg8000://h/db"
 
 
 def test_the_sqlite_config_names_no_storage_so_dagster_keeps_its_files_in_dagster_home(
