@@ -136,6 +136,9 @@ async def health(request: Request) -> JSONResponse:
     else:
         read_model = {**model.status(), **lag}
     document: dict[str, Any] = {"ok": problem is None, "read_model": read_model}
+    if "students" in read_model:
+        # Which web process answered, when several serve one address.
+        document["process"] = os.getpid()
     if problem is not None:
         document["problem"] = problem
     return JSONResponse(document, status_code=200 if problem is None else 503)
