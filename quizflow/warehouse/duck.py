@@ -206,7 +206,14 @@ def open_warehouse(
 
 def open_published(path: Path) -> duckdb.DuckDBPyConnection:
     """The published snapshot, read-only: any number of readers, never in the pipeline's way.
-    Times read in UTC, as the warehouse writes them. Use it in a ``with`` to close it."""
+    Times read in UTC, as the warehouse writes them. Use it in a ``with`` to close it.
+
+    In the lake mode (``QUIZFLOW_WAREHOUSE=lake``) there is no published file: this opens the
+    lake's newest release instead (``path`` is not read; docs/lakehouse.md)."""
+    if os.environ.get("QUIZFLOW_WAREHOUSE", "").strip().lower() == "lake":
+        from quizflow.warehouse.lake.reader import open_release
+
+        return open_release()
     if not path.exists():
         raise FileNotFoundError(
             f"no published snapshot at {path} yet: run `quizflow pipeline run` first"

@@ -31,6 +31,7 @@ from quizflow.warehouse.duck import (
     writer_lock,
 )
 from quizflow.warehouse.ingest import IngestResult, ingest
+from quizflow.warehouse.lake.settings import warehouse_mode
 from quizflow.warehouse.projections import (
     PROJECTIONS_DIR,
     ProjectionResult,
@@ -50,6 +51,7 @@ class RunSummary:
     published: Path | None  # None: a blocking check failed, nothing was published
     seconds: float
     checks: list[CheckResult] = field(default_factory=list)
+    release: int | None = None  # lake mode: the release readers now open (docs/lakehouse.md)
 
     @property
     def ok(self) -> bool:
@@ -66,6 +68,7 @@ class RunSummary:
             "checks": [c.to_dict() for c in self.checks],
             "published": str(self.published) if self.published else None,
             "seconds": round(self.seconds, 3),
+            **({"release": self.release} if self.release is not None else {}),
         }
 
 
@@ -80,7 +83,8 @@ def run_pipeline(
     full_checks: bool = False,
     say: Say | None = None,
 ) -> RunSummary:
-    """Bring the warehouse up to date with the store at ``url`` and publish it.
+    """Bring the warehouse up to date with the store at ``url`` and publish it (in the lake
+    mode, ``QUIZFLOW_WAREHOUSE=lake``, the lake's run instead: quizflow/warehouse/lake/run.py).
 
     The checks look at the recent events, or at all of them when a full check is due, or
     ``full_checks`` or ``rebuild`` asks (check_scope.py).
@@ -88,6 +92,19 @@ def run_pipeline(
     ``url`` is used as given: in production the pipeline's read-only login
     (``quizflow.database.login_database_url("pipeline")``).
     """
+    if warehouse_mode() == "lake":
+        from quizflow.warehouse.lake.run import run_lake_pipeline
+
+        return run_lake_pipeline(
+            settings,
+            url,
+            config=config,
+            projections_dir=projections_dir,
+            rebuild=rebuild,
+            checks=checks,
+            full_checks=full_checks,
+            say=say,
+        )
     config = config or PipelineConfig.from_env()
     report = say or (lambda _message: None)
     started = time.monotonic()

@@ -24,9 +24,7 @@ def snapshot_columns(table: Table, snapshot_id: int) -> Columns:
     snapshot = table.snapshot_by_id(snapshot_id)
     if snapshot is None:
         raise LookupError(f"{table.name()[-1]} has no snapshot {snapshot_id} (expired?)")
-    text = (
-        snapshot.summary.additional_properties.get(COLUMNS_PROPERTY) if snapshot.summary else None
-    )
+    text = snapshot.summary.get(COLUMNS_PROPERTY) if snapshot.summary else None
     if text is None:
         raise LookupError(
             f"snapshot {snapshot_id} of {table.name()[-1]} was not written by Quizflow"
@@ -49,8 +47,13 @@ def snapshot_select(
 
         return empty_select(columns)
     if any(task.delete_files for task in tasks):
-        name = f"qf_lake_arrow_{next(_registered)}"
-        con.register(name, table.scan(snapshot_id=snapshot_id).to_arrow())
+        # Held as a table: Arrow registered on a connection is not seen by its cursors.
+        name = f"qf_lake_rows_{next(_registered)}"
+        con.register("qf_lake_arrow", table.scan(snapshot_id=snapshot_id).to_arrow())
+        try:
+            con.execute(f"create table {name} as select * from qf_lake_arrow")
+        finally:
+            con.unregister("qf_lake_arrow")
         return typed_select(name, columns)
     lake.register_files(con)
     paths = ", ".join("'" + _local(t.file.file_path).replace("'", "''") + "'" for t in tasks)

@@ -1,0 +1,210 @@
+"""The projection runner on the lake: the same SQL files, built by DuckDB, stored in Iceberg.
+
+Each projection is one Iceberg table of the same name. Its state, the SQL hash and the ingest
+cursor it covers (as in the DuckDB runner), are table properties set in the same commit as its
+rows, so rows and state never disagree. A run, per projection (projections.py's rules):
+
+- no table, a changed SQL hash, or ``rebuild``: the select over all events replaces the table
+  (a new table when its columns changed);
+- otherwise the partitions with events after the table's cursor are recomputed from all their
+  events and replace their old rows in one overwrite filtered on the partition column
+  (pyiceberg rewrites only the data files holding rows of those partitions, copy-on-write);
+- nothing new: nothing is written.
+
+A concurrent run that committed the same table first makes the commit fail; the projection is
+then done again from the state that run left (its cursor may already cover ours: unchanged).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from pyiceberg.exceptions import CommitFailedException
+from pyiceberg.expressions import BooleanExpression, In
+from pyiceberg.table import Table
+
+from quizflow.eventstore.types import Cursor
+from quizflow.warehouse.lake.catalog import Lake
+from quizflow.warehouse.lake.columns import (
+    _NATIVE,
+    COLUMNS_PROPERTY,
+    Columns,
+    columns_of,
+    decode,
+    encode,
+    stored_select,
+)
+from quizflow.warehouse.lake.read import snapshot_select
+from quizflow.warehouse.normalise import register as register_functions
+from quizflow.warehouse.projections import (
+    QUARANTINE,
+    Projection,
+    ProjectionResult,
+    _input_view,
+    _quoted,
+    _scalar,
+    _scope_types,
+)
+from quizflow.warehouse.sqlfiles import sql
+
+log = logging.getLogger(__name__)
+
+HASH_PROPERTY = "quizflow.projection.sql-hash"
+CURSOR_PROPERTY = "quizflow.projection.cursor"
+MAX_CONFLICTS = 20
+
+
+@dataclass(frozen=True)
+class Applied:
+    result: ProjectionResult
+    snapshot_id: int | None  # the table's snapshot holding these rows (None: never written)
+
+
+def apply_lake_projections(
+    lake: Lake,
+    con: duckdb.DuckDBPyConnection,
+    projections: list[Projection],
+    upto: Cursor,
+    *,
+    rebuild: bool = False,
+) -> list[Applied]:
+    """Bring every projection's table up to ``upto``, reading the raw events from ``con``'s
+    ``events``. Afterwards each projection is a view on ``con`` over the snapshot written (the
+    quarantine's makes ``valid_events`` for the others, and the checks read them)."""
+    register_functions(con)
+    applied = []
+    for projection in projections:
+        done = _apply_retrying(lake, con, projection, upto, rebuild)
+        applied.append(done)
+        table = lake.table(projection.name)
+        assert table is not None
+        con.execute(
+            f"create or replace view {_quoted(projection.name)} as "
+            + table_select(lake, con, table, done.snapshot_id)
+        )
+        if projection.name == QUARANTINE:
+            con.execute(sql("duck/valid_events"))
+    return applied
+
+
+def table_select(
+    lake: Lake, con: duckdb.DuckDBPyConnection, table: Table, snapshot_id: int | None
+) -> str:
+    """The rows of ``table`` at ``snapshot_id`` (None: a table never written to: no rows)."""
+    if snapshot_id is not None:
+        return snapshot_select(lake, con, table, snapshot_id)
+    from quizflow.warehouse.lake.columns import empty_select
+
+    return empty_select(decode(table.properties[COLUMNS_PROPERTY]))
+
+
+def _apply_retrying(
+    lake: Lake, con: duckdb.DuckDBPyConnection, p: Projection, upto: Cursor, rebuild: bool
+) -> Applied:
+    for attempt in range(MAX_CONFLICTS + 1):
+        try:
+            return _apply(lake, con, p, upto, rebuild and attempt == 0)
+        except CommitFailedException:
+            if attempt == MAX_CONFLICTS:
+                raise
+            log.info("projection %s: another run committed first; applying it again", p.name)
+    raise AssertionError("unreachable")
+
+
+def _current(table: Table | None) -> int | None:
+    snapshot = table.current_snapshot() if table is not None else None
+    return snapshot.snapshot_id if snapshot is not None else None
+
+
+def _apply(
+    lake: Lake, con: duckdb.DuckDBPyConnection, p: Projection, upto: Cursor, rebuild: bool
+) -> Applied:
+    started = time.monotonic()
+    table = lake.table(p.name)
+    props = table.properties if table is not None else {}
+    full = rebuild or table is None or props.get(HASH_PROPERTY) != p.sql_hash
+    after = None if full else Cursor.parse(props[CURSOR_PROPERTY])
+    if after is not None and after >= upto:
+        return Applied(ProjectionResult(p.name, "unchanged", 0, _rows(table), 0.0), _current(table))
+    column = _quoted(p.partition)
+    _scope_types(con, p)
+    state = {HASH_PROPERTY: p.sql_hash, CURSOR_PROPERTY: str(upto)}
+    columns = decode(props[COLUMNS_PROPERTY]) if after is not None else []
+    partitions = 0
+    if after is None:
+        _input_view(con, p, touched_only=False)
+        columns = columns_of(con, p.sql)
+        rows = con.sql(stored_select(p.sql, columns)).to_arrow_table()
+        table = _fresh_table(lake, p.name, table, columns, rows.schema)
+        txn = table.transaction()
+        written = {COLUMNS_PROPERTY: encode(columns)}
+        if table.current_snapshot() is None:
+            txn.append(rows, snapshot_properties=written)
+        else:
+            txn.overwrite(rows, snapshot_properties=written)
+    else:
+        assert table is not None
+        con.execute(
+            f"create or replace temp table qf_touched as"
+            f" select {column} as p, min(position) as first_new"
+            f" from {p.input} where tx >= $tx and (tx > $tx or position > $position)"
+            " and ($all_types or type in (select type from qf_projection_types))"
+            f" group by {column}",
+            {"tx": after.tx, "position": after.position, "all_types": p.types is None},
+        )
+        partitions = _scalar(con, "select count(*) from qf_touched")
+        txn = table.transaction()
+        if partitions:
+            _input_view(con, p, touched_only=True)
+            rows = con.sql(stored_select(p.sql, columns)).to_arrow_table()
+            txn.overwrite(
+                rows,
+                overwrite_filter=_in(p.partition, _touched(con, columns, p.partition)),
+                snapshot_properties={COLUMNS_PROPERTY: encode(columns)},
+            )
+    txn.set_properties({**state, COLUMNS_PROPERTY: encode(columns)})
+    table = txn.commit_transaction()
+    mode = "rebuild" if after is None else "incremental"
+    result = ProjectionResult(p.name, mode, partitions, _rows(table), time.monotonic() - started)
+    return Applied(result, _current(table))
+
+
+def _in(column: str, values: list[Any]) -> BooleanExpression:
+    # pyiceberg's predicates are pydantic models whose __new__ takes (term, literals): mypy
+    # sees only the model's fields.
+    return In(column, values)  # type: ignore[call-arg, arg-type]
+
+
+def _touched(con: duckdb.DuckDBPyConnection, columns: Columns, partition: str) -> list[Any]:
+    """The touched partition values as the table stores them (text for non-native types)."""
+    kind = dict(columns)[partition]
+    cast = "" if _NATIVE.match(kind) else "::varchar"
+    return [
+        row[0]
+        for row in con.execute(f"select p{cast} from qf_touched where p is not null").fetchall()
+    ]
+
+
+def _fresh_table(
+    lake: Lake, name: str, table: Table | None, columns: Columns, schema: pa.Schema
+) -> Table:
+    """The table to replace the rows of: the same one, or a new one when the columns changed
+    (a release that read the old one cannot be opened after that)."""
+    if table is not None:
+        known = table.properties.get(COLUMNS_PROPERTY)
+        if known is not None and decode(known) == columns:
+            return table
+        lake.drop_table(name)
+    return lake.create_table(name, schema)
+
+
+def _rows(table: Table | None) -> int:
+    snapshot = table.current_snapshot() if table is not None else None
+    if snapshot is None or snapshot.summary is None:
+        return 0
+    return int(snapshot.summary.get("total-records") or 0)
