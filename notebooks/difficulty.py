@@ -24,6 +24,7 @@ def _():
         item_statistics,
         rasch_difficulties,
     )
+    from quizflow.rounding import rounded
     from quizflow.settings import load_settings
 
     return (
@@ -36,6 +37,7 @@ def _():
         mo,
         pl,
         rasch_difficulties,
+        rounded,
     )
 
 
@@ -174,7 +176,7 @@ def _(alt, items, mo, pl):
 
 
 @app.cell
-def _(answers, displays, hard_questions, min_answers, mo, pl, questions):
+def _(answers, displays, hard_questions, min_answers, mo, pl, questions, rounded):
     ranked = hard_questions(
         answers, questions.select("question_id", "text"), limit=15, min_answers=min_answers.value
     )
@@ -196,7 +198,8 @@ def _(answers, displays, hard_questions, min_answers, mo, pl, questions):
         ],
         infer_schema_length=None,
     )
-    mo.vstack([mo.md("## The hardest questions, with the editor's flags"), table])
+    # Shown rounded; `ranked` keeps every digit for what you compute next.
+    mo.vstack([mo.md("## The hardest questions, with the editor's flags"), rounded(table)])
     return (ranked,)
 
 

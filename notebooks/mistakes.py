@@ -19,9 +19,10 @@ def _():
     import polars as pl
 
     from quizflow.queries import load_queries, query_frame
+    from quizflow.rounding import rounded
     from quizflow.settings import load_settings
 
-    return alt, duckdb, load_queries, load_settings, mo, pl, query_frame
+    return alt, duckdb, load_queries, load_settings, mo, pl, query_frame, rounded
 
 
 @app.cell
@@ -64,9 +65,10 @@ def _(duckdb, load_queries, query_frame, snapshot):
 
 
 @app.cell
-def _(mo, run):
+def _(mo, rounded, run):
     hardest = run("hardest_questions", min_students=3, limit=20)
-    mo.vstack([mo.md("## The questions students miss most on their first try"), hardest])
+    # Shown rounded; `hardest` itself keeps every digit.
+    mo.vstack([mo.md("## The questions students miss most on their first try"), rounded(hardest)])
     return (hardest,)
 
 
@@ -84,7 +86,7 @@ def _(hardest, mo):
 
 
 @app.cell
-def _(alt, mo, question, run):
+def _(alt, mo, question, rounded, run):
     mo.stop(question.value is None, mo.md("No question has enough answers yet."))
     wrong = run("common_wrong_answers", question_id=question.value, limit=10)
     bars = (
@@ -98,7 +100,7 @@ def _(alt, mo, question, run):
         )
         .properties(title=f"What students answer on {question.value} when wrong", width=480)
     )
-    mo.vstack([wrong, bars])
+    mo.vstack([rounded(wrong), bars])
     return (wrong,)
 
 
@@ -125,7 +127,7 @@ def _(duckdb, mo, question, snapshot):
 
 
 @app.cell
-def _(alt, mo, run):
+def _(alt, mo, rounded, run):
     per_student = run("student_mistakes", min_mistakes=1)
     spread = (
         alt.Chart(per_student.select("student_id", "answers", "mistakes", "mistake_share"))
@@ -144,7 +146,7 @@ def _(alt, mo, run):
         [
             mo.md("## Mistakes per student (named query `student_mistakes`)"),
             mo.md(f"{per_student.height} students made at least one mistake."),
-            top,
+            rounded(top),
             spread,
             mo.md(
                 f"Median share wrong: {per_student['mistake_share'].median():.0%}"

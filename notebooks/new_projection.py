@@ -21,6 +21,7 @@ def _():
     import marimo as mo
     import polars as pl
 
+    from quizflow.rounding import rounded
     from quizflow.settings import load_settings
     from quizflow.warehouse.projections import (
         PROJECTIONS_DIR,
@@ -43,6 +44,7 @@ def _():
         mo,
         parse_projection,
         pl,
+        rounded,
         schema_statements,
         tempfile,
     )
@@ -215,7 +217,7 @@ def _(
 
 
 @app.cell
-def _(alt, mo, name, pl, rehearsal):
+def _(alt, mo, name, pl, rehearsal, rounded):
     streaks = rehearsal.sql(f"select * from {name}").pl()
     by_streak = (
         streaks.group_by("streak_before")
@@ -238,7 +240,7 @@ def _(alt, mo, name, pl, rehearsal):
     )
     mo.vstack(
         [
-            by_streak,
+            rounded(by_streak),
             chart,
             mo.md(
                 "Questions are assigned at random, so each streak position sees the same mix of "

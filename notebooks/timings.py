@@ -19,9 +19,10 @@ def _():
     import polars as pl
 
     from quizflow.queries import load_queries, query_frame
+    from quizflow.rounding import rounded
     from quizflow.settings import load_settings
 
-    return alt, duckdb, load_queries, load_settings, mo, pl, query_frame
+    return alt, duckdb, load_queries, load_settings, mo, pl, query_frame, rounded
 
 
 @app.cell
@@ -111,7 +112,7 @@ def _(alt, answers, mo, pl, zone):
 
 
 @app.cell
-def _(alt, days, mo, pl):
+def _(alt, days, mo, pl, rounded):
     minutes = days.with_columns((pl.col("time_on_task_ms") / 60_000).alias("minutes"))
     summary = minutes.select(
         pl.len().alias("student_days"),
@@ -134,7 +135,7 @@ def _(alt, days, mo, pl):
                 "Time on task adds the gaps between a student's quiz events, each capped at "
                 "5 minutes (a longer pause is time away)."
             ),
-            summary,
+            rounded(summary),
             histogram,
         ]
     )
@@ -142,7 +143,7 @@ def _(alt, days, mo, pl):
 
 
 @app.cell
-def _(alt, mo, pl, response_times):
+def _(alt, mo, pl, response_times, rounded):
     seconds = response_times.select(
         "chapter_id",
         "question_id",
@@ -170,13 +171,17 @@ def _(alt, mo, pl, response_times):
         .properties(title="Right against wrong: who takes longer?", width=520)
     )
     mo.vstack(
-        [mo.md("### Slowest questions (named query `response_times`)"), seconds.head(15), scatter]
+        [
+            mo.md("### Slowest questions (named query `response_times`)"),
+            rounded(seconds.head(15)),
+            scatter,
+        ]
     )
     return (seconds,)
 
 
 @app.cell
-def _(alt, mo, passes, pl):
+def _(alt, mo, passes, pl, rounded):
     to_pass = passes.with_columns((pl.col("practice_ms") / 60_000).round(1).alias("minutes"))
     per_chapter = (
         to_pass.group_by("course_id", "chapter_id")
@@ -197,7 +202,7 @@ def _(alt, mo, passes, pl):
         )
         .properties(title="How long does it take to pass a chapter quiz?", width=520)
     )
-    mo.vstack([per_chapter, box])
+    mo.vstack([rounded(per_chapter), box])
     return (per_chapter,)
 
 

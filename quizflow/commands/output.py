@@ -14,6 +14,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from quizflow.rounding import readable_number
+
 # Progress and messages go to stderr so stdout holds only the result (JSON stays parseable).
 err = Console(stderr=True)
 
@@ -81,8 +83,9 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def csv_cell(value: Any) -> str:
-    """A value as a CSV cell that no spreadsheet runs as a formula."""
-    text = _cell(value)
+    """A value as a CSV cell that no spreadsheet runs as a formula; a float keeps every digit
+    (a CSV is data to compute with, not a figure to read)."""
+    text = repr(value) if isinstance(value, float) else _cell(value)
     if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
@@ -92,7 +95,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return readable_number(value)
     if isinstance(value, (list, dict)):
         return json.dumps(value, default=str)
     return str(value)

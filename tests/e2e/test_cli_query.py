@@ -229,3 +229,29 @@ def test_a_piped_table_keeps_whole_values_and_long_results_are_cut_with_a_word(
     )
     assert json.loads(cut.stdout) == everything[:2]
     assert f"showing the first 2 of {len(everything)} rows" in cut.stderr
+
+
+def test_a_table_shows_figures_rounded_while_json_and_csv_keep_every_digit(
+    published: Settings,
+) -> None:
+    from quizflow.rounding import readable_number
+
+    runner = CliRunner()
+    args = ["query", "hardest_questions", "-p", "min_students=1", "-p", "limit=50"]
+    as_json = runner.invoke(app, [*args, "--format", "json"])
+    assert as_json.exit_code == 0, as_json.stderr
+    rows = json.loads(as_json.stdout)
+    figures = {(n, k): v for n, r in enumerate(rows) for k, v in r.items() if type(v) is float}
+    long = {key: v for key, v in figures.items() if readable_number(v) != repr(v)}
+    assert long, f"no figure with digits to round: {figures}"
+
+    as_csv = runner.invoke(app, [*args, "--format", "csv"])
+    assert as_csv.exit_code == 0, as_csv.stderr
+    csv_rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert {key: float(csv_rows[key[0]][key[1]]) for key in figures} == figures
+
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.stderr
+    cells = {cell.strip() for line in table.stdout.splitlines() for cell in line.split("│")}
+    assert {readable_number(v) for v in long.values()} <= cells
+    assert not {repr(v) for v in long.values()} & cells
