@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from quizflow.queries.catalog import NamedQuery, replace_placeholders
 from quizflow.queries.run import bind
+from quizflow.settings import Settings
 from quizflow.warehouse.snapshot_manifest import read_manifest
 
 if TYPE_CHECKING:
@@ -89,3 +90,27 @@ def snapshot_tables(published_path: Path) -> dict[str, daft.DataFrame]:
     for f in manifest.files:
         tables.setdefault(f.table, []).append(f.path)
     return {table: daft.read_parquet(sorted(paths)) for table, paths in tables.items()}
+
+
+def lake_tables(settings: Settings, release_id: int | None = None) -> dict[str, daft.DataFrame]:
+    """Every table of a lake release (the newest, or ``release_id``) as a Daft frame reading the
+    Iceberg snapshot the release pins, straight from the lake's storage."""
+    import daft
+
+    from quizflow.warehouse.lake.catalog import open_lake
+    from quizflow.warehouse.lake.release import latest_release, release_by_id
+
+    lake = open_lake(settings)
+    try:
+        release = latest_release(lake) if release_id is None else release_by_id(lake, release_id)
+        if release is None:
+            raise FileNotFoundError("no lake release yet: run the pipeline in lake mode")
+        tables = {}
+        for name, snapshot_id in release.snapshots.items():
+            table = lake.table(name)
+            if table is None or snapshot_id is None:
+                continue  # a table without rows yet: no query on it can have an answer
+            tables[name] = daft.read_iceberg(table, snapshot_id=snapshot_id)
+        return tables
+    finally:
+        lake.close()
