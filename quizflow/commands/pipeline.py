@@ -156,10 +156,14 @@ def run(
         print_json(summary.to_dict())
     else:
         ingest = summary.ingest
+        where = (
+            f"released as lake release {summary.release}"
+            if summary.release is not None
+            else f"published {summary.published}"
+        )
         err.print(
             f"{ingest.events:,} events ingested (cursor {ingest.cursor}), "
-            f"{len(summary.projections)} projections, published {summary.published} "
-            f"in {summary.seconds:.1f}s"
+            f"{len(summary.projections)} projections, {where} in {summary.seconds:.1f}s"
         )
     if not summary.ok:
         raise typer.Exit(1)
@@ -196,6 +200,7 @@ def status() -> None:
     from quizflow.warehouse.sqlfiles import sql
 
     settings = load_settings()
+    lake = os.environ.get("QUIZFLOW_WAREHOUSE", "").strip().lower() == "lake"
     try:
         con = open_published(settings.published_path)
     except FileNotFoundError as error:
@@ -203,18 +208,21 @@ def status() -> None:
         raise typer.Exit(1) from None
     try:
         row = first_row(con, sql("duck/read_cursor"))
-        # The tables are views over the snapshot's files; its manifest says how many rows.
+        # The tables are views over the snapshot's files; its manifest (in the lake mode: the
+        # release's snapshots) says how many rows.
+        manifest = "qf_release" if lake else "qf_snapshot_files"
         tables = dict(
             con.execute(
-                "select table_name, sum(rows) from qf_snapshot_files"
+                f"select table_name, sum(rows) from {manifest}"
                 " group by table_name order by table_name"
             ).fetchall()
         )
+        release = first_row(con, "select max(release_id) from qf_release") if lake else None
     finally:
         con.close()
     print_json(
         {
-            "published": str(settings.published_path),
+            "published": f"lake release {release[0]}" if release else str(settings.published_path),
             "cursor": f"{row[0]}:{row[1]}" if row else "0:0",
             "events": row[2] if row else 0,
             "ingested_at": row[3] if row else None,

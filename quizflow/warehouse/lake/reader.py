@@ -15,6 +15,7 @@ import os
 
 import duckdb
 import pyarrow as pa
+from pyiceberg.table import Table
 
 from quizflow.settings import Settings, load_settings
 from quizflow.warehouse.lake.catalog import Lake, open_lake
@@ -55,10 +56,12 @@ def release_connection(lake: Lake, release: Release) -> duckdb.DuckDBPyConnectio
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
+        rows: list[int] = []
         for name, snapshot_id in sorted(release.snapshots.items()):
             table = lake.table(name)
             if table is None:
                 raise LookupError(f"the lake table {name} of release {release.release_id} is gone")
+            rows.append(_rows(table, snapshot_id))
             con.execute(
                 f"create view {quoted(name)} as {table_select(lake, con, table, snapshot_id)}"
             )
@@ -79,12 +82,14 @@ def release_connection(lake: Lake, release: Release) -> duckdb.DuckDBPyConnectio
                     "cursor": [str(release.cursor)],
                     "table_name": [sorted(release.snapshots)],
                     "snapshot_id": [[release.snapshots[t] for t in sorted(release.snapshots)]],
+                    "rows": [rows],
                 }
             ),
         )
         con.execute(
             "create table qf_release as select release_id, released_at, cursor,"
-            " unnest(table_name) as table_name, unnest(snapshot_id) as snapshot_id"
+            " unnest(table_name) as table_name, unnest(snapshot_id) as snapshot_id,"
+            " unnest(rows) as rows"
             " from qf_release_rows"
         )
         con.unregister("qf_release_rows")
@@ -92,3 +97,9 @@ def release_connection(lake: Lake, release: Release) -> duckdb.DuckDBPyConnectio
         con.close()
         raise
     return con
+
+
+def _rows(table: Table, snapshot_id: int | None) -> int:
+    snapshot = table.snapshot_by_id(snapshot_id) if snapshot_id is not None else None
+    total = snapshot.summary.get("total-records") if snapshot and snapshot.summary else None
+    return int(total or 0)
