@@ -17,6 +17,13 @@ Per wrong answer (same text after normalising):
   weak students; the same score test, for "chose this answer" against that expectation.
 - `vs_key_t`: Welch's t of its choosers' strength against the strength of the students who
   gave the keyed (right) answer; positive when the "wrong" answer's choosers are stronger.
+- `among_wrong_z`: among the question's wrong answers only, does giving this one rather than
+  another rise with strength? A score test of the answer's own slope in a nominal-response
+  (multinomial logit) model of which wrong answer is given, against a common slope: the
+  trend test of "gave this one" on the centred strength of everyone who answered wrong.
+  Unlike `strong_z` it does not move when the key fits badly (an ambiguous question sends
+  strong students to every wrong answer alike), so it tells a trap from an ambiguous
+  question; it needs other wrong answers to compare with.
 - `mean_ability`, `point_biserial` (Canvas: choosers against everyone else), `choosers`.
 """
 
@@ -50,6 +57,7 @@ class AnswerEvidence:
     # The key's fit without this answer's choosers: a trap lowers the key's fit only by the
     # strong students it catches, an ambiguous question by all its wrong answers.
     key_z_without: float | None = None
+    among_wrong_z: float | None = None
 
 
 @dataclass(frozen=True)
@@ -102,17 +110,20 @@ def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> Qu
     options = []
     keyed = ability[right == 1.0]
     wrong_chance = 1.0 - expected
+    answered_wrong = right == 0.0
+    wrong_centred = ability[answered_wrong] - ability[answered_wrong].mean()
     indexed = rows.with_row_index("_row")
     for (text, correct), group in indexed.group_by(["answer", "correct"], maintain_order=True):
         chose = np.zeros(rows.height, dtype=np.bool_)
         chose[group["_row"].to_numpy()] = True
-        strong_z = vs_key_t = key_z_without = None
+        strong_z = vs_key_t = key_z_without = among_wrong_z = None
         if not correct and group.height >= min_choosers:
             share = chose.sum() / wrong_chance.sum()
             strong_z = _score_z(chose.astype(np.float64), share * wrong_chance, centred)
             vs_key_t = _welch_t(ability[chose], keyed)
             rest = ~chose
             key_z_without = _score_z(right[rest], expected[rest], centred[rest])
+            among_wrong_z = _among_wrong_z(chose[answered_wrong], wrong_centred)
         options.append(
             AnswerEvidence(
                 answer=text,
@@ -123,6 +134,7 @@ def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> Qu
                 strong_z=strong_z,
                 vs_key_t=vs_key_t,
                 key_z_without=key_z_without,
+                among_wrong_z=among_wrong_z,
             )
         )
     options.sort(key=lambda o: (not o.correct, -o.choosers, o.answer or ""))
@@ -141,6 +153,15 @@ def _score_z(observed: FloatArray, expected: FloatArray, centred: FloatArray) ->
     if variance <= 0.0:
         return None
     return float(((observed - expected) * centred).sum() / math.sqrt(variance))
+
+
+def _among_wrong_z(chose: NDArray[np.bool_], centred: FloatArray) -> float | None:
+    """The score test of a category slope at zero in a logit model of "gave this wrong answer"
+    among the wrong answers (share = its maximum likelihood estimate under the null)."""
+    share = float(chose.mean()) if chose.size else 0.0
+    if not 0.0 < share < 1.0:
+        return None
+    return _score_z(chose.astype(np.float64), np.full(chose.size, share), centred)
 
 
 def _welch_t(a: FloatArray, b: FloatArray) -> float | None:

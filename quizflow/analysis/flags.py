@@ -1,9 +1,9 @@
 """Flags a content editor acts on: each a statistical test with a named level and a minimum.
 
-A flag is raised only when the evidence is significant (one-sided test at the level named
-below) and the question has at least `min_answers` answers (a wrong answer at least
-`min_choosers`). The three fault flags were calibrated on simulations with planted faults
-(``quizflow simulate --plant-faults``); see docs/item-statistics.md for the figures.
+A fault flag is raised only when the evidence is significant and the question has at least
+`min_answers` answers (a wrong answer at least `min_choosers`). The three fault flags were
+calibrated on simulations with planted faults (``quizflow simulate --plant-faults``); see
+docs/item-statistics.md for the figures.
 
 - `wrong_key`: a "wrong" answer whose choosers are stronger than the students who give the
   keyed answer (Welch's t, level `wrong_key_alpha`), while the key discriminates less than
@@ -11,11 +11,16 @@ below) and the question has at least `min_answers` answers (a wrong answer at le
   Also when hardly anyone gives the keyed answer (95% interval below `hardly_keyed`) while
   a wrong answer attracts strong students (the strong_distractor test).
 - `strong_distractor`: a wrong answer chosen by stronger students than a wrong answer should
-  be (score test, level `distractor_alpha`), and without its choosers the key fits (its
-  score test is not significant at `ambiguous_alpha`); not raised with `wrong_key` (then
-  the "distractor" is probably the right answer).
+  be (score test, level `distractor_alpha`), that stands out among the wrong answers (its
+  choosers are stronger than those of the other wrong answers: nominal-response trend test,
+  level `stands_out_alpha`), and without whose choosers the key fits (its score test is not
+  significant at `ambiguous_alpha`); not raised with `wrong_key` (then the "distractor" is
+  probably the right answer).
 - `ambiguous`: getting it right goes with strength much less than the model expects (score
-  test of the slope, level `ambiguous_alpha`), and no one wrong answer explains it.
+  test of the slope), and no wrong answer explains it. Decided over the whole course at
+  once: Benjamini-Hochberg at false discovery rate `ambiguous_fdr` over the questions that
+  have enough answers and no other fault flag, so a course of many questions does not
+  collect false alarms by sheer number.
 - `very_hard` / `very_easy`: the facility's 95% interval (Wilson) lies below / above the limit,
   or the Rasch difficulty's lies above `very_hard_difficulty`.
 Only one of the three fault flags is raised per question: the most specific.
@@ -26,7 +31,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from scipy import stats
 
 from quizflow.analysis.answer_evidence import QuestionEvidence
@@ -48,11 +55,18 @@ VERY_HARD_DIFFICULTY = 1.5
 # Below this many answers the tests have too little power to be worth a false alarm.
 MIN_ANSWERS = 40
 MIN_CHOOSERS = 8
-# One-sided levels. A course of ~70 questions, each with ~3 wrong answers, runs ~300 tests:
-# at these levels a course without faults gets about one false flag in three runs.
-WRONG_KEY_ALPHA = 0.01  # needs two signs at once (see above), so it can be less strict
-AMBIGUOUS_ALPHA = 0.002
+# One-sided levels. A course of ~70 questions, each with ~3 wrong answers, runs ~300 tests;
+# wrong_key and strong_distractor each need two or three signs at once.
+WRONG_KEY_ALPHA = 0.01
 DISTRACTOR_ALPHA = 0.0025
+# A trap must stand out among the wrong answers; only asked of an answer that already
+# passed the test above, so a plain 5% suffices.
+STANDS_OUT_ALPHA = 0.05
+# The key "fits" (for telling a trap from an ambiguous question) unless its test passes this.
+AMBIGUOUS_ALPHA = 0.002
+# The expected share of false ones among the questions flagged ambiguous (the flag's
+# precision is one minus it).
+AMBIGUOUS_FDR = 0.1
 CONFIDENCE = 0.95
 # A key given by fewer than this share of answers (the whole 95% interval below it).
 HARDLY_KEYED = 0.1
@@ -76,6 +90,8 @@ class FlagThresholds:
     wrong_key_alpha: float = WRONG_KEY_ALPHA
     ambiguous_alpha: float = AMBIGUOUS_ALPHA
     distractor_alpha: float = DISTRACTOR_ALPHA
+    stands_out_alpha: float = STANDS_OUT_ALPHA
+    ambiguous_fdr: float = AMBIGUOUS_FDR
     hardly_keyed: float = HARDLY_KEYED
 
 
@@ -92,16 +108,15 @@ def question_flags(
     students: int | None = None,
     difficulty: float | None = None,
     difficulty_se: float | None = None,
-    evidence: QuestionEvidence | None = None,
+    fault: str | None = None,
     thresholds: FlagThresholds = DEFAULT_THRESHOLDS,
 ) -> list[str]:
     """Flags for one question, in a fixed order. Unknown (None/NaN) inputs raise no flag.
 
-    ``facility`` over ``students`` first answers; ``evidence`` from `answer_evidence`.
+    ``facility`` over ``students`` first answers; ``fault`` from `fault_flags`.
     """
     t = thresholds
     flags: list[str] = []
-    fault = fault_flag(evidence, t) if evidence is not None else None
     if fault is not None:
         flags.append(fault)
     low, high = wilson_interval(facility, students)
@@ -118,13 +133,46 @@ def question_flags(
     return flags
 
 
+def fault_flags(
+    evidence: Mapping[Any, QuestionEvidence], t: FlagThresholds = DEFAULT_THRESHOLDS
+) -> dict[Any, str]:
+    """The fault flag of each question that has one, for a whole course's ``evidence``.
+
+    wrong_key and strong_distractor are read from each question's own evidence; ambiguous
+    is then decided over the questions left, together (Benjamini-Hochberg).
+    """
+    found: dict[Any, str] = {}
+    candidates: list[tuple[Any, float]] = []
+    for question_id, one in evidence.items():
+        if one.answers < t.min_answers or one.key_z is None:
+            continue
+        fault = specific_fault(one, t)
+        if fault is not None:
+            found[question_id] = fault
+        else:
+            candidates.append((question_id, float(stats.norm.cdf(one.key_z))))
+    significant = benjamini_hochberg([p for _, p in candidates], t.ambiguous_fdr)
+    for (question_id, _), flagged in zip(candidates, significant, strict=True):
+        if flagged:
+            found[question_id] = AMBIGUOUS
+    return found
+
+
 def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLDS) -> str | None:
-    """The one fault the evidence points to, or None (too few answers, or nothing found)."""
+    """The fault of one question judged alone (a course of one question)."""
+    return fault_flags({evidence.question_id: evidence}, t).get(evidence.question_id)
+
+
+def specific_fault(
+    evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLDS
+) -> str | None:
+    """wrong_key or strong_distractor when one question's evidence shows it, else None."""
     if evidence.answers < t.min_answers or evidence.key_z is None:
         return None
     wrong = [o for o in evidence.options if not o.correct and o.choosers >= t.min_choosers]
     stronger_than_key = critical_z(t.wrong_key_alpha)
     attracts_strong = critical_z(t.distractor_alpha)
+    stands_out = critical_z(t.stands_out_alpha)
     fits_badly = -critical_z(t.ambiguous_alpha)
     traps = [o for o in wrong if o.strong_z is not None and o.strong_z > attracts_strong]
     if evidence.key_z < 0 and any(
@@ -137,12 +185,27 @@ def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLD
     hardly_keyed = wilson_interval(right / evidence.answers, evidence.answers)[1]
     if traps and hardly_keyed is not None and hardly_keyed < t.hardly_keyed:
         return WRONG_KEY
-    # A trap explains a poor key fit when the key fits without the trap's choosers.
-    if any(o.key_z_without is not None and o.key_z_without >= fits_badly for o in traps):
+    # A trap explains a poor key fit when the key fits without the trap's choosers; and it is
+    # a trap, not an ambiguous question sending strong students to every wrong answer, when
+    # its choosers are stronger than the other wrong answers' too.
+    if any(
+        o.key_z_without is not None
+        and o.key_z_without >= fits_badly
+        and o.among_wrong_z is not None
+        and o.among_wrong_z > stands_out
+        for o in traps
+    ):
         return STRONG_DISTRACTOR
-    if evidence.key_z < fits_badly:
-        return AMBIGUOUS
     return None
+
+
+def benjamini_hochberg(p_values: list[float], rate: float) -> list[bool]:
+    """Which hypotheses to reject so that the expected share of false rejections among the
+    rejected stays at most ``rate`` (Benjamini & Hochberg 1995)."""
+    if not p_values:
+        return []
+    adjusted = stats.false_discovery_control(np.asarray(p_values, dtype=np.float64), method="bh")
+    return [bool(a <= rate) for a in adjusted]
 
 
 def wilson_interval(share: float | None, n: int | None) -> tuple[float | None, float | None]:

@@ -13,7 +13,12 @@ from quizflow.analysis.answer_evidence import (
     answer_abilities,
     question_evidence,
 )
-from quizflow.analysis.flags import DEFAULT_THRESHOLDS, FlagThresholds, question_flags
+from quizflow.analysis.flags import (
+    DEFAULT_THRESHOLDS,
+    FlagThresholds,
+    fault_flags,
+    question_flags,
+)
 from quizflow.analysis.item_stats import (
     QUESTION,
     STUDENT,
@@ -80,7 +85,8 @@ def hard_questions(
     `min_answers` answers are left out of the list (they still inform the students' abilities).
     Each dict: question_id, text, answers, students, facility, discrimination,
     discriminative_efficiency, key_z, answer_analysis (per answer: answer, correct, count,
-    share, mean_ability, point_biserial, strong_z, vs_key_t; see `answer_evidence`),
+    share, mean_ability, point_biserial, strong_z, among_wrong_z, vs_key_t; see
+    `answer_evidence`),
     difficulty, difficulty_se, median_response_ms, top_wrong_answers [{answer, count,
     share}], flags (see `flags`).
     Floats that are undefined are None, so the list serialises to JSON as is.
@@ -116,17 +122,13 @@ def hard_questions(
     for row in wrong.iter_rows(named=True):
         wrong_by_question.setdefault(row[QUESTION], []).append(row)
 
-    listed = stats[QUESTION].implode()
+    # Every question's evidence, listed or not: the ambiguous flag is decided over the whole
+    # course at once (see `fault_flags`).
     evidence = question_evidence(
-        answer_abilities(
-            answers_df.filter(pl.col(QUESTION).is_in(listed)).select(
-                STUDENT, QUESTION, "correct", "answer"
-            ),
-            fit,
-            codes,
-        ),
+        answer_abilities(answers_df.select(STUDENT, QUESTION, "correct", "answer"), fit, codes),
         min_choosers=thresholds.min_choosers,
     )
+    faults = fault_flags(evidence, thresholds)
     result = []
     for row in stats.iter_rows(named=True):
         top = wrong_by_question.get(row[QUESTION], [])
@@ -136,7 +138,7 @@ def hard_questions(
             students=row["students"],
             difficulty=row["difficulty"],
             difficulty_se=row["difficulty_se"],
-            evidence=found,
+            fault=faults.get(row[QUESTION]),
             thresholds=thresholds,
         )
         result.append(
@@ -175,6 +177,7 @@ def _answer_analysis(evidence: QuestionEvidence | None) -> list[dict[str, Any]]:
             "mean_ability": _number(o.mean_ability),
             "point_biserial": _number(o.point_biserial),
             "strong_z": _number(o.strong_z),
+            "among_wrong_z": _number(o.among_wrong_z),
             "vs_key_t": _number(o.vs_key_t),
         }
         for o in evidence.options

@@ -69,8 +69,17 @@ def run(
         "seeds": list(seeds),
         "with_faults": {flag: s.as_json() for flag, s in planted_total.items()},
         "baseline_without_faults": {"false_flags": clean_raised},
+        # What an editor meets over both kinds of course: the fault-free runs' false flags
+        # count against the precision too.
+        "precision_over_all_runs": {
+            flag: _share(s.hits, s.raised + clean_raised[flag]) for flag, s in planted_total.items()
+        },
         "runs": runs,
     }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
 
 
 def _flags_of_one_run(

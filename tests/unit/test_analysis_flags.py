@@ -18,7 +18,9 @@ from quizflow.analysis.flags import (
     VERY_EASY,
     VERY_HARD,
     WRONG_KEY,
+    benjamini_hochberg,
     fault_flag,
+    fault_flags,
     wilson_interval,
 )
 
@@ -106,19 +108,34 @@ def evidence(
 
 
 def option(
-    answer: str, *, strong_z: float = 0.0, vs_key_t: float = -3.0, key_z_without: float = 0.0
+    answer: str,
+    *,
+    strong_z: float = 0.0,
+    vs_key_t: float = -3.0,
+    key_z_without: float = 0.0,
+    among_wrong_z: float = 0.0,
 ) -> AnswerEvidence:
-    return AnswerEvidence(answer, False, 30, 0.0, -0.1, strong_z, vs_key_t, key_z_without)
+    return AnswerEvidence(
+        answer, False, 30, 0.0, -0.1, strong_z, vs_key_t, key_z_without, among_wrong_z
+    )
+
+
+def trap(answer: str, **evidence: float) -> AnswerEvidence:
+    """A wrong answer whose choosers are strong, and stronger than other wrong answers'."""
+    return option(answer, **({"strong_z": 4.0, "among_wrong_z": 3.0} | evidence))
 
 
 def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
     assert fault_flag(evidence(-4.0, option("x", vs_key_t=3.0))) == WRONG_KEY
     # A trap explains a poor key fit only if the key fits without the trap's choosers.
-    assert fault_flag(evidence(-4.0, option("x", strong_z=4.0))) == STRONG_DISTRACTOR
-    assert fault_flag(evidence(-4.0, option("x", strong_z=4.0, key_z_without=-3.5))) == AMBIGUOUS
+    assert fault_flag(evidence(-4.0, trap("x"))) == STRONG_DISTRACTOR
+    assert fault_flag(evidence(-4.0, trap("x", key_z_without=-3.5))) == AMBIGUOUS
     assert fault_flag(evidence(-4.0, option("x"))) == AMBIGUOUS
-    assert fault_flag(evidence(-1.0, option("x", strong_z=4.0))) == STRONG_DISTRACTOR
-    assert fault_flag(evidence(-1.0, option("x", strong_z=2.0))) is None
+    assert fault_flag(evidence(-1.0, trap("x"))) == STRONG_DISTRACTOR
+    assert fault_flag(evidence(-1.0, trap("x", strong_z=2.0))) is None
+    # Strong students at every wrong answer alike: the key is at fault, not one answer.
+    assert fault_flag(evidence(-4.0, trap("x", among_wrong_z=0.5))) == AMBIGUOUS
+    assert fault_flag(evidence(-1.0, trap("x", among_wrong_z=0.5))) is None
     # A wrong answer of stronger choosers is no wrong key while the key discriminates well.
     assert fault_flag(evidence(1.0, option("x", vs_key_t=3.0))) is None
     assert fault_flag(evidence(-9.0, option("x", vs_key_t=9.0), answers=10)) is None
@@ -126,8 +143,33 @@ def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
 
 def test_a_key_hardly_anyone_gives_is_wrong_when_strong_students_agree_on_another() -> None:
     # Four students gave the key: too few to compare, but the strong ones all gave "x".
-    assert fault_flag(evidence(-1.0, option("x", strong_z=4.0), right=4)) == WRONG_KEY
-    assert fault_flag(evidence(-1.0, option("x", strong_z=1.0), right=4)) is None
+    assert fault_flag(evidence(-1.0, trap("x"), right=4)) == WRONG_KEY
+    assert fault_flag(evidence(-1.0, trap("x", strong_z=1.0), right=4)) is None
+
+
+def test_ambiguous_is_decided_over_the_course_at_a_false_discovery_rate() -> None:
+    # The same key fit (z = -2.7, one-sided p = 0.0035) is flagged beside clear faults, where
+    # one more flag barely changes the share of false ones, and not among 60 sound questions.
+    sound = {f"s{i}": evidence(0.0) for i in range(60)}
+    borderline = {"b": evidence(-2.7)}
+    clear = {f"c{i}": evidence(-6.0) for i in range(3)}
+    assert fault_flags(sound | borderline) == {}
+    assert fault_flags(sound | borderline | clear) == {"b": AMBIGUOUS} | {
+        f"c{i}": AMBIGUOUS for i in range(3)
+    }
+    # Questions with too few answers, or another fault, are not in the count.
+    few = {f"f{i}": evidence(-6.0, answers=MIN_ANSWERS - 1) for i in range(3)}
+    keyed = {f"k{i}": evidence(-6.0, option("x", vs_key_t=5.0)) for i in range(3)}
+    assert fault_flags(sound | borderline | few | keyed) == {f"k{i}": WRONG_KEY for i in range(3)}
+
+
+def test_benjamini_hochberg_steps_up_from_the_largest_p_value_that_passes() -> None:
+    assert benjamini_hochberg([], 0.1) == []
+    # 0.04 <= 0.1 * 4/10 passes, so every smaller p-value is rejected too, 0.02 > 0.1 * 1/10
+    # or not.
+    p = [0.02, 0.03, 0.035, 0.04, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+    assert benjamini_hochberg(p, 0.1) == [True] * 4 + [False] * 6
+    assert benjamini_hochberg(p, 0.01) == [False] * 10
 
 
 def test_very_hard_and_very_easy_need_the_whole_confidence_interval_past_the_limit() -> None:
