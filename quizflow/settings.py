@@ -110,6 +110,8 @@ def load_settings() -> Settings:
         signin_database_url=os.environ.get(LOGIN_URL_SETTINGS["signin"]) or None,
         pipeline_database_url=os.environ.get(LOGIN_URL_SETTINGS["pipeline"]) or None,
         db_logins_file=Path(logins_file).resolve() if logins_file else None,
+        web_pooled_database_url=os.environ.get(POOLED_URL_SETTINGS["web"]) or None,
+        signin_pooled_database_url=os.environ.get(POOLED_URL_SETTINGS["signin"]) or None,
         dagster_storage=(os.environ.get("QUIZFLOW_DAGSTER_STORAGE") or "sqlite").strip().lower(),
         dagster_database_url=os.environ.get("QUIZFLOW_DAGSTER_DATABASE_URL") or None,
     )

@@ -7,7 +7,9 @@ by step: the capacity is the highest rate achieved while write p99 <= 30 ms and 
 p99 <= 100 ms.
 
 Baseline, same run and same database: the command handler called directly (no HTTP), so the
-report shows what the web layer adds to an answer.
+report shows what the web layer adds to an answer. With ``workers`` the same load runs against
+one web process and then against that many, each measured to its capacity; with a pooler, the
+served app's commands, sessions and sign-in go through it (PgBouncer in transaction mode).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import psycopg
@@ -36,6 +39,7 @@ from quizflow.app.web.accounts import ACCOUNTS_GROUP
 from quizflow.bench.http_load import STUDENT_ID
 from quizflow.content import load_course_file, sample_course_path
 from quizflow.eventstore.admin import create_database, drop_database
+from quizflow.eventstore.logins import LOGINS, ensure_logins
 from quizflow.eventstore.migrate import migrate
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.quiz import (
@@ -46,7 +50,7 @@ from quizflow.quiz import (
     StudentEnrolled,
     SubmitAnswer,
 )
-from quizflow.settings import load_settings
+from quizflow.settings import POOLED_URL_SETTINGS, load_settings
 
 WRITE_P99_MS = 30.0
 READ_P99_MS = 100.0
@@ -91,9 +95,21 @@ def _roster(students: int) -> list[Any]:
 
 
 class Server:
-    """`quizflow serve` in a subprocess, stopped with SIGTERM."""
+    """`quizflow serve` in a subprocess, stopped with SIGTERM; ``workers`` processes on its
+    port, and ``pooled`` URLs (kind -> URL) for the connections a transaction-mode pooler
+    may carry."""
 
-    def __init__(self, db_url: str, pool_size: int, log: Path) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        pool_size: int,
+        log: Path,
+        *,
+        workers: int = 1,
+        pooled: dict[str, str] | None = None,
+    ) -> None:
+        self.workers = workers
+        self.log = log
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # The login roles are the server's: the served app uses the passwords this home
@@ -108,6 +124,8 @@ class Server:
             "QUIZFLOW_COMMANDS_PER_SECOND": "100000",
             "QUIZFLOW_COMMAND_BURST": "100000",
         }
+        for kind, url in (pooled or {}).items():
+            env[POOLED_URL_SETTINGS[kind]] = url
         self._log = log.open("wb")
         self.process = subprocess.Popen(
             [
@@ -121,18 +139,24 @@ class Server:
                 str(self.port),
                 "--pool-size",
                 str(pool_size),
+                "--workers",
+                str(workers),
             ],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 90.0) -> None:
-        """Until the server's read model has caught up with the log (the roster included)."""
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        """Until every process has caught up with the log (the roster included)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"quizflow serve exited with {self.process.returncode}")
+                tail = self.log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"quizflow serve exited with {self.process.returncode}:\n{tail}")
+            if self.log.read_text(errors="replace").count(" ready on ") < self.workers:
+                time.sleep(0.2)
+                continue
             try:
                 health = httpx.get(f"{self.url}/api/health", timeout=2).json()
                 if health["read_model"]["behind"] is False:
@@ -220,8 +244,13 @@ def run(
     seconds: float = 15.0,
     steps: tuple[int, ...] = (150, 200, 250, 300, 400, 500),
     pool_size: int = 10,
+    workers: int = 1,
+    pooler: str | None = None,
     progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
+    """``workers`` above 1: the same load on one web process, then on that many (the capacity
+    of each in the report). ``pooler``: "host:port" of a transaction-mode PgBouncer in front
+    of this server (its ``*`` database), for the served app's commands, sessions and sign-in."""
     # A shared machine's other work shows in every figure; the report says how busy it was.
     load_before = os.getloadavg()
     name = f"quizflow_bench_http_{uuid.uuid4().hex[:8]}"
@@ -237,35 +266,93 @@ def run(
                 set_password(conn, [STUDENT_ID.format(n) for n in range(most)], BENCH_PASSWORD)
             baseline = _direct_baseline(store)
         progress(f"direct handler baseline: {baseline}")
-        with tempfile.TemporaryDirectory(prefix="quizflow-bench-http-") as home:
-            server = Server(db_url, pool_size, Path(home) / "serve.log")
-            try:
-                server.wait_ready()
-                headline = _load(server.url, students, seconds, 0, 1)
-                progress(f"{students} students: write {headline['write']}, read {headline['read']}")
-                results = [headline]
-                # Up from the headline while within the targets; down if it is not, so the
-                # capacity is a measured figure either way.
-                going_up = _within_targets(headline)
-                tries = (
-                    [n for n in steps if n > students]
-                    if going_up
-                    else [n for n in (75, 50, 25) if n < students]
-                )
-                for seed, count in enumerate(tries, start=2):
-                    step = _load(server.url, count, seconds, 0, seed)
-                    results.append(step)
-                    progress(
-                        f"{count} students: {step['all']['rps']} req/s, write p99 "
-                        f"{step['write'].get('p99_ms')} ms, read p99 "
-                        f"{step['read'].get('p99_ms')} ms, errors {step['errors']}"
-                    )
-                    if _within_targets(step) != going_up:
-                        break
-            finally:
-                server.stop()
+        pooled = _pooled_urls(db_url, name, pooler) if pooler else None
+        runs = {}
+        for processes in dict.fromkeys((1, workers)):
+            runs[processes] = _measure(
+                db_url, students, seconds, steps, pool_size, processes, pooled, progress
+            )
     finally:
         drop_database(server_url, name)
+    report = _report(runs[1], students, seconds)
+    report["processes"] = 1
+    report["pooled"] = pooler is not None
+    if workers > 1:
+        report["workers"] = {"processes": workers, **_report(runs[workers], students, seconds)}
+    report["capacity_rps_by_processes"] = {
+        str(n): _report(r, students, seconds)["capacity_rps"] for n, r in runs.items()
+    }
+    report["baseline_direct_handler_answer"] = baseline
+    report["machine"] = {
+        "cpus": os.cpu_count(),
+        "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+    }
+    return report
+
+
+def _pooled_urls(db_url: str, database: str, pooler: str) -> dict[str, str]:
+    """The web and sign-in logins' URLs of ``database`` through the pooler at "host:port"."""
+    settings = load_settings()
+    passwords = ensure_logins(db_url, settings.home, path=settings.db_logins_path)
+    host, _, port = pooler.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"the pooler is host:port, not {pooler!r}")
+    return {
+        kind: f"postgresql://{LOGINS[kind]}:{quote(passwords[kind], safe='')}@{host}:{port}/"
+        f"{database}"
+        for kind in ("web", "signin")
+    }
+
+
+def _measure(
+    db_url: str,
+    students: int,
+    seconds: float,
+    steps: tuple[int, ...],
+    pool_size: int,
+    processes: int,
+    pooled: dict[str, str] | None,
+    progress: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """The headline load, then more students while within the targets (fewer if it is not),
+    against `quizflow serve` with ``processes`` web processes."""
+    label = f"{processes} process{'es' if processes > 1 else ''}"
+    with tempfile.TemporaryDirectory(prefix="quizflow-bench-http-") as home:
+        server = Server(
+            db_url, pool_size, Path(home) / "serve.log", workers=processes, pooled=pooled
+        )
+        try:
+            server.wait_ready()
+            headline = _load(server.url, students, seconds, 0, 1)
+            progress(
+                f"{label}, {students} students: write {headline['write']}, read {headline['read']}"
+            )
+            results = [headline]
+            # Up from the headline while within the targets; down if it is not, so the
+            # capacity is a measured figure either way.
+            going_up = _within_targets(headline)
+            tries = (
+                [n for n in steps if n > students]
+                if going_up
+                else [n for n in (75, 50, 25) if n < students]
+            )
+            for seed, count in enumerate(tries, start=2):
+                step = _load(server.url, count, seconds, 0, seed)
+                results.append(step)
+                progress(
+                    f"{label}, {count} students: {step['all']['rps']} req/s, write p99 "
+                    f"{step['write'].get('p99_ms')} ms, read p99 "
+                    f"{step['read'].get('p99_ms')} ms, errors {step['errors']}"
+                )
+                if _within_targets(step) != going_up:
+                    break
+        finally:
+            server.stop()
+    return results
+
+
+def _report(results: list[dict[str, Any]], students: int, seconds: float) -> dict[str, Any]:
+    headline = results[0]
     passing = [r for r in results if _within_targets(r)]
     return {
         "students": students,
@@ -294,11 +381,6 @@ def run(
             }
             for r in results
         ],
-        "baseline_direct_handler_answer": baseline,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
-        },
     }
 
 

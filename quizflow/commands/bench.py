@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 
 from quizflow.commands.output import err, print_json
@@ -44,21 +47,52 @@ def http(
     steps: list[int] = typer.Option(
         [150, 200, 250, 300, 400, 500], help="Student counts tried for the capacity."
     ),
-    pool_size: int = typer.Option(10, help="The server's PostgreSQL connections."),
+    pool_size: int = typer.Option(10, help="The server's PostgreSQL connections per process."),
+    workers: int = typer.Option(
+        1, min=1, help="Also measure with this many web processes (serve --workers N)."
+    ),
+    pgbouncer: bool = typer.Option(
+        False, help="Start PgBouncer (transaction mode) for the served app's commands and sessions."
+    ),
+    pooler: str | None = typer.Option(
+        None, help="host:port of a running transaction-mode PgBouncer to use instead."
+    ),
 ) -> None:
     """The web app under simulated students: latency at 100 students, and the capacity."""
+    from contextlib import ExitStack
+
     from quizflow.bench.http import run
     from quizflow.database import database_url
 
-    report = run(
-        database_url(),
-        students=students,
-        seconds=seconds,
-        steps=tuple(steps),
-        pool_size=pool_size,
-        progress=lambda m: err.print(f"[dim]bench http:[/] {m}"),
-    )
+    server_url = database_url()
+    with ExitStack() as stack:
+        if pgbouncer and pooler is None:
+            pooler = stack.enter_context(_pgbouncer(server_url))
+        report = run(
+            server_url,
+            students=students,
+            seconds=seconds,
+            steps=tuple(steps),
+            pool_size=pool_size,
+            workers=workers,
+            pooler=pooler,
+            progress=lambda m: err.print(f"[dim]bench http:[/] {m}"),
+        )
     print_json(report)
+
+
+@contextmanager
+def _pgbouncer(server_url: str) -> Iterator[str]:
+    """PgBouncer for the web and sign-in logins of ``server_url``'s server: "host:port"."""
+    from quizflow.bench.pgbouncer import PgBouncer
+    from quizflow.eventstore.logins import LOGINS, ensure_logins
+    from quizflow.settings import load_settings
+
+    settings = load_settings()
+    passwords = ensure_logins(server_url, settings.home, path=settings.db_logins_path)
+    logins = {LOGINS[kind]: passwords[kind] for kind in ("web", "signin")}
+    with PgBouncer(server_url, logins) as bouncer:
+        yield f"127.0.0.1:{bouncer.port}"
 
 
 @app.command("flags")
@@ -85,11 +119,25 @@ def flags(
 @app.command("ingest")
 def ingest(
     events: int = typer.Option(1_000_000, help="Events to bulk-load into the store first."),
+    warehouse: str = typer.Option(
+        "duckdb",
+        help="duckdb, or lake: the Iceberg lake's ingest (with its commit latency) and rebuild,"
+        " with the DuckDB warehouse's figures beside them under `duckdb`. The lake's files go"
+        " under QUIZFLOW_LAKE_WAREHOUSE (a prefix of their own) or a scratch folder.",
+    ),
 ) -> None:
     """Warehouse ingest and full projection rebuild vs a plain ADBC transfer of the same rows."""
     from quizflow.commands.bench_ingest import ingest_bench
 
-    print_json(ingest_bench(events, progress=lambda m: err.print(f"[dim]bench ingest:[/] {m}")))
+    if warehouse not in ("duckdb", "lake"):
+        raise typer.BadParameter("duckdb or lake", param_hint="--warehouse")
+    print_json(
+        ingest_bench(
+            events,
+            progress=lambda m: err.print(f"[dim]bench ingest:[/] {m}"),
+            warehouse=warehouse,
+        )
+    )
 
 
 @app.command("history")

@@ -4,6 +4,11 @@ stays on a direct connection."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -27,27 +32,42 @@ from quizflow.app.web.accounts import WebAccounts
 from quizflow.app.web.server import ModelCatalog
 from quizflow.bench.pgbouncer import PgBouncer, logins_seen, pgbouncer_binary
 from quizflow.eventstore.connections import connection_kwargs
-from quizflow.eventstore.logins import ensure_logins
+from quizflow.eventstore.logins import apply_logins
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.settings import load_settings
 from tests.e2e.conftest import COURSE, PASSWORD, SECRET, Site, add_accounts, free_port
+from tests.throwaway_postgres import ThrowawayPostgres, throwaway_postgres
 
 QUIZ = f"/api/quizzes/{COURSE['course_id']}/{COURSE['chapters'][0]['chapter_id']}"
 
 
 @pytest.fixture(scope="module")
-def pgbouncer(server_url: str) -> Iterator[PgBouncer]:
+def own_server() -> Iterator[ThrowawayPostgres]:
+    """A server of this module's own, whose login roles get the passwords of the test
+    processes' shared file: PgBouncer logs in with them."""
+    with throwaway_postgres() as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def pgbouncer(own_server: ThrowawayPostgres) -> Iterator[PgBouncer]:
     if pgbouncer_binary() is None:
         pytest.skip("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
-    settings = load_settings()
-    passwords = ensure_logins(server_url, settings.home, path=settings.db_logins_path)
+    first = own_server.database(f"pgbouncer_{uuid.uuid4().hex[:8]}")
+    passwords = apply_logins(first, load_settings().db_logins_path)
     bouncer = PgBouncer(
-        server_url,
+        own_server.server_url,
         {"quizflow_web": passwords["web"], "quizflow_signin": passwords["signin"]},
         pool_size=4,
     )
     with bouncer:
         yield bouncer
+
+
+@pytest.fixture
+def pg_url(own_server: ThrowawayPostgres) -> str:
+    """A fresh, migrated database on this module's server (the owner's URL)."""
+    return own_server.database(f"pooled_{uuid.uuid4().hex[:8]}")
 
 
 def _database(url: str) -> str:
@@ -210,3 +230,45 @@ def test_a_student_signs_in_through_pgbouncer_with_the_password(pooled_site: Sit
         assert wrong.status_code == 401
         right = client.post("/api/signin", json={"username": "alice", "password": PASSWORD})
         assert right.status_code == 200, right.text
+
+
+@pytest.mark.slow
+def test_bench_http_runs_through_pgbouncer_with_one_and_two_processes(
+    pgbouncer: PgBouncer, own_server: ThrowawayPostgres
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "quizflow.cli",
+            "bench",
+            "http",
+            "--students",
+            "8",
+            "--seconds",
+            "3",
+            "--steps",
+            "8",
+            "--workers",
+            "2",
+            "--pooler",
+            f"127.0.0.1:{pgbouncer.port}",
+        ],
+        env={**os.environ, "QUIZFLOW_DATABASE_URL": own_server.server_url},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["pooled"] is True
+    assert set(report["capacity_rps_by_processes"]) == {"1", "2"}
+    for measured in (report, report["workers"]):
+        assert measured["errors"] == {}
+        assert measured["write"]["rps"] > 0 and measured["read"]["rps"] > 0
+    assert report["workers"]["processes"] == 2
+    # The bench's own database, reached through this PgBouncer by both logins.
+    databases = set(re.findall(r"db=(quizflow_bench_http_\w+)", pgbouncer.log()))
+    assert len(databases) == 1
+    assert {"quizflow_web", "quizflow_signin"} <= logins_seen(pgbouncer.log(), databases.pop())
