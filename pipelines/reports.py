@@ -19,6 +19,7 @@ import duckdb
 import psycopg
 from dagster import AssetExecutionContext
 
+from pipelines.k8s import REPORTS_RUN, run_tags
 from pipelines.resources import WarehouseResource
 from quizflow.reports.names import current_addresses, current_names
 from quizflow.reports.teacher import BadWeekError, IsoWeek, write_all_teacher_reports
@@ -159,6 +160,7 @@ teacher_reports_job = dg.define_asset_job(
     "teacher_reports_job",
     selection=[teacher_reports, teacher_report_emails],
     description="Write every class's teacher report for one week, then mail the teachers.",
+    tags=run_tags(REPORTS_RUN),
 )
 
 

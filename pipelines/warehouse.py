@@ -27,6 +27,7 @@ from pipelines.asset_metadata import (
     projection_description,
     table_schema,
 )
+from pipelines.k8s import WAREHOUSE_RUN, run_tags
 from pipelines.resources import WarehouseResource
 from quizflow.dagster_instance import WAREHOUSE_POOL
 from quizflow.eventstore.postgres import PostgresEventStore
@@ -178,6 +179,7 @@ warehouse_job = dg.define_asset_job(
     "warehouse_job",
     selection=dg.AssetSelection.groups(GROUP),
     description="Ingest, project, check and publish (what `quizflow pipeline run` does).",
+    tags=run_tags(WAREHOUSE_RUN),
 )
 
 

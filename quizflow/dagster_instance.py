@@ -36,8 +36,8 @@ DEFAULT_MAX_RUNS = 4
 # A dagster.yaml that starts with this line is Quizflow's to rewrite; any other is the user's.
 MARKER = "# Written by Quizflow"
 _HEADER = f"""\
-{MARKER} (quizflow/dagster_instance.py) for every `quizflow pipeline` command: edits here are
-# replaced. Change QUIZFLOW_DAGSTER_STORAGE, QUIZFLOW_DAGSTER_DATABASE_URL or
+{MARKER} (quizflow/dagster_instance.py) for `quizflow pipeline run` and `dev`: edits here
+# are replaced. Change QUIZFLOW_DAGSTER_STORAGE, QUIZFLOW_DAGSTER_DATABASE_URL or
 # QUIZFLOW_DAGSTER_MAX_RUNS instead, or delete this header to keep a file of your own.
 """
 

@@ -3,7 +3,6 @@ and the dagster-* packages are of the Dagster release they were made for."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import stat
 import tomllib
@@ -37,8 +36,8 @@ CORE_PACKAGES = {
 }
 
 
-def _settings(tmp_path: Path, **changes: object) -> Settings:
-    return dataclasses.replace(Settings(home=tmp_path / "home", database_url=None), **changes)
+def _settings(tmp_path: Path, storage: str = "sqlite") -> Settings:
+    return Settings(home=tmp_path / "home", database_url=None, dagster_storage=storage)
 
 
 def _validated(text: str, tmp_path: Path) -> dict[str, object]:
@@ -88,9 +87,9 @@ def test_the_warehouse_assets_and_checks_are_in_the_warehouse_pool_and_the_repor
         warehouse.event_checks,
         warehouse.projection_checks,
     ]
-    assert {definition.node_def.pool for definition in writers} == {WAREHOUSE_POOL}
-    assert reports.teacher_reports.node_def.pool is None
-    assert reports.teacher_report_emails.node_def.pool is None
+    assert [definition.node_def.pools for definition in writers] == [{WAREHOUSE_POOL}] * 5
+    assert reports.teacher_reports.node_def.pools == set()
+    assert reports.teacher_report_emails.node_def.pools == set()
 
 
 def test_prepare_writes_a_private_file_with_quizflows_header_and_rewrites_only_its_own(
@@ -118,7 +117,7 @@ def test_a_bad_setting_is_named_and_nothing_is_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage: str, max_runs: str, named: str
 ) -> None:
     monkeypatch.setenv("QUIZFLOW_DAGSTER_MAX_RUNS", max_runs)
-    settings = _settings(tmp_path, dagster_storage=storage)
+    settings = _settings(tmp_path, storage)
     with pytest.raises(DagsterSettingError, match=named):
         prepare_dagster_home(settings)
     assert not settings.dagster_home.exists()
