@@ -92,7 +92,11 @@ def run_pipeline(
     ``url`` is used as given: in production the pipeline's read-only login
     (``quizflow.database.login_database_url("pipeline")``).
     """
-    if warehouse_mode() == "lake":
+    try:
+        mode = warehouse_mode()
+    except ValueError as error:
+        raise PipelineError(str(error)) from None
+    if mode == "lake":
         from quizflow.warehouse.lake.run import run_lake_pipeline
 
         return run_lake_pipeline(

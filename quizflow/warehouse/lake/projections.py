@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,8 @@ MAX_CONFLICTS = 20
 class Applied:
     result: ProjectionResult
     snapshot_id: int | None  # the table's snapshot holding these rows (None: never written)
+    table: Table  # the table as this run left it
+    ahead: bool = False  # a concurrent run already built it past this run's cursor
 
 
 def apply_lake_projections(
@@ -81,11 +84,9 @@ def apply_lake_projections(
     for projection in projections:
         done = _apply_retrying(lake, con, projection, upto, rebuild)
         applied.append(done)
-        table = lake.table(projection.name)
-        assert table is not None
         con.execute(
             f"create or replace view {_quoted(projection.name)} as "
-            + table_select(lake, con, table, done.snapshot_id)
+            + table_select(lake, con, done.table, done.snapshot_id)
         )
         if projection.name == QUARANTINE:
             con.execute(sql("duck/valid_events"))
@@ -130,7 +131,9 @@ def _apply(
     full = rebuild or table is None or props.get(HASH_PROPERTY) != p.sql_hash
     after = None if full else Cursor.parse(props[CURSOR_PROPERTY])
     if after is not None and after >= upto:
-        return Applied(ProjectionResult(p.name, "unchanged", 0, _rows(table), 0.0), _current(table))
+        assert table is not None
+        unchanged = ProjectionResult(p.name, "unchanged", 0, _rows(table), 0.0)
+        return Applied(unchanged, _current(table), table, ahead=after > upto)
     column = _quoted(p.partition)
     _scope_types(con, p)
     state = {HASH_PROPERTY: p.sql_hash, CURSOR_PROPERTY: str(upto)}
@@ -162,16 +165,19 @@ def _apply(
         if partitions:
             _input_view(con, p, touched_only=True)
             rows = con.sql(stored_select(p.sql, columns)).to_arrow_table()
-            txn.overwrite(
-                rows,
-                overwrite_filter=_in(p.partition, _touched(con, columns, p.partition)),
-                snapshot_properties={COLUMNS_PROPERTY: encode(columns)},
-            )
+            with warnings.catch_warnings():
+                # Partitions new to the table have no rows to delete: expected, not news.
+                warnings.filterwarnings("ignore", "Delete operation did not match any records")
+                txn.overwrite(
+                    rows,
+                    overwrite_filter=_in(p.partition, _touched(con, columns, p.partition)),
+                    snapshot_properties={COLUMNS_PROPERTY: encode(columns)},
+                )
     txn.set_properties({**state, COLUMNS_PROPERTY: encode(columns)})
     table = txn.commit_transaction()
     mode = "rebuild" if after is None else "incremental"
     result = ProjectionResult(p.name, mode, partitions, _rows(table), time.monotonic() - started)
-    return Applied(result, _current(table))
+    return Applied(result, _current(table), table)
 
 
 def _in(column: str, values: list[Any]) -> BooleanExpression:

@@ -11,6 +11,7 @@ catalog's commits, and each step retries its own conflicts.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -81,12 +82,23 @@ def run_lake_pipeline(
             summary = RunSummary(ingested, outcomes, None, time.monotonic() - started, results)
             raise PublishBlockedError(blocked, summary)
         snapshots = {EVENTS: events_snapshot, **{a.result.name: a.snapshot_id for a in applied}}
-        release = write_release(lake, upto, events, snapshots, row[0] if row else None)
+        if any(a.ahead for a in applied):
+            # A concurrent run built some projections past this run's events: a release of
+            # both would not agree with itself. That run releases; readers keep the newest.
+            report("a concurrent run is further along and releases its own tables")
+            release = latest_release(lake) or Release(0, datetime.now(UTC), upto, 0, {})
+        else:
+            release = write_release(lake, upto, events, snapshots, row[0] if row else None)
     finally:
         lake.close()
     report(f"released {release.release_id} (cursor {release.cursor})")
     return RunSummary(
-        ingested, outcomes, None, time.monotonic() - started, results, release=release.release_id
+        ingested,
+        outcomes,
+        None,
+        time.monotonic() - started,
+        results,
+        release=release.release_id or None,
     )
 
 
