@@ -15,7 +15,11 @@ from pipelines.resources import WarehouseResource
 
 MODULES = [warehouse, reports, privacy]
 
+# Every step in the run's own process. The default executor starts a Python process per step,
+# each importing Dagster and this code location again, for steps that run one after another
+# anyway (they share the warehouse's single writer lock, and the pools still apply in-process):
+# that start-up, not the work, was most of a run's time (bench/README.md).
 defs = dg.Definitions.merge(
     *(module.defs for module in MODULES),
-    dg.Definitions(resources={"warehouse": WarehouseResource()}),
+    dg.Definitions(resources={"warehouse": WarehouseResource()}, executor=dg.in_process_executor),
 )
