@@ -27,3 +27,9 @@ def test_bench_flags_scores_planted_runs_and_counts_false_flags_of_clean_ones() 
         flag: s["raised"] for flag, s in clean.items()
     }
     assert all(r["answers"] > 0 and r["questions"] > 0 for r in report["runs"])
+    assert all(0 < r["analysis_seconds"] <= r["seconds"] for r in report["runs"])
+    # The fault-free run's false flags count against the precision over all runs.
+    for flag, score in report["with_faults"].items():
+        raised = score["raised"] + report["baseline_without_faults"]["false_flags"][flag]
+        expected = round(score["hits"] / raised, 3) if raised else None
+        assert report["precision_over_all_runs"][flag] == expected

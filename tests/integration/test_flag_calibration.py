@@ -57,9 +57,21 @@ def test_planted_faults_are_found_by_their_own_flags(
     print(json.dumps({flag: s.as_json() for flag, s in scores.items()}))
     # Floors every seed measured reaches (the run itself is deterministic); the aim, 0.8 for
     # both, is reached over many seeds but not on each: bench/README.md has the figures.
-    assert total.precision is not None and total.precision >= 0.7
+    # Seed 1 is the hardest of seeds 1-5: its two ambiguous questions and one of its traps
+    # leave too little trace to find.
+    assert total.precision is not None and total.precision >= 0.8
     assert total.recall is not None and total.recall >= 0.5
-    assert scores["wrong_key"].precision == 1.0
+    assert scores["wrong_key"].precision == scores["wrong_key"].recall == 1.0
+    assert scores["strong_distractor"].hits >= 1
+    # No question is flagged with the wrong kind of fault.
+    faults = {p["question_id"]: p["fault"] for p in planted}
+    misnamed = [
+        (i["question_id"], f)
+        for i in items
+        for f in i["flags"]
+        if f in FAULT_FLAGS and i["question_id"] in faults and faults[i["question_id"]] != f
+    ]
+    assert misnamed == []
 
 
 @pytest.mark.slow
