@@ -30,11 +30,18 @@ BASELINE_QUERY = (
 
 
 def ingest_bench(
-    events: int = 1_000_000, progress: Callable[[str], None] | None = None
+    events: int = 1_000_000,
+    progress: Callable[[str], None] | None = None,
+    warehouse: str = "duckdb",
 ) -> dict[str, Any]:
-    """Run the benchmark; return the JSON document it prints."""
+    """Run the benchmark; return the JSON document it prints.
+
+    ``warehouse="lake"``: the lake's ingest and rebuild are the figures, with the commit
+    latency, and the DuckDB warehouse's beside them under ``duckdb``, measured in the same run.
+    """
     import psycopg
 
+    from quizflow.bench.ingest_lake import scratch_lake
     from quizflow.database import database_url
     from quizflow.eventstore.admin import create_database, drop_database
     from quizflow.eventstore.bulk import bulk_load
@@ -46,6 +53,7 @@ def ingest_bench(
     server = database_url(settings)
     name = f"quizflow_bench_ingest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = create_database(server, name)
+    say(f"working in database {name} (dropped afterwards)")
     scratch = settings.home / "bench"
     scratch.mkdir(parents=True, exist_ok=True)
     try:
@@ -65,13 +73,55 @@ def ingest_bench(
             ingest = _child("ingest", url, Path(tmp))
             say(f"ingest {ingest['events_per_s']:,.0f} events/s; rebuilding the projections")
             rebuild = _child("rebuild", url, Path(tmp))
-            say(f"rebuild {rebuild['seconds']:.1f}s; measuring the baseline again")
+            lake: dict[str, dict[str, Any]] = {}
+            if warehouse == "lake":
+                with scratch_lake(server, Path(tmp)) as lake_env:
+                    say(
+                        f"the lake: {lake_env['QUIZFLOW_LAKE_WAREHOUSE']}, its catalog in database"
+                        f" {lake_env['QUIZFLOW_LAKE_CATALOG_DATABASE']} (dropped afterwards)"
+                    )
+                    say(f"rebuild {rebuild['seconds']:.1f}s; measuring the lake's ingest")
+                    lake["ingest"] = _child("lake-ingest", url, Path(tmp), lake_env)
+                    say(
+                        f"lake ingest {lake['ingest']['events_per_s']:,.0f} events/s;"
+                        " rebuilding the lake's projections"
+                    )
+                    lake["rebuild"] = _child("lake-rebuild", url, Path(tmp), lake_env)
+            say("measuring the baseline again")
             second = _child("baseline", url, Path(tmp))
         # The faster of two baselines, one before and one after the ingest: a conservative
         # comparison on a machine whose load changes.
         baseline = max(first, second, key=lambda b: float(b["events_per_s"]))
     finally:
         drop_database(server, name)
+    figures = _figures(ingest, rebuild, baseline)
+    if warehouse == "lake":
+        lake_figures = _figures(lake["ingest"], lake["rebuild"], baseline)
+        figures = {
+            "warehouse": "lake",
+            "ingest": lake_figures["ingest"],
+            "rebuild": lake_figures["rebuild"],
+            "commit": lake["ingest"]["commit"],
+            "ratio_to_baseline": lake_figures["ratio_to_baseline"],
+            "duckdb": figures,
+        }
+    else:
+        figures = {"warehouse": "duckdb", **figures}
+    return {
+        **figures,
+        "baseline": {
+            "events_per_s": round(baseline["events_per_s"]),
+            "peak_rss_mb": round(baseline["peak_rss_mb"]),
+            "seconds": round(baseline["seconds"], 2),
+            "runs_events_per_s": [round(first["events_per_s"]), round(second["events_per_s"])],
+        },
+        "load": {"events": loaded, "events_per_s": round(loaded / load_s), "seconds": load_s},
+    }
+
+
+def _figures(
+    ingest: dict[str, Any], rebuild: dict[str, Any], baseline: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "ingest": {
             "events": ingest["events"],
@@ -83,23 +133,18 @@ def ingest_bench(
             "events": rebuild["events"],
             "seconds": round(rebuild["seconds"], 2),
             "projections_s": rebuild.get("projections_s", {}),
-        },
-        "baseline": {
-            "events_per_s": round(baseline["events_per_s"]),
-            "peak_rss_mb": round(baseline["peak_rss_mb"]),
-            "seconds": round(baseline["seconds"], 2),
-            "runs_events_per_s": [round(first["events_per_s"]), round(second["events_per_s"])],
+            "peak_rss_mb": round(rebuild["peak_rss_mb"]),
         },
         "ratio_to_baseline": round(ingest["events_per_s"] / baseline["events_per_s"], 2),
-        "load": {"events": loaded, "events_per_s": round(loaded / load_s), "seconds": load_s},
     }
 
 
-def _child(mode: str, url: str, scratch: Path) -> dict[str, Any]:
+def _child(mode: str, url: str, scratch: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one measurement in a child process; add its own peak RSS."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "quizflow.commands.bench_ingest", mode, url, str(scratch)],
         stdout=subprocess.PIPE,
+        env={**os.environ, **env} if env else None,
     )
     assert proc.stdout is not None
     out = proc.stdout.read()
@@ -157,4 +202,7 @@ def _measure(mode: str, url: str, scratch: Path) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(_measure(sys.argv[1], sys.argv[2], Path(sys.argv[3]))))
+    from quizflow.bench.ingest_lake import LAKE_MODES, measure_lake
+
+    measure = measure_lake if sys.argv[1] in LAKE_MODES else _measure
+    print(json.dumps(measure(sys.argv[1], sys.argv[2], Path(sys.argv[3]))))
