@@ -367,6 +367,7 @@ def _report(results: list[dict[str, Any]], students: int, seconds: float) -> dic
         "read_in_app": _brief(headline["read_in_app"]),
         "client_loop_lag": _brief(headline["client_loop_lag"]),
         "errors": headline["errors"],
+        "sign_in_s": headline.get("sign_in_s"),
         "capacity_rps": max((r["all"]["rps"] for r in passing), default=0.0),
         "targets": {"write_p99_ms": WRITE_P99_MS, "read_p99_ms": READ_P99_MS},
         "steps": [
