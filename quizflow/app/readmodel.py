@@ -311,11 +311,12 @@ class ReadModel:
                 self._read_students(mine, streams, prefixes, counted=refresh)
             if not others:
                 return
-            # Another request reads them now: wait for it, then read whatever it could not.
+            # Another request reads them now: wait for it, then read whatever it could not
+            # (a refresh reads again: that read may have begun before what it is after).
             with self._changed:
                 self._changed.wait_for(partial(self._read_by_others, others), _LOAD_WAIT_S)
-                wanted = [s for s in others if not self._students.is_loaded(s)]
-            again = False
+                wanted = [s for s in others if refresh or not self._students.is_loaded(s)]
+            again = refresh
 
     def _read_by_others(self, student_ids: list[str]) -> bool:
         return not self._students.reading(student_ids)

@@ -126,7 +126,8 @@ def worker_app() -> Any:
     options = json.loads(os.environ[_WORKER_OPTIONS])
     web_url = settings.login_url_override("web")
     signin_url = settings.login_url_override("signin")
-    assert web_url and signin_url, "serve sets the login URLs before starting workers"
+    if not web_url or not signin_url:
+        raise RuntimeError("a worker needs the login URLs that quizflow serve sets before it")
     return _app(settings, web_url, signin_url, os.environ["QUIZFLOW_SECRET"], options)
 
 
