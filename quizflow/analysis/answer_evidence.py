@@ -95,16 +95,42 @@ def answer_abilities(answers: pl.DataFrame, fit: RaschFit, codes: pl.DataFrame) 
 
 def question_evidence(scored: pl.DataFrame, *, min_choosers: int) -> dict[Any, QuestionEvidence]:
     """Per question, from `answer_abilities`' output (needs `answer` too)."""
+    # Two group-bys over the whole frame and numpy per question: iterating polars groups per
+    # question and answer cost most of the editor pages' first load.
+    indexed = scored.with_row_index("_row")
+    right = indexed["correct"].to_numpy().astype(np.float64)
+    ability = indexed["_ability"].to_numpy()
+    expected = indexed["_expected"].to_numpy()
+    answers: dict[Any, list[tuple[Any, bool, NDArray[np.int64]]]] = {}
+    by_answer = indexed.group_by([QUESTION, "answer", "correct"], maintain_order=True).agg("_row")
+    for question_id, text, correct, rows in by_answer.iter_rows():
+        answers.setdefault(question_id, []).append((text, bool(correct), np.asarray(rows)))
     result = {}
-    for (question_id,), rows in scored.group_by([QUESTION], maintain_order=True):
-        result[question_id] = _one_question(question_id, rows, min_choosers)
+    by_question = indexed.group_by(QUESTION, maintain_order=True).agg("_row")
+    for question_id, rows in by_question.iter_rows():
+        at = np.asarray(rows)
+        # Each answer's rows as positions within its question's rows.
+        position = np.empty(right.size, dtype=np.int64)
+        position[at] = np.arange(at.size)
+        result[question_id] = _one_question(
+            question_id,
+            right[at],
+            ability[at],
+            expected[at],
+            [(text, correct, position[chosen]) for text, correct, chosen in answers[question_id]],
+            min_choosers,
+        )
     return result
 
 
-def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> QuestionEvidence:
-    right = rows["correct"].to_numpy().astype(np.float64)
-    ability = rows["_ability"].to_numpy()
-    expected = rows["_expected"].to_numpy()
+def _one_question(
+    question_id: Any,
+    right: FloatArray,
+    ability: FloatArray,
+    expected: FloatArray,
+    answers: list[tuple[Any, bool, NDArray[np.int64]]],
+    min_choosers: int,
+) -> QuestionEvidence:
     centred = ability - ability.mean()
     key_z = _score_z(right, expected, centred)
     options = []
@@ -112,12 +138,11 @@ def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> Qu
     wrong_chance = 1.0 - expected
     answered_wrong = right == 0.0
     wrong_centred = ability[answered_wrong] - ability[answered_wrong].mean()
-    indexed = rows.with_row_index("_row")
-    for (text, correct), group in indexed.group_by(["answer", "correct"], maintain_order=True):
-        chose = np.zeros(rows.height, dtype=np.bool_)
-        chose[group["_row"].to_numpy()] = True
+    for text, correct, rows in answers:
+        chose = np.zeros(right.size, dtype=np.bool_)
+        chose[rows] = True
         strong_z = vs_key_t = key_z_without = among_wrong_z = None
-        if not correct and group.height >= min_choosers:
+        if not correct and rows.size >= min_choosers:
             share = chose.sum() / wrong_chance.sum()
             strong_z = _score_z(chose.astype(np.float64), share * wrong_chance, centred)
             vs_key_t = _welch_t(ability[chose], keyed)
@@ -127,8 +152,8 @@ def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> Qu
         options.append(
             AnswerEvidence(
                 answer=text,
-                correct=bool(correct),
-                choosers=group.height,
+                correct=correct,
+                choosers=int(rows.size),
                 mean_ability=float(ability[chose].mean()),
                 point_biserial=_point_biserial(chose, ability),
                 strong_z=strong_z,
@@ -140,10 +165,10 @@ def _one_question(question_id: Any, rows: pl.DataFrame, min_choosers: int) -> Qu
     options.sort(key=lambda o: (not o.correct, -o.choosers, o.answer or ""))
     return QuestionEvidence(
         question_id=question_id,
-        answers=rows.height,
+        answers=int(right.size),
         key_z=key_z,
         right_mean_ability=float(keyed.mean()) if keyed.size else None,
-        wrong_mean_ability=float(ability[right == 0.0].mean()) if (right == 0.0).any() else None,
+        wrong_mean_ability=float(ability[answered_wrong].mean()) if answered_wrong.any() else None,
         options=options,
     )
 
@@ -167,7 +192,10 @@ def _among_wrong_z(chose: NDArray[np.bool_], centred: FloatArray) -> float | Non
 def _welch_t(a: FloatArray, b: FloatArray) -> float | None:
     if a.size < 2 or b.size < 2:
         return None
-    t = stats.ttest_ind(a, b, equal_var=False).statistic
+    # From the summaries: scipy's array version costs ~1 ms a call in input checks alone.
+    t = stats.ttest_ind_from_stats(
+        a.mean(), a.std(ddof=1), a.size, b.mean(), b.std(ddof=1), b.size, equal_var=False
+    ).statistic
     return None if not np.isfinite(t) else float(t)
 
 
