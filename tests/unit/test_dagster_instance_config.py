@@ -3,8 +3,11 @@ and the dagster-* packages are of the Dagster release they were made for."""
 
 from __future__ import annotations
 
+import os
 import re
 import stat
+import subprocess
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -165,3 +168,28 @@ def test_the_lock_pins_every_dagster_package_to_one_release() -> None:
         if (version != core if name in CORE_PACKAGES else not _integration_matches(core, version))
     }
     assert not wrong, f"uv.lock: not of Dagster {core}'s release: {wrong}"
+
+
+def test_pipeline_run_refuses_a_bad_storage_setting_before_it_touches_anything(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env |= {
+        "QUIZFLOW_HOME": str(home),
+        # Never contacted: the setting is refused first.
+        "QUIZFLOW_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "QUIZFLOW_DAGSTER_STORAGE": "mysql",
+        "COLUMNS": "200",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "quizflow.cli", "pipeline", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "QUIZFLOW_DAGSTER_STORAGE='mysql': expected one of sqlite, postgres" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not home.exists() or not any(home.iterdir())
