@@ -93,6 +93,15 @@ def apply_lake_projections(
     return applied
 
 
+def needs_work(lake: Lake, p: Projection, upto: Cursor, *, rebuild: bool = False) -> bool:
+    """Whether applying ``p`` up to ``upto`` would read any event (its table is missing, its
+    SQL changed, or it covers less than ``upto``)."""
+    table = lake.table(p.name)
+    if rebuild or table is None or table.properties.get(HASH_PROPERTY) != p.sql_hash:
+        return True
+    return Cursor.parse(table.properties[CURSOR_PROPERTY]) < upto
+
+
 def table_select(
     lake: Lake, con: duckdb.DuckDBPyConnection, table: Table, snapshot_id: int | None
 ) -> str:

@@ -24,7 +24,7 @@ from quizflow.warehouse.duck import Say, first_row
 from quizflow.warehouse.ingest import read_cursor
 from quizflow.warehouse.lake.catalog import Lake, open_lake
 from quizflow.warehouse.lake.ingest import EVENTS, cursor_of, events_of, ingest_lake
-from quizflow.warehouse.lake.projections import apply_lake_projections
+from quizflow.warehouse.lake.projections import apply_lake_projections, needs_work
 from quizflow.warehouse.lake.read import snapshot_select
 from quizflow.warehouse.lake.release import Release, latest_release, write_release
 from quizflow.warehouse.projections import PROJECTIONS_DIR, load_projections
@@ -65,6 +65,8 @@ def run_lake_pipeline(
         con, events_snapshot, events = _workbench(lake, settings, config, previous)
         try:
             upto = read_cursor(con)
+            if any(needs_work(lake, p, upto, rebuild=rebuild) for p in projections):
+                _read_events(con)
             applied = apply_lake_projections(lake, con, projections, upto, rebuild=rebuild)
             for a in applied:
                 report(f"projection {a.result.name}: {a.result.mode}, {a.result.rows:,} rows")
@@ -117,8 +119,12 @@ def _workbench(
         table = lake.table(EVENTS)
         snapshot = table.current_snapshot() if table is not None else None
         if table is not None and snapshot is not None:
+            # A view at first: the checks read only the columns and row groups their filters
+            # leave (the files are in (tx, position) order). ``_read_events`` copies it in
+            # when projections have work to do, which reads the events several times.
+            con.execute("drop table events")
             select = snapshot_select(lake, con, table, snapshot.snapshot_id)
-            con.execute(f"insert into events by name {select}")
+            con.execute(f"create view events as {select}")
         cursor, events = cursor_of(table), events_of(table)
         con.execute(
             "insert into ingest_checkpoint values (1, ?, ?, ?, now())",
@@ -130,3 +136,14 @@ def _workbench(
         con.close()
         raise
     return con, (snapshot.snapshot_id if snapshot is not None else None), events
+
+
+def _read_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace the ``events`` view by a copy in the workbench (one read of the files)."""
+    kind = first_row(
+        con, "select table_type from information_schema.tables where table_name = 'events'"
+    )
+    if kind and kind[0] == "VIEW":
+        con.execute("create table qf_events_copy as select * from events")
+        con.execute("drop view events")
+        con.execute("alter table qf_events_copy rename to events")
