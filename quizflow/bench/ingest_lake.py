@@ -83,6 +83,7 @@ def measure_lake(mode: str, url: str, scratch: Path) -> dict[str, Any]:
     from quizflow.warehouse.lake.run import run_lake_pipeline
 
     settings = Settings(home=scratch / "lake-home", database_url=url)
+    settings.home.mkdir(parents=True, exist_ok=True)
     config = PipelineConfig.from_env()
     started = time.monotonic()
     if mode == "lake-ingest":
