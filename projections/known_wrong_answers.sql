@@ -18,7 +18,7 @@ questions as (
     from (
         select course_id, unnest(json_extract(data, '$.chapters[*]')) as chapter
         from latest
-    )
+    ) as chapters
 ),
 
 listed as (

@@ -67,7 +67,7 @@ judged as (
             when e.type in ('chapter-quiz/QuestionAnsweredCorrectly',
                             'chapter-quiz/QuestionAnsweredIncorrectly',
                             'chapter-quiz/UnreadableAnswerRefused')
-                 and json_type(e.data, '$.inputs') is distinct from 'OBJECT'
+                 and coalesce(json_type(e.data, '$.inputs'), '') <> 'OBJECT'
                 then 'inputs is missing or not an object'
             when e.type = 'chapter-quiz/QuestionAnsweredCorrectly'
                  and try_cast(e.data ->> '$.streak' as integer) is null
@@ -81,7 +81,7 @@ judged as (
                 then 'question_version is not a whole number >= 1'
             when e.type = 'course/CoursePublished'
                  and (e.course_id is null
-                      or json_type(e.data, '$.chapters') is distinct from 'ARRAY')
+                      or coalesce(json_type(e.data, '$.chapters'), '') <> 'ARRAY')
                 then 'missing course_id, or chapters is not a list'
             when e.type in ('roster/SchoolRegistered', 'roster/SchoolTimeZoneChanged',
                             'roster/ClassRegistered',
@@ -90,7 +90,7 @@ judged as (
                  and e.data ->> '$.school_id' is null
                 then 'missing school_id'
             when e.type = 'roster/SchoolTimeZoneChanged'
-                 and json_type(e.data, '$.time_zone') is distinct from 'VARCHAR'
+                 and coalesce(json_type(e.data, '$.time_zone'), '') <> 'VARCHAR'
                 then 'time_zone is missing or not text'
             when e.type in ('roster/ClassRegistered', 'roster/StudentEnrolled',
                             'roster/StudentMoved')

@@ -7,7 +7,8 @@
 -- school's clock (its latest roster/SchoolTimeZoneChanged, else Europe/Amsterdam): reports show
 -- their times in it.
 -- partition: stream_id
--- types: roster/SchoolRegistered, roster/SchoolTimeZoneChanged, roster/ClassRegistered, roster/StudentEnrolled, roster/StudentMoved, roster/StudentRenamed
+-- types: roster/SchoolRegistered, roster/SchoolTimeZoneChanged, roster/ClassRegistered,
+-- types: roster/StudentEnrolled, roster/StudentMoved, roster/StudentRenamed
 with roster_events as (
     select * from projection_input
 ),
@@ -75,8 +76,8 @@ enrolments as (
         n.student_name,
         e.enrolled_at
     from enrolled as e
-    inner join placements as p on p.stream_id = e.stream_id and p.student_id = e.student_id
-    inner join names as n on n.stream_id = e.stream_id and n.student_id = e.student_id
+    inner join placements as p on e.stream_id = p.stream_id and e.student_id = p.student_id
+    inner join names as n on e.stream_id = n.stream_id and e.student_id = n.student_id
 ),
 
 final as (
@@ -93,9 +94,9 @@ final as (
         e.enrolled_at,
         e.stream_id
     from enrolments as e
-    left join schools as s on s.stream_id = e.stream_id and s.school_id = e.school_id
-    left join time_zones as z on z.stream_id = e.stream_id and z.school_id = e.school_id
-    left join classes as c on c.stream_id = e.stream_id and c.class_id = e.class_id
+    left join schools as s on e.stream_id = s.stream_id and e.school_id = s.school_id
+    left join time_zones as z on e.stream_id = z.stream_id and e.school_id = z.school_id
+    left join classes as c on e.stream_id = c.stream_id and e.class_id = c.class_id
 )
 
 select * from final

@@ -42,8 +42,9 @@ chapters as (
     from (
         select course_id, chapter_id, chapter_title, chapter_number from scoped_questions
         union all
-        select course_id, chapter_id, null, null from scoped_attempts
-    )
+        select course_id, chapter_id, null as chapter_title, null as chapter_number
+        from scoped_attempts
+    ) as chapter_rows
     group by course_id, chapter_id
 ),
 
@@ -67,7 +68,7 @@ student_chapters as (
         a.student_id,
         bool_or(a.passed) as passed
     from enrolments as e
-    join scoped_attempts as a using (student_id)
+    inner join scoped_attempts as a using (student_id)
     group by all
 ),
 
@@ -101,10 +102,10 @@ final as (
     from classes as c
     cross join chapters as ch
     left join progress as p
-        on p.school_id = c.school_id
-       and p.class_id = c.class_id
-       and p.course_id = ch.course_id
-       and p.chapter_id = ch.chapter_id
+        on c.school_id = p.school_id
+       and c.class_id = p.class_id
+       and ch.course_id = p.course_id
+       and ch.chapter_id = p.chapter_id
 )
 
 select * from final

@@ -53,7 +53,7 @@ final as (
         c.students,
         c.count / (select count(*) from wrong_answers) as share,
         m.misconception,
-        row_number() over (order by c.count desc, c.answer_text) as rank,
+        row_number() over (order by c.count desc, c.answer_text asc) as rank,
         c.answer_display
     from counted as c
     left join misconceptions as m using (answer_text)

@@ -76,10 +76,10 @@ ranked as (
         a.wrong_answers,
         a.median_response_ms,
         row_number() over (
-            order by f.facility, f.students desc, a.course_id, a.question_id
+            order by f.facility asc, f.students desc, a.course_id asc, a.question_id asc
         ) as rank
     from all_stats as a
-    join first_stats as f using (course_id, question_id)
+    inner join first_stats as f using (course_id, question_id)
     left join question_texts as q using (course_id, question_id)
     where f.students >= (select min_students from params)
 ),

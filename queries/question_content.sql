@@ -26,10 +26,10 @@ normalised as (
         k.course_id,
         k.question_id,
         list(
-            {'answer': k.answer, 'misconception': k.misconception} order by k.listed_number
+            { 'answer': k.answer, 'misconception': k.misconception } order by k.listed_number
         ) as wrong_answers
     from known_wrong_answers as k
-    join scoped_questions as q using (course_id, question_id)
+    inner join scoped_questions using (course_id, question_id)
     group by k.course_id, k.question_id
 ),
 

@@ -41,4 +41,4 @@ final as (
     where timed_answers >= params.min_answers
 )
 
-select * from final order by median_response_ms desc, course_id, question_id
+select * from final order by median_response_ms desc, course_id asc, question_id asc

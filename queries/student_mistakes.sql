@@ -54,4 +54,4 @@ final as (
     where s.mistakes >= params.min_mistakes
 )
 
-select * from final order by mistakes desc, student_id
+select * from final order by mistakes desc, student_id asc

@@ -76,8 +76,9 @@ chapters as (
     from (
         select * from known_chapters
         union all
-        select distinct course_id, chapter_id, null, null from class_answers
-    )
+        select distinct course_id, chapter_id, null as chapter_title, null as chapter_number
+        from class_answers
+    ) as chapter_rows
     group by course_id, chapter_id
 ),
 

@@ -37,7 +37,7 @@ final as (
         d.quizzes_passed,
         d.time_on_task_ms
     from week_days as d
-    join students as s using (student_id)
+    inner join students as s using (student_id)
 )
 
 select * from final order by day, student_name, student_id

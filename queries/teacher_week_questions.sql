@@ -64,7 +64,7 @@ final as (
     select
         row_number() over (
             order by p.wrong_answers / p.answers desc, p.wrong_answers desc,
-                     p.course_id, p.question_id
+                     p.course_id asc, p.question_id asc
         ) as rank,
         p.course_id,
         p.chapter_id,

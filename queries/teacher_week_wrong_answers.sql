@@ -32,7 +32,7 @@ students as (
 wrong_answers as (
     select answers.*, coalesce(s.student_name, s.student_id) as student_name
     from answers
-    join students as s using (student_id)
+    inner join students as s using (student_id)
     cross join week
     where not answers.correct
       and timezone('UTC', answers.occurred_at) >= week.starts
@@ -78,7 +78,7 @@ final as (
         m.misconception,
         row_number() over (
             partition by p.course_id, p.question_id
-            order by p.times desc, p.students desc, p.answer
+            order by p.times desc, p.students desc, p.answer asc
         ) as rank,
         p.answer_display
     from per_answer as p

@@ -58,4 +58,4 @@ final as (
       and c.answers >= params.min_answers
 )
 
-select * from final order by restarts desc, student_id, course_id, chapter_id
+select * from final order by restarts desc, student_id asc, course_id asc, chapter_id asc
