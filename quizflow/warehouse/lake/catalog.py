@@ -73,11 +73,15 @@ class Lake:
         except NoSuchTableError:
             return None
 
-    def create_table(self, name: str, schema: pa.Schema) -> Table:
+    def create_table(
+        self, name: str, schema: pa.Schema, properties: dict[str, str] | None = None
+    ) -> Table:
         """Create ``name`` (or return it when a concurrent writer just did)."""
         self.catalog.create_namespace_if_not_exists(self.settings.namespace)
         return self.catalog.create_table_if_not_exists(
-            self.identifier(name), schema=schema, properties=TABLE_PROPERTIES
+            self.identifier(name),
+            schema=schema,
+            properties={**TABLE_PROPERTIES, **(properties or {})},
         )
 
     def drop_table(self, name: str) -> None:
