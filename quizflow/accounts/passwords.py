@@ -4,6 +4,8 @@ OWASP ASVS 2.1 asks) and how they are kept (Argon2id, rehashed when the paramete
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,22 +57,30 @@ def is_common(password: str) -> bool:
     return folded in _common() or (bool(stem) and stem in _common())
 
 
+# Argon2 is CPU- and memory-bound: more checks at once than cores only makes every one of
+# them slower (a crowd signing in at the start of a lesson finished all together, late, some
+# after clients gave up). Beyond this many, the rest queue, and the first finish first.
+_AT_ONCE = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _AT_ONCE:
+        return _hasher.hash(password)
 
 
 def verify(stored_hash: str | None, password: str) -> tuple[bool, str | None]:
     """(matches, a new hash to store when the parameters changed since ``stored_hash``)."""
-    if stored_hash is None:
-        _burn(password)
-        return False, None
-    try:
-        _hasher.verify(stored_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False, None
-    if _hasher.check_needs_rehash(stored_hash):
-        return True, _hasher.hash(password)
-    return True, None
+    with _AT_ONCE:
+        if stored_hash is None:
+            _burn(password)
+            return False, None
+        try:
+            _hasher.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False, None
+        if _hasher.check_needs_rehash(stored_hash):
+            return True, _hasher.hash(password)
+        return True, None
 
 
 def _burn(password: str) -> None:

@@ -49,10 +49,13 @@ class Authenticator:
             if (throttled := _throttled(conn, keys)) is not None:
                 return throttled
             found = credentials.find(conn, username)
-            usable = found is not None and not found.disabled
-            matches, rehash = passwords.verify(
-                found.password_hash if usable and found else None, password
-            )
+        # The check is slow on purpose: no connection is held meanwhile (the pool is small,
+        # and sign-ins waiting for a connection behind others' checks timed out under load).
+        usable = found is not None and not found.disabled
+        matches, rehash = passwords.verify(
+            found.password_hash if usable and found else None, password
+        )
+        with self._pool.connection() as conn:
             if not matches or found is None:
                 throttle.record_failure(conn, keys)
                 return Outcome(problem=WRONG)
@@ -72,6 +75,9 @@ class Authenticator:
                 return throttled
             self.policy.check(new_password, username)
             found = credentials.find(conn, username)
+        # Hashed before the transaction, with no connection held; a wrong code costs the same.
+        new_hash = passwords.hash_password(new_password)
+        with self._pool.connection() as conn:
             with conn.transaction():
                 redeemed = (
                     found is not None
@@ -79,9 +85,7 @@ class Authenticator:
                     and credentials.redeem_code(conn, found.account_id, code)
                 )
                 if redeemed and found is not None:
-                    credentials.set_password_hash(
-                        conn, found.account_id, passwords.hash_password(new_password)
-                    )
+                    credentials.set_password_hash(conn, found.account_id, new_hash)
             if not redeemed or found is None:
                 throttle.record_failure(conn, keys)
                 return Outcome(problem=WRONG_CODE)
