@@ -9,7 +9,10 @@ the pool's one slot (not for the file lock) while another holder has it.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -257,3 +260,88 @@ def test_without_a_url_dagster_gets_a_database_of_its_own_on_the_owners_server(
             assert conn.execute("select to_regclass('event_logs') is not null").fetchone() == (
                 True,
             )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_runs_submitted_to_the_queue_are_started_by_the_daemon_of_pipeline_dev(
+    deployment: Deployment,
+) -> None:
+    """The QueuedRunCoordinator's path: `dagster job launch` only queues a run; the daemon
+    that `quizflow pipeline dev` starts, reading the same PostgreSQL storage, dequeues it."""
+    port = _free_port()
+    quizflow = Path(sys.executable).with_name("quizflow")
+    dev = subprocess.Popen(
+        [str(quizflow), "pipeline", "dev", "--port", str(port)],
+        env=deployment.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a webserver, a daemon and code servers: stop them all
+    )
+    instance = deployment.instance()
+    try:
+        queued = {str(uuid.uuid4()): week for week in WEEKS}
+        for run_id, week in queued.items():
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "dagster",
+                    "job",
+                    "launch",
+                    "-w",
+                    str(REPO / "workspace.yaml"),
+                    "-j",
+                    "teacher_reports_job",
+                    "--run-id",
+                    run_id,
+                    "--tags",
+                    json.dumps({"dagster/partition": week}),
+                ],
+                cwd=REPO,
+                env={**deployment.env, "DAGSTER_HOME": str(deployment.dagster_home)},
+                capture_output=True,
+                text=True,
+                timeout=DEADLINE_S,
+            )
+            assert done.returncode == 0, done.stderr[-3000:]
+        run_ids = list(queued)
+        queued_then_done = set()
+
+        def both_succeeded() -> bool:
+            assert dev.poll() is None, "quizflow pipeline dev stopped"
+            statuses = {}
+            for run_id in run_ids:
+                run = instance.get_run_by_id(run_id)
+                assert run is not None
+                assert run.status not in {
+                    dg.DagsterRunStatus.FAILURE,
+                    dg.DagsterRunStatus.CANCELED,
+                }, run_id
+                statuses[run_id] = run.status
+            return set(statuses.values()) == {dg.DagsterRunStatus.SUCCESS}
+
+        _wait_for("the daemon to run both queued runs", both_succeeded)
+        for run_id in run_ids:
+            kinds = {e.dagster_event_type for e in instance.all_logs(run_id) if e.dagster_event}
+            # Queued by the CLI; only the daemon's coordinator starts a queued run.
+            assert {
+                dg.DagsterEventType.RUN_ENQUEUED,
+                dg.DagsterEventType.RUN_STARTING,
+                dg.DagsterEventType.RUN_SUCCESS,
+            } <= kinds, kinds
+            queued_then_done.add(run_id)
+        assert len(queued_then_done) == 2
+    finally:
+        instance.dispose()
+        os.killpg(dev.pid, signal.SIGTERM)
+        try:
+            dev.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(dev.pid, signal.SIGKILL)
+            dev.wait()
