@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -124,3 +125,32 @@ def test_the_cli_sets_a_schools_time_zone_and_refuses_a_bad_one_writing_nothing(
     code, stderr = _accounts("school", "dune", "--time-zone", "Europe/London")
     assert code == 0 and "school dune unchanged" in stderr
     assert _events(pg_url) == written
+
+
+def test_an_activation_code_expires_on_the_day_the_schools_clock_says(
+    cli_store: PostgresEventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Kiritimati is 14 hours ahead of UTC and Pago Pago 11 behind: on any day and hour the
+    # two schools' calendars always differ, so a UTC date would be wrong for one of them.
+    monkeypatch.setenv("QUIZFLOW_ACTIVATION_CODE_DAYS", "14")
+    for school, zone in (("east", "Pacific/Kiritimati"), ("west", "Pacific/Pago_Pago")):
+        assert _accounts("school", school, "--name", school.title(), "--time-zone", zone)[0] == 0
+        assert _accounts("class", f"{school}-1", "--name", "1", "--school", school)[0] == 0
+        student = ["--username", f"{school}-sam", "--name", "Sam", "--class", f"{school}-1"]
+        code, stderr = _accounts("create", "--role", "student", *student)
+        assert code == 0, stderr
+
+    def expiry_days(zone: str) -> set[str]:
+        # The day 14 days from now on the school's clock, read before and after the command
+        # (a midnight may pass in between).
+        return {(datetime.now(ZoneInfo(zone)) + timedelta(days=14)).date().isoformat()}
+
+    before = {zone: expiry_days(zone) for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago")}
+    accounts = ["--account", "east-sam", "--account", "west-sam"]
+    issued = CliRunner().invoke(app, ["accounts", "codes", *accounts, "--format", "json"])
+    assert issued.exit_code == 0, issued.stderr
+    after = {zone: expiry_days(zone) for zone in before}
+    expires = {row["class_id"]: row["expires"] for row in json.loads(issued.stdout)}
+    assert expires["east-1"] in before["Pacific/Kiritimati"] | after["Pacific/Kiritimati"]
+    assert expires["west-1"] in before["Pacific/Pago_Pago"] | after["Pacific/Pago_Pago"]
+    assert expires["east-1"] != expires["west-1"]
