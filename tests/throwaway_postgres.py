@@ -14,6 +14,7 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +47,15 @@ class ThrowawayPostgres:
         url = create_database(self.server_url, name)
         migrate(url)
         return url
+
+    def run_binary(self, name: str, *args: str) -> str:
+        """The output of one of the server's own client programs (pg_dump, pg_dumpall): the
+        same version as the server, as their formats require."""
+        done = subprocess.run(
+            [str(Path(self._bin) / name), *args], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
     @property
     def pid(self) -> int | None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 
-from quizflow.eventstore.sqlfiles import migrations
+from quizflow.eventstore.migration_fold import adopt_pre_fold_history
+from quizflow.eventstore.sqlfiles import MIGRATIONS_DIR, migrations
 
 # Any constant works; it only has to be the same for every Quizflow process.
 _MIGRATION_LOCK_KEY = 0x5155495A  # "QUIZ"
 
 
-def migrate(url: str) -> list[str]:
-    """Apply pending migrations; return the names applied now (empty when up to date)."""
+def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
+    """Apply pending migrations (those of ``directory``, Quizflow's own unless a test says
+    otherwise); return the names applied now (empty when up to date)."""
     applied_now: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
         # The advisory lock makes a second process wait, then find everything applied.
@@ -22,8 +26,10 @@ def migrate(url: str) -> list[str]:
                 " number int primary key, name text not null,"
                 " applied_at timestamptz not null default now())"
             )
+            with conn.transaction():
+                adopt_pre_fold_history(conn)
             done = {row[0] for row in conn.execute("select number from public.quizflow_migrations")}
-            for number, name, sql in migrations():
+            for number, name, sql in migrations(directory):
                 if number in done:
                     continue
                 with conn.transaction():

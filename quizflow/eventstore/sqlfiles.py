@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 SQL_DIR = Path(__file__).with_name("sql")
+MIGRATIONS_DIR = SQL_DIR / "migrations"
 
 
 @cache
@@ -14,13 +15,13 @@ def query(name: str) -> str:
     return (SQL_DIR / "queries" / f"{name}.sql").read_text()
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every migration, in order."""
+def migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every migration in ``directory``, in order."""
     found = []
-    for path in sorted((SQL_DIR / "migrations").glob("*.sql")):
+    for path in sorted(directory.glob("*.sql")):
         number, _, _ = path.stem.partition("_")
         found.append((int(number), path.stem, path.read_text()))
     numbers = [number for number, _, _ in found]
     if len(set(numbers)) != len(numbers):
-        raise RuntimeError(f"two migrations share a number in {SQL_DIR / 'migrations'}")
+        raise RuntimeError(f"two migrations share a number in {directory}")
     return found

@@ -3,7 +3,8 @@
 -- more per append than this (parsing the array, then taking each field out of it and casting
 -- it); bench/README.md has the figures.
 -- Same rules as append_events: a wrong expected version inserts nothing and returns no row;
--- two appends racing for a version are told apart by the unique (stream_id, version) key.
+-- two appends racing for a version are told apart by the unique (stream_id, version) key;
+-- unusable events are refused.
 -- It returns only what the store assigns: the caller has the rest (occurred_at too: the one it
 -- passed, or the append's time, which is recorded_at).
 create function quizflow.append_event(
@@ -30,14 +31,21 @@ as $$
          where stream_id = p_stream_id
     )
     insert into quizflow.events (event_id, stream_id, version, type, data, metadata, occurred_at)
-    select p_event_id, p_stream_id, c.version + 1, p_type, p_data,
-           coalesce(p_metadata, '{}'::jsonb), coalesce(p_occurred_at, now())
+    select p_event_id, p_stream_id, c.version + 1,
+           coalesce((select t.type from quizflow.event_types t where t.type = p_type),
+                    quizflow.refuse_unusable_event(
+                        p_stream_id,
+                        format('unknown event type %L (not in quizflow.event_types)', p_type),
+                        p_type)),
+           p_data,
+           coalesce(p_metadata, '{}'::jsonb),
+           case when p_occurred_at is null then now()
+                when isfinite(p_occurred_at) then p_occurred_at
+                else quizflow.refuse_unusable_event(
+                    p_stream_id, format('occurred_at %s is not a finite time', p_occurred_at),
+                    p_occurred_at)
+           end
       from current_version c
      where p_expected_version is null or p_expected_version = c.version
     returning position, tx::text::bigint, version, recorded_at;
 $$;
-
-revoke all on function quizflow.append_event(text, bigint, uuid, text, jsonb, jsonb, timestamptz)
-    from public;
-grant execute on function quizflow.append_event(text, bigint, uuid, text, jsonb, jsonb, timestamptz)
-    to quizflow_writer;

@@ -3,14 +3,6 @@
 -- changeable and a child's data erasable); the account's lifecycle facts are events.
 -- Everything here belongs to the group role quizflow_accounts, which only the sign-in code's
 -- login role is a member of: the web app's event connection cannot read a password hash.
-do $$
-begin
-    if not exists (select from pg_roles where rolname = 'quizflow_accounts') then
-        create role quizflow_accounts nologin;
-    end if;
-end
-$$;
-
 create schema quizflow_auth;
 
 create table quizflow_auth.credentials (
@@ -68,5 +60,3 @@ alter table quizflow_auth.sessions owner to quizflow_accounts;
 alter table quizflow_auth.throttle owner to quizflow_accounts;
 alter table quizflow_auth.sso_links owner to quizflow_accounts;
 revoke all on schema quizflow_auth from public;
--- The migrating user may act as the group to prove the privileges hold (as for the others).
-grant quizflow_accounts to current_user;
