@@ -241,8 +241,18 @@ def review_quarantine(
     from quizflow.warehouse.checks import review_quarantine as review
 
     settings = load_settings()
-    with open_warehouse(settings.warehouse_path) as con:
-        done = review(con, event_ids, note)
+    if os.environ.get("QUIZFLOW_WAREHOUSE", "").strip().lower() == "lake":
+        from quizflow.warehouse.lake.catalog import open_lake
+        from quizflow.warehouse.lake.reviews import review_quarantine_lake
+
+        lake = open_lake(settings)
+        try:
+            done = review_quarantine_lake(lake, event_ids, note)
+        finally:
+            lake.close()
+    else:
+        with open_warehouse(settings.warehouse_path) as con:
+            done = review(con, event_ids, note)
     err.print(f"{done} of {len(event_ids)} events marked reviewed; the next run publishes it")
 
 

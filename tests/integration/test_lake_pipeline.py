@@ -19,6 +19,8 @@ from quizflow.queries.catalog import load_queries
 from quizflow.queries.run import run_query
 from quizflow.settings import Settings
 from quizflow.warehouse import open_published, run_pipeline
+from quizflow.warehouse.lake.catalog import open_lake
+from quizflow.warehouse.lake.reviews import review_quarantine_lake
 from quizflow.warehouse.run import RunSummary
 from tests.integration import eventfactory
 from tests.integration.eventfactory import START_AT
@@ -174,3 +176,15 @@ def test_the_lake_builds_every_table_and_answer_as_duckdb_does_run_by_run(
     assert {p.mode for p in again.projections} == {"unchanged"}
     assert again.release == 2
     _assert_same_tables(monkeypatch, settings)
+
+    # The malformed event is reviewed: the quarantine check passes on the next run.
+    lake = open_lake(settings)
+    try:
+        quarantined = lake.table("quarantine")
+        assert quarantined is not None
+        ids = quarantined.scan().to_arrow()["event_id"].to_pylist()
+        assert ids and review_quarantine_lake(lake, ids, "looked at it") == len(ids)
+    finally:
+        lake.close()
+    reviewed = _run(monkeypatch, "lake", settings, pg_url)
+    assert reviewed.ok, [c.description for c in reviewed.checks if not c.passed]

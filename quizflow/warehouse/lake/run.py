@@ -27,6 +27,7 @@ from quizflow.warehouse.lake.ingest import EVENTS, cursor_of, events_of, ingest_
 from quizflow.warehouse.lake.projections import apply_lake_projections, needs_work
 from quizflow.warehouse.lake.read import snapshot_select
 from quizflow.warehouse.lake.release import Release, latest_release, write_release
+from quizflow.warehouse.lake.reviews import load_reviews
 from quizflow.warehouse.projections import PROJECTIONS_DIR, load_projections
 from quizflow.warehouse.publish import PublishBlockedError
 from quizflow.warehouse.run import RunSummary
@@ -130,6 +131,7 @@ def _workbench(
             "insert into ingest_checkpoint values (1, ?, ?, ?, now())",
             [cursor.tx, cursor.position, events],
         )
+        load_reviews(lake, con)
         if previous is not None and previous.full_checked_at is not None:
             con.execute("insert into check_state values (1, ?)", [previous.full_checked_at])
     except BaseException:
