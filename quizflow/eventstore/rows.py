@@ -94,7 +94,7 @@ class PreparedAppend:
 
 
 # Raised by the append functions for an event no reader can use (an unknown type, a non-finite
-# occurred_at): migrations/0012_append_refuses_unusable_events.sql.
+# occurred_at): migrations/0007_refuse_unusable_event_function.sql.
 REFUSED_EVENT = "QF004"
 
 

@@ -1,4 +1,4 @@
-"""The append functions themselves refuse events no reader can use (migration 0012), whoever
+"""The append functions themselves refuse events no reader can use (migrations 0006-0009), whoever
 calls them: a type outside quizflow.event_types, and an occurred_at that is not a finite time."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
--- Append events to one stream (see migrations/0008_append_function_sql.sql); one event goes
+-- Append events to one stream (see migrations/0008_append_events_function.sql); one event goes
 -- through append_event.sql instead.
 -- Returns only what the store assigned, in the events' order: the caller already has the types,
 -- data and metadata, and parsing them back cost more client time than the append's round trip.
