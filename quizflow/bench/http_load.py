@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from quizflow.content import load_course_file, sample_course_path
 
 STUDENT_ID = "bench-student-{:05d}"
+SIGN_IN_TIMEOUT_S = 600.0
 
 
 @dataclass
@@ -95,7 +96,9 @@ class Client:
             self._writer.close()
             self._reader = self._writer = None
 
-    async def request(self, method: str, path: str, json_body: Any = None) -> Response:
+    async def request(
+        self, method: str, path: str, json_body: Any = None, timeout: float | None = None
+    ) -> Response:
         head = [f"{method} {path} HTTP/1.1", f"host: {self._host_header}"]
         body = b""
         if json_body is not None:
@@ -106,12 +109,13 @@ class Client:
         if self.cookies:
             head.append("cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         data = ("\r\n".join(head) + "\r\n\r\n").encode() + body
+        limit = timeout or self.timeout
         try:
-            return await asyncio.wait_for(self._exchange(data), self.timeout)
+            return await asyncio.wait_for(self._exchange(data), limit)
         except (ConnectionError, asyncio.IncompleteReadError):
             # The server closed the kept-alive connection between requests: once more, anew.
             await self.close()
-            return await asyncio.wait_for(self._exchange(data), self.timeout)
+            return await asyncio.wait_for(self._exchange(data), limit)
 
     async def _exchange(self, data: bytes) -> Response:
         if self._writer is None or self._reader is None:
@@ -196,8 +200,14 @@ class Student:
         await asyncio.sleep(self.rng.random())
 
     async def sign_in(self) -> None:
+        # Not measured, and queued behind the others' Argon2 checks (at most as many at once
+        # as the server has cores, ~0.4 s each on a busy 2-core machine): a crowd of sign-ins
+        # may take minutes.
         signed_in = await self.client.request(
-            "POST", "/api/signin", {"username": self.user_id, "password": self.password}
+            "POST",
+            "/api/signin",
+            {"username": self.user_id, "password": self.password},
+            timeout=SIGN_IN_TIMEOUT_S,
         )
         signed_in.raise_for_status()
 

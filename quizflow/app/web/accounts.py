@@ -4,6 +4,8 @@ sign-in and the per-student command limit."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +111,10 @@ class WebAccounts:
         )
         self.authenticator = Authenticator(self.pool, settings.password, self.is_active)
         self.limiter = CommandLimiter(settings.commands_per_second, settings.command_burst)
+        # Sign-ins waiting for an Argon2 check wait here, on the event loop, not in worker
+        # threads: blocked threads would hold the thread pool every view needs to read a
+        # student's quizzes (a crowd signing in at the start of a lesson is 100 at once).
+        self.checking = asyncio.Semaphore(max(1, os.cpu_count() or 1))
 
     def is_active(self, account_id: str) -> bool:
         account = self._model.account(account_id)

@@ -91,19 +91,23 @@ async def end_session(request: Request) -> None:
 
 
 async def _password_sign_in(request: Request, username: str, password: str) -> Identity:
-    outcome = await run_in_threadpool(
-        accounts_of(request).authenticator.sign_in, username, password, _address(request)
-    )
+    accounts = accounts_of(request)
+    async with accounts.checking:
+        outcome = await run_in_threadpool(
+            accounts.authenticator.sign_in, username, password, _address(request)
+        )
     if not outcome.ok or outcome.account_id is None:
         raise _refused(outcome)
     return await start_session(request, outcome.account_id, "password")
 
 
 async def _activate(request: Request, username: str, code: str, password: str) -> Identity:
+    accounts = accounts_of(request)
     try:
-        outcome = await run_in_threadpool(
-            accounts_of(request).authenticator.activate, username, code, password, _address(request)
-        )
+        async with accounts.checking:
+            outcome = await run_in_threadpool(
+                accounts.authenticator.activate, username, code, password, _address(request)
+            )
     except PasswordRejected as rejected:
         raise WebError(422, "password-rejected", str(rejected)) from None
     if not outcome.ok or outcome.account_id is None:
