@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 def open_snapshot_or_exit(path: Path) -> duckdb.DuckDBPyConnection:
     """The snapshot read-only, or a clear message and exit status 1 when none is published."""
-    from quizflow.warehouse import open_published
+    from quizflow.warehouse import PipelineError, open_published
 
     try:
         return open_published(path)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, PipelineError) as error:  # PipelineError: the lake unreachable
         err.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(1) from None

@@ -63,7 +63,7 @@ def test_the_pipeline_runs_and_readers_read_its_release_on_the_lake(
     assert rows and {r["class_id"] for r in rows} >= {"class-1a"}
 
 
-def test_a_run_with_a_missing_bucket_fails_in_one_sentence(
+def test_a_run_and_a_query_with_a_missing_bucket_fail_in_one_sentence(
     tmp_path: Path,
     pg_url: str,
     lake_env: LakeEnv,  # noqa: F811 (the fixture)
@@ -75,3 +75,7 @@ def test_a_run_with_a_missing_bucket_fails_in_one_sentence(
     said = " ".join(run.stderr.split())
     assert said.startswith("pipeline failed: the lake's bucket 'no-such-bucket' does not exist")
     assert "Traceback" not in run.stderr
+    query = quizflow("query", "class_progress", home=tmp_path / "home", url=pg_url)
+    assert query.returncode == 1 and query.stdout == ""
+    assert "the lake's bucket 'no-such-bucket' does not exist" in " ".join(query.stderr.split())
+    assert "Traceback" not in query.stderr

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import psycopg
 import pyarrow as pa
 from fsspec.implementations.arrow import ArrowFSWrapper
 from pyarrow import fs as pafs
@@ -185,15 +186,21 @@ def _catalog_url(lake: LakeSettings, settings: Settings) -> str:
         from quizflow.eventstore.admin import create_database, with_database
 
         owner = database_url(settings)
-        try:
-            create_database(owner, DEFAULT_CATALOG_DATABASE)
-        except Exception as error:
-            if "already exists" not in str(error):
-                raise LakeError(
-                    f"cannot create the lake catalog's database {DEFAULT_CATALOG_DATABASE}: "
-                    f"{_first_line(error)}"
-                ) from error
         url = with_database(owner, DEFAULT_CATALOG_DATABASE)
+        try:
+            with psycopg.connect(owner, autocommit=True) as conn:
+                known = conn.execute(
+                    "select 1 from pg_database where datname = %s", [DEFAULT_CATALOG_DATABASE]
+                ).fetchone()
+            if known is None:
+                create_database(owner, DEFAULT_CATALOG_DATABASE)
+        except psycopg.errors.DuplicateDatabase:
+            pass  # another process made it just now
+        except psycopg.Error as error:
+            raise LakeError(
+                f"cannot create the lake catalog's database {DEFAULT_CATALOG_DATABASE}: "
+                f"{_first_line(error)}"
+            ) from error
     for plain in ("postgresql://", "postgres://"):
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain) :]
