@@ -118,7 +118,9 @@ def _pipeline(settings: Any, url: str) -> Any:
     failed = [c for c in run.checks if not c.passed]
     err.print(
         f"[green]✓[/] pipeline: {run.ingest.events:,} events ingested, "
-        f"{len(run.projections)} projections, snapshot published ({run.seconds:.1f} s)"
+        f"{len(run.projections)} projections, "
+        + (f"lake release {run.release}" if run.release else "snapshot published")
+        + f" ({run.seconds:.1f} s)"
     )
     for check in failed:
         err.print(f"  [yellow]check {check.name}: {check.description}[/]")
@@ -179,8 +181,11 @@ def _tour(
     example = reports["teacher"][0] if reports["teacher"] else None
     err.rule("[bold]Where everything is")
     err.print(f"events      PostgreSQL, `uv run quizflow db url`; cursor {run.ingest.cursor}")
-    err.print(f"warehouse   {settings.warehouse_path}")
-    err.print(f"snapshot    {settings.published_path} (open it read-only)")
+    if run.release:  # QUIZFLOW_WAREHOUSE=lake (docs/lakehouse.md)
+        err.print(f"warehouse   Iceberg tables, lake release {run.release} (docs/lakehouse.md)")
+    else:
+        err.print(f"warehouse   {settings.warehouse_path}")
+        err.print(f"snapshot    {settings.published_path} (open it read-only)")
     err.print(f"reports     {settings.reports_dir}/teacher/<class>/<week>.html")
     if example:
         err.print(f"            e.g. {example}")
