@@ -26,6 +26,7 @@ from quizflow.quiz import (
     Event,
     PersonalText,
     RoleGranted,
+    RoleRevoked,
     SchoolRegistered,
     SchoolTimeZoneChanged,
     StudentEnrolled,
@@ -214,6 +215,12 @@ def grant(store: EventStore, account_id: str, role: str, actor: str = "admin") -
     if role not in ROLES:
         raise AdminError(f"no role {role!r}; roles are {', '.join(ROLES)}")
     append(store, [RoleGranted(account_id, role)], actor)
+
+
+def revoke(store: EventStore, account_id: str, role: str, actor: str = "admin") -> None:
+    if role not in ROLES:
+        raise AdminError(f"no role {role!r}; roles are {', '.join(ROLES)}")
+    append(store, [RoleRevoked(account_id, role)], actor)
 
 
 def move_student(

@@ -174,6 +174,23 @@ def grant(
 
 
 @app.command()
+def revoke(
+    who: str = typer.Argument(..., help="Username or account id."),
+    role: str = typer.Argument(..., help="student, teacher, editor or admin."),
+) -> None:
+    """Take a role from an account (an editor who no longer edits content, say)."""
+    from quizflow.accounts import admin
+
+    with _opened() as (store, conn):
+        account_id = _account_id(conn, who)
+        try:
+            admin.revoke(store, account_id, role)
+        except admin.AdminError as error:
+            raise _fail(str(error)) from None
+    err.print(f"{account_id} is no longer {role}")
+
+
+@app.command()
 def codes(
     school_class: str | None = typer.Option(None, "--class", help="Every student of a class."),
     who: list[str] = typer.Option([], "--account", help="An account (username or id); repeat."),

@@ -15,6 +15,7 @@ import psycopg
 from quizflow.accounts import admin
 from quizflow.accounts.roster_import import school_student_id
 from quizflow.app.web.accounts import ACCOUNTS_GROUP
+from quizflow.quiz import account_stream_id
 
 Site = Any  # the `site` fixture of tests/e2e/conftest.py
 
@@ -495,3 +496,90 @@ def test_an_admin_erases_a_deactivated_student_for_good(site: Site) -> None:
             "select count(*) from quizflow_privacy.subject_keys where subject_id = 'bob'"
         ).fetchone()
     assert keys == (0,)
+
+
+def role_events(site: Site, account_id: str) -> list[tuple[str, dict[str, Any], str]]:
+    return [
+        (e.type, e.data, e.metadata.get("user_id", ""))
+        for e in site.store.read_stream(account_stream_id(account_id))
+        if e.type in ("accounts/RoleGranted", "accounts/RoleRevoked")
+    ]
+
+
+def test_an_admin_makes_a_teacher_a_content_editor_and_takes_the_role_back(site: Site) -> None:
+    client = signed_in(site, "a-ann")
+    # Signed in before the grant: roles are read from the read model on every request, so the
+    # open session gains and loses the editor pages without signing in again.
+    ada = signed_in(site, "t-ada")
+    assert ada.get("/editor").status_code == 403
+
+    granted = submit(site, client, "/admin/teachers", "/admin/accounts/t-ada/roles")
+    assert granted.status_code == 200 and granted.url.path == "/admin/teachers", granted.text
+    assert "The account is a content editor now" in granted.text
+    row = re.search(r'<tr id="teacher-t-ada">.*?</tr>', granted.text, re.S)
+    assert row and "Take the editor role" in row.group(0)  # read-your-writes
+    assert role_events(site, "t-ada") == [
+        ("accounts/RoleGranted", {"account_id": "t-ada", "role": "editor"}, "a-ann")
+    ]
+    wait_until(lambda: "editor" in site.model.account("t-ada").roles)
+    assert ada.get("/editor").status_code == 200
+    assert "teacher" in site.model.account("t-ada").roles
+
+    revoked = submit(site, client, "/admin/teachers", "/admin/accounts/t-ada/roles")
+    assert revoked.status_code == 200 and "no longer a content editor" in revoked.text
+    row = re.search(r'<tr id="teacher-t-ada">.*?</tr>', revoked.text, re.S)
+    assert row and "Make content editor" in row.group(0)
+    assert role_events(site, "t-ada")[1:] == [
+        ("accounts/RoleRevoked", {"account_id": "t-ada", "role": "editor"}, "a-ann")
+    ]
+    wait_until(lambda: "editor" not in site.model.account("t-ada").roles)
+    assert ada.get("/editor").status_code == 403
+    assert site.model.account("t-ada").roles == {"teacher"}
+
+
+def test_an_admin_is_refused_role_changes_that_make_no_sense_and_nothing_is_appended(
+    site: Site, pg_url: str
+) -> None:
+    admin.register_school(site.store, "dale", "Dale School")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"set role {ACCOUNTS_GROUP}")
+        dora = admin.create_account(
+            site.store, conn, roles=["teacher"], username="dora", name="Dora", school_id="dale"
+        )
+    client = signed_in(site, "a-ann")
+    submit(site, client, "/admin/teachers", "/admin/accounts/t-bo/deactivate")
+    wait_until(
+        lambda: site.model.account(dora) is not None and not site.model.account("t-bo").active
+    )
+    form = site.hidden_fields(client.get("/admin/teachers").text, "/admin/accounts/t-ada/roles")
+    before = site.event_count()
+    refusals = [
+        (dora, "editor", "grant", 404, "your school has no account"),
+        ("alice", "editor", "grant", 422, "is a student, not staff"),
+        ("t-bo", "editor", "grant", 409, "deactivated"),
+        ("e-eve", "editor", "grant", 409, "is a content editor already"),
+        ("t-ada", "editor", "revoke", 409, "is no content editor"),
+        ("e-eve", "editor", "revoke", 409, "only role: deactivate the account instead"),
+        ("a-ann", "admin", "revoke", 422, "only the editor role is given and taken here"),
+        ("t-ada", "admin", "grant", 422, "only the editor role is given and taken here"),
+        ("t-ada", "editor", "promote", 422, "choose to grant or to revoke"),
+    ]
+    for account_id, role, change, status, sentence in refusals:
+        answer = client.post(
+            f"/admin/accounts/{account_id}/roles", data={**form, "role": role, "change": change}
+        )
+        assert answer.status_code == status, (account_id, role, change, answer.text)
+        assert sentence in text(answer), (account_id, role, change, answer.text)
+    no_token = client.post(
+        "/admin/accounts/t-ada/roles", data={"role": "editor", "change": "grant"}
+    )
+    assert no_token.status_code == 403
+    teacher = signed_in(site, "t-ada")
+    mine = site.hidden_fields(teacher.get("/account").text)
+    forged = teacher.post(
+        "/admin/accounts/t-ada/roles", data={**mine, "role": "editor", "change": "grant"}
+    )
+    assert forged.status_code == 403
+    assert site.event_count() == before
+    assert site.model.account("a-ann").roles == {"admin"}
+    assert site.model.account("t-ada").roles == {"teacher"}

@@ -48,7 +48,11 @@ DONE = {
     "erased": "The person is erased: their name can no longer be read anywhere.",
     "teacher-created": "The teacher's account is made. Issue a code so they can activate it.",
     "teacher-assigned": "The class has its teacher.",
+    "editor-granted": "The account is a content editor now: the editor pages open for it.",
+    "editor-revoked": "The account is no longer a content editor.",
 }
+# The one role the admin pages give and take; the others come with the account.
+MANAGED_ROLES = ("editor",)
 T = TypeVar("T")
 Conn = psycopg.Connection[Any]
 
@@ -486,6 +490,43 @@ async def erase_account(request: Request, account_id: str) -> Response:
     return redirect(f"{back}?done=erased")
 
 
+@router.post("/admin/accounts/{account_id}/roles")
+async def change_role(request: Request, account_id: str) -> Response:
+    """Give a staff account of the school the ``editor`` role, or take it away (field
+    ``change``: grant or revoke). A refusal appends nothing."""
+    who = await _admin(request)
+    account = _own_account(request, who, account_id)
+    form = await read_form(request)
+    role, change = _text(form, "role", 40), _text(form, "change", 20)
+    if change not in ("grant", "revoke"):
+        raise WebError(422, "bad-change", "choose to grant or to revoke the role")
+    if role not in MANAGED_ROLES:
+        raise WebError(
+            422,
+            "role-not-managed",
+            f"only the {' and '.join(MANAGED_ROLES)} role is given and taken here; "
+            f"{role[:40] or 'no role'!r} cannot be",
+        )
+    if "student" in account.roles:
+        raise WebError(422, "student-account", f"{account.name} is a student, not staff")
+    if not account.active:
+        raise WebError(409, "deactivated", f"{account.name}'s account is deactivated")
+    holds = role in account.roles
+    if change == "grant" and holds:
+        raise WebError(409, "role-held", f"{account.name} is a content {role} already")
+    if change == "revoke" and not holds:
+        raise WebError(409, "role-not-held", f"{account.name} is no content {role}")
+    if change == "revoke" and account.roles == {role}:
+        raise WebError(
+            409,
+            "last-role",
+            f"{role} is {account.name}'s only role: deactivate the account instead",
+        )
+    run = admin.grant if change == "grant" else admin.revoke
+    await _change(request, lambda store, _: run(store, account.account_id, role, who.user_id))
+    return redirect(f"/admin/teachers?done={role}-{'granted' if change == 'grant' else 'revoked'}")
+
+
 @router.post("/admin/accounts/{account_id}/{action}")
 async def account_state(request: Request, account_id: str, action: str) -> Response:
     who = await _admin(request)
@@ -530,6 +571,7 @@ async def _teachers_page(
             "activated": a.account_id in logins and logins[a.account_id].activated,
             "has_login": a.account_id in logins,
             "classes": [c.name for c in classes if c.teacher_id == a.account_id],
+            "editor": "editor" in a.roles,
         }
         for a in staff
     ]
