@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -11,6 +12,11 @@ from rich.markup import escape
 
 from quizflow.commands.output import Format, err, print_json, print_rows
 from quizflow.commands.snapshot import open_snapshot_or_exit
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    daft = "daft"
 
 
 def command(
@@ -35,6 +41,15 @@ def command(
             help="Show at most this many rows (0: all). Default: 50 in a table, all in json/csv.",
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="duckdb, or daft: the same query answered by Daft reading the published files"
+            " (the lake's Iceberg tables in lake mode) itself; item_answers,"
+            " attempts_before_passing and hardest_questions run on it.",
+        ),
+    ] = Engine.duckdb,
 ) -> None:
     """Run a named query on the published snapshot (read-only, never in the pipeline's way)."""
     from quizflow.queries import QueryDefinitionError, load_queries
@@ -57,7 +72,7 @@ def command(
         )
         raise typer.Exit(2)
     given = _parse_params(params or [])
-    _run(query, given, fmt, limit)
+    _run(query, given, fmt, limit, engine)
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:
@@ -78,25 +93,15 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
 TABLE_ROWS = 50
 
 
-def _run(query: Any, given: dict[str, str], fmt: Format, limit: int | None) -> None:
-    import duckdb
-
-    from quizflow.queries import QueryParameterError, bind, run_query
-    from quizflow.settings import load_settings
+def _run(query: Any, given: dict[str, str], fmt: Format, limit: int | None, engine: Engine) -> None:
+    from quizflow.queries import QueryParameterError, bind
 
     try:
         bind(query, given)  # report parameter mistakes before touching the snapshot
     except QueryParameterError as error:
         err.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    con = open_snapshot_or_exit(load_settings().published_path)
-    try:
-        result = run_query(con, query, given)
-    except duckdb.Error as error:
-        err.print(f"[red]query {query.name} failed:[/] {escape(str(error))}")
-        raise typer.Exit(1) from None
-    finally:
-        con.close()
+    result = _on_daft(query, given) if engine is Engine.daft else _on_duckdb(query, given)
     rows = result.json_records()
     shown = limit if limit is not None else (TABLE_ROWS if fmt is Format.table else 0)
     if shown and len(rows) > shown:
@@ -113,6 +118,44 @@ def _run(query: Any, given: dict[str, str], fmt: Format, limit: int | None) -> N
         csv.writer(sys.stdout).writerow(result.columns)
     else:
         err.print(f"{query.name}: no rows (columns: {', '.join(result.columns)})")
+
+
+def _on_duckdb(query: Any, given: dict[str, str]) -> Any:
+    import duckdb
+
+    from quizflow.queries import run_query
+    from quizflow.settings import load_settings
+
+    con = open_snapshot_or_exit(load_settings().published_path)
+    try:
+        return run_query(con, query, given)
+    except duckdb.Error as error:
+        err.print(f"[red]query {query.name} failed:[/] {escape(str(error))}")
+        raise typer.Exit(1) from None
+    finally:
+        con.close()
+
+
+def _on_daft(query: Any, given: dict[str, str]) -> Any:
+    from quizflow.queries.run import QueryResult
+    from quizflow.settings import load_settings
+
+    try:
+        from quizflow.queries.daft_engine import NotPortableError, published_tables, run_on_daft
+    except ImportError:
+        err.print("[red]Daft is not installed:[/] pip install daft (or uv sync --extra daft)")
+        raise typer.Exit(2) from None
+    try:
+        table = run_on_daft(query, published_tables(load_settings()), given)
+    except NotPortableError as error:
+        err.print(f"[red]{escape(str(error))}[/]")
+        raise typer.Exit(2) from None
+    except FileNotFoundError as error:
+        err.print(f"[red]{escape(str(error))}[/]")
+        raise typer.Exit(1) from None
+    columns = table.column_names
+    rows = list(zip(*(table.column(c).to_pylist() for c in columns), strict=True))
+    return QueryResult(columns, rows)
 
 
 def _print_list(queries: dict[str, Any], fmt: Format) -> None:

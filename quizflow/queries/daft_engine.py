@@ -11,6 +11,7 @@ of the bound values, typed by the query's header, just as DuckDB binds them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,31 @@ def run_on_daft(
     frame = daft.sql(
         daft_sql(query), register_globals=False, **{_PARAMETER_TABLE: parameters}, **tables
     )
-    return frame.to_arrow()
+    return _uuids_as_text(frame.to_arrow())
+
+
+def _uuids_as_text(table: pa.Table) -> pa.Table:
+    """Parquet keeps a UUID as 16 bytes, and Daft reads them as bytes; the warehouse's only
+    binary columns are UUIDs, so they are given back as DuckDB prints them."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_binary(field.type) or pa.types.is_fixed_size_binary(field.type):
+            values = table.column(index).to_pylist()
+            if all(v is None or len(v) == 16 for v in values):
+                text = pa.array(
+                    [None if v is None else str(uuid.UUID(bytes=v)) for v in values], pa.string()
+                )
+                table = table.set_column(index, field.name, text)
+    return table
+
+
+def published_tables(settings: Settings) -> dict[str, daft.DataFrame]:
+    """The tables readers see now: the newest lake release in lake mode, else the published
+    DuckDB snapshot's files."""
+    from quizflow.warehouse.lake.settings import warehouse_mode
+
+    if warehouse_mode() == "lake":
+        return lake_tables(settings)
+    return snapshot_tables(settings.published_path)
 
 
 def snapshot_tables(published_path: Path) -> dict[str, daft.DataFrame]:
