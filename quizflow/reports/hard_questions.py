@@ -55,6 +55,7 @@ STATISTICS_KEYS = (
     "answer_key",
     "answer_analysis",
     "field_analysis",
+    "field_labels",  # what people call the fields that answer_key and field_analysis name
 )
 TEMPLATES = Path(__file__).with_name("templates")
 
