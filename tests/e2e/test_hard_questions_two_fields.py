@@ -199,3 +199,9 @@ def test_the_editor_pages_show_the_answers_by_their_labels(editor_site: str) -> 
         assert figures, question.text
         assert SWAPPED in figures.group(0) and SIGN_SLIP in figures.group(0)
         assert "_INPUT_" not in figures.group(0)
+        fields = re.findall(
+            r'<tr><td>([^<]*)</td><td class="mono">([^<]+)</td>\s*<td>(yes)?</td>',
+            figures.group(0),
+        )
+        assert ("x-coordinate", "2", "yes") in fields and ("x-coordinate", "-2", "") in fields
+        assert ("y-coordinate", "-1", "yes") in fields and ("y-coordinate", "2", "") in fields
