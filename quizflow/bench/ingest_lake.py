@@ -90,7 +90,7 @@ def measure_lake(mode: str, url: str, scratch: Path) -> dict[str, Any]:
         lake = open_lake(settings)
         try:
             with _timed_commits() as commits:
-                events = ingest_lake(lake, url, chunk_rows=config.chunk_rows).events
+                events = ingest_lake(lake, url).events
         finally:
             lake.close()
         return {

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pyarrow.parquet as pq
 import pytest
 
 from quizflow.eventstore.postgres import PostgresEventStore
@@ -189,3 +190,49 @@ def test_bad_lake_settings_fail_in_one_sentence_and_write_nothing(
     assert listed.get("KeyCount", 0) == 0
     names = {b["Name"] for b in lake_env.s3.client().list_buckets()["Buckets"]}
     assert "no-such-bucket" not in names
+
+
+def test_the_lake_keeps_the_events_in_store_order(
+    tmp_path: Path,
+    pg_url: str,
+    lake_env: LakeEnv,  # noqa: F811 (the fixture)
+) -> None:
+    settings = Settings(home=tmp_path / "home", database_url=None)
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.populate(store, students=3, days=2)
+    _ingest_until(settings, pg_url, len(_store_ids(pg_url)))
+    lake = open_lake(settings)
+    try:
+        table = lake.table(EVENTS)
+        assert table is not None
+        files = [task.file.file_path for task in table.scan().plan_files()]
+        assert files
+        for path in files:
+            with table.io.new_input(path).open() as stream:
+                rows = pq.read_table(stream, columns=["tx", "position"])
+            # Readers' cursor filters skip row groups only because each file is in this order.
+            keys = list(zip(rows["tx"].to_pylist(), rows["position"].to_pylist(), strict=True))
+            assert keys == sorted(keys), path
+    finally:
+        lake.close()
+
+
+@pytest.mark.parametrize("value", ["0", "many"])
+def test_a_bad_lake_chunk_size_fails_in_one_sentence_and_writes_nothing(
+    value: str,
+    tmp_path: Path,
+    pg_url: str,
+    lake_env: LakeEnv,  # noqa: F811 (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(home=tmp_path / "home", database_url=None)
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.populate(store, students=1, days=1)
+    monkeypatch.setenv("QUIZFLOW_LAKE_CHUNK_ROWS", value)
+    with pytest.raises(ValueError) as failed:
+        run_pipeline(settings, pg_url)
+    assert str(failed.value) == (
+        f"QUIZFLOW_LAKE_CHUNK_ROWS must be a positive number of rows, not {value!r}"
+    )
+    assert _catalog_tables(lake_env.catalog_url) == 0
+    assert lake_env.s3.client().list_objects_v2(Bucket=lake_env.bucket).get("KeyCount", 0) == 0

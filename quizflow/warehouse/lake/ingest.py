@@ -16,7 +16,9 @@ appended twice, nothing is skipped.
 from __future__ import annotations
 
 import logging
+import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import duckdb
 import pyarrow as pa
@@ -41,15 +43,35 @@ from quizflow.warehouse.lake.columns import (
     encode,
     stored_select,
 )
-from quizflow.warehouse.sqlfiles import schema_statements, sql
+from quizflow.warehouse.sqlfiles import SQL_DIR, schema_statements, sql
 
 log = logging.getLogger(__name__)
 
 EVENTS = "events"
+_EVENTS_SCHEMA = (SQL_DIR / "schema" / "01_events.sql").read_text()
 CURSOR_PROPERTY = "quizflow.ingest.cursor"
 COUNT_PROPERTY = "quizflow.ingest.events"
 # Commit conflicts one ingest absorbs before giving up (each means another ingest moved on).
 MAX_CONFLICTS = 50
+# Rows per Iceberg commit (one data file each). Smaller than the DuckDB mode's chunks: a lake
+# chunk is held in memory three times over (DuckDB's rows, their Arrow copy, the Parquet file
+# pyiceberg builds), and the next chunk is transformed while the previous one is written.
+CHUNK_ROWS_SETTING = "QUIZFLOW_LAKE_CHUNK_ROWS"
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+def lake_chunk_rows() -> int:
+    """``QUIZFLOW_LAKE_CHUNK_ROWS`` (default 100,000); ``ValueError`` in a sentence when bad."""
+    text = (os.environ.get(CHUNK_ROWS_SETTING) or "").strip()
+    if not text:
+        return DEFAULT_CHUNK_ROWS
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = 0
+    if rows < 1:
+        raise ValueError(f"{CHUNK_ROWS_SETTING} must be a positive number of rows, not {text!r}")
+    return rows
 
 
 def cursor_of(table: Table | None) -> Cursor:
@@ -80,9 +102,11 @@ def _events_table(lake: Lake, con: duckdb.DuckDBPyConnection) -> Table:
 
 
 def ingest_lake(
-    lake: Lake, url: str, *, chunk_rows: int = 500_000, progress: Progress | None = None
+    lake: Lake, url: str, *, chunk_rows: int | None = None, progress: Progress | None = None
 ) -> IngestResult:
-    """Append every safely readable event after the lake's cursor; return what was done."""
+    """Append every safely readable event after the lake's cursor; return what was done.
+    ``chunk_rows`` unset: ``lake_chunk_rows()``."""
+    chunk_rows = chunk_rows or lake_chunk_rows()
     started = time.monotonic()
     con = _scratch()
     try:
@@ -128,7 +152,7 @@ def _ingest_from(
     writer committed first (what this pass committed before that is counted in it)."""
     cursor = cursor_of(table)
     count = events_of(table)
-    added = chunks = 0
+    added = chunks = last_rows = 0
     conn = connect_source(url)
     try:
         with conn.cursor() as cur:
@@ -141,41 +165,73 @@ def _ingest_from(
                 reader = cur.fetch_record_batch()
             except Exception as error:
                 raise SourceUnavailableError(f"reading events failed: {error}") from error
-            for chunk in _chunks(_prefetched(reader), chunk_rows):
-                tracked = _LastBatch(chunk)
-                con.execute("delete from events")
-                con.register(
-                    "incoming_events", pa.RecordBatchReader.from_batches(reader.schema, tracked)
-                )
-                try:
-                    con.execute(sql("duck/insert_events"))
-                finally:
-                    con.unregister("incoming_events")
-                if tracked.last is None:
-                    continue
-                rows = con.sql(
-                    stored_select("select * from events order by tx, position", columns)
-                ).to_arrow_table()
-                if not rows.num_rows:
-                    continue
-                # The stream is in (tx, position) order: the chunk ends at its last row.
-                cursor = Cursor(
-                    int(tracked.last.column("tx")[-1].as_py()),
-                    int(tracked.last.column("position")[-1].as_py()),
-                )
-                count += rows.num_rows
-                marks = {CURSOR_PROPERTY: str(cursor), COUNT_PROPERTY: str(count)}
-                txn = table.transaction()
-                txn.append(rows, snapshot_properties={**marks, COLUMNS_PROPERTY: encode(columns)})
-                txn.set_properties(marks)
-                try:
-                    table = txn.commit_transaction()
-                except CommitFailedException as error:
-                    raise _Conflict(added, chunks) from error
-                added += rows.num_rows
-                chunks += 1
-                if progress:
-                    progress(before_total + added, cursor)
+            # One commit in flight while the next chunk is transformed: pyarrow's Parquet
+            # writer and the catalog's round trips release the GIL, as DuckDB does.
+            with ThreadPoolExecutor(1, thread_name_prefix="lake-commit") as writer:
+                pending: Future[Table] | None = None
+                for chunk in _chunks(_prefetched(reader), chunk_rows):
+                    tracked = _LastBatch(chunk)
+                    rows = _transformed(con, reader.schema, tracked, columns)
+                    if pending is not None:
+                        table = _committed(pending, added, chunks)
+                        pending = None
+                        added += last_rows
+                        chunks += 1
+                        if progress:
+                            progress(before_total + added, cursor)
+                    if tracked.last is None or not rows.num_rows:
+                        continue
+                    # The stream is in (tx, position) order: the chunk ends at its last row.
+                    cursor = Cursor(
+                        int(tracked.last.column("tx")[-1].as_py()),
+                        int(tracked.last.column("position")[-1].as_py()),
+                    )
+                    count += rows.num_rows
+                    marks = {CURSOR_PROPERTY: str(cursor), COUNT_PROPERTY: str(count)}
+                    summary = {**marks, COLUMNS_PROPERTY: encode(columns)}
+                    pending = writer.submit(_commit, table, rows, marks, summary)
+                    last_rows = rows.num_rows
+                    del rows
+                if pending is not None:
+                    table = _committed(pending, added, chunks)
+                    added += last_rows
+                    chunks += 1
+                    if progress:
+                        progress(before_total + added, cursor)
     finally:
         conn.close()
     return added, chunks
+
+
+def _transformed(
+    con: duckdb.DuckDBPyConnection,
+    schema: pa.Schema,
+    batches: _LastBatch,
+    columns: list[tuple[str, str]],
+) -> pa.Table:
+    """One chunk through the ingest's transformation, as the rows the events table stores."""
+    # A fresh table per chunk: deleting the previous chunk's rows would keep their memory.
+    con.execute("drop table if exists events")
+    con.execute(_EVENTS_SCHEMA)
+    con.register("incoming_events", pa.RecordBatchReader.from_batches(schema, batches))
+    try:
+        con.execute(sql("duck/insert_events"))
+    finally:
+        con.unregister("incoming_events")
+    # Insertion order is kept (DuckDB's preserve_insertion_order): the stream's (tx, position).
+    return con.sql(stored_select("select * from events", columns)).to_arrow_table()
+
+
+def _commit(table: Table, rows: pa.Table, marks: dict[str, str], summary: dict[str, str]) -> Table:
+    """Rows and the cursor that covers them, in one Iceberg commit."""
+    txn = table.transaction()
+    txn.append(rows, snapshot_properties=summary)
+    txn.set_properties(marks)
+    return txn.commit_transaction()
+
+
+def _committed(pending: Future[Table], added: int, chunks: int) -> Table:
+    try:
+        return pending.result()
+    except CommitFailedException as error:
+        raise _Conflict(added, chunks) from error

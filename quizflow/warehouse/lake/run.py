@@ -23,7 +23,13 @@ from quizflow.warehouse.config import PipelineConfig
 from quizflow.warehouse.duck import Say, first_row
 from quizflow.warehouse.ingest import read_cursor
 from quizflow.warehouse.lake.catalog import Lake, open_lake
-from quizflow.warehouse.lake.ingest import EVENTS, cursor_of, events_of, ingest_lake
+from quizflow.warehouse.lake.ingest import (
+    EVENTS,
+    cursor_of,
+    events_of,
+    ingest_lake,
+    lake_chunk_rows,
+)
 from quizflow.warehouse.lake.projections import apply_lake_projections, needs_work
 from quizflow.warehouse.lake.read import snapshot_select
 from quizflow.warehouse.lake.release import Release, latest_release, write_release
@@ -52,13 +58,14 @@ def run_lake_pipeline(
     report = say or (lambda _message: None)
     started = time.monotonic()
     projections = load_projections(projections_dir)  # fail on a bad file before touching data
+    chunk_rows = lake_chunk_rows()
     lake = open_lake(settings)
     try:
         report("ingesting new events into the lake")
         ingested = ingest_lake(
             lake,
             url,
-            chunk_rows=config.chunk_rows,
+            chunk_rows=chunk_rows,
             progress=lambda n, cursor: report(f"ingested {n:,} events (cursor {cursor})"),
         )
         report(f"ingested {ingested.events:,} events in {ingested.seconds:.1f}s")
