@@ -1,6 +1,7 @@
 """Pipeline runs in the lake mode beside the DuckDB mode, on the same store, in one process.
 
-``python -m quizflow.bench.lake_runs [--events N] [--rounds R] [--s3]`` loads N synthetic quiz
+``quizflow bench lake [--events N] [--rounds R] [--s3]`` (or ``python -m
+quizflow.bench.lake_runs`` with the same options) loads N synthetic quiz
 events (COPY) into a database of its own, then per warehouse: a first run over everything, a
 run with nothing new, and R runs that each find 100 new events (the same 100 for every mode);
 prints one JSON document with the seconds of each (medians over the rounds). The lake is
@@ -18,7 +19,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,12 @@ def _timed_run(settings: Any, url: str) -> dict[str, Any]:
     return {"seconds": time.monotonic() - started, "events": summary.ingest.events}
 
 
-def run(events: int = 50_000, rounds: int = 3, s3: bool = False) -> dict[str, Any]:
+def run(
+    events: int = 50_000,
+    rounds: int = 3,
+    s3: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     import logging
 
     from quizflow.database import database_url
@@ -87,10 +93,12 @@ def run(events: int = 50_000, rounds: int = 3, s3: bool = False) -> dict[str, An
     catalogs = {"lake": f"quizflow_bench_lake_catalog_{tag}", "lake_s3": f"{store}_s3cat"}
     modes = ["duckdb", "lake", *(["lake_s3"] if s3 else [])]
     created: list[str] = []
+    say = progress or (lambda _message: None)
     try:
         url = create_database(server, store)
         created.append(store)
         migrate(url)
+        say(f"loading {events:,} events into database {store} (dropped afterwards)")
         loaded = bulk_load(url, events)
         envs: dict[str, dict[str, str]] = {"duckdb": {"QUIZFLOW_WAREHOUSE": "duckdb"}}
         for mode in modes[1:]:
@@ -100,6 +108,9 @@ def run(events: int = 50_000, rounds: int = 3, s3: bool = False) -> dict[str, An
             }
             created.append(catalogs[mode])
         with tempfile.TemporaryDirectory() as tmp, _s3_bucket() if s3 else _nothing() as s3env:
+            # The local-folder lake is the scratch folder's, whatever QUIZFLOW_LAKE_WAREHOUSE
+            # says: the figures never mix with a real lake's files.
+            envs["lake"]["QUIZFLOW_LAKE_WAREHOUSE"] = str(Path(tmp) / "lake-files")
             if s3:
                 envs["lake_s3"].update(s3env)
             homes = {mode: Settings(home=Path(tmp) / mode, database_url=url) for mode in modes}
@@ -107,10 +118,14 @@ def run(events: int = 50_000, rounds: int = 3, s3: bool = False) -> dict[str, An
             idle: dict[str, Any] = {}
             increments: dict[str, list[dict[str, Any]]] = {mode: [] for mode in modes}
             for mode in modes:
+                say(f"{mode}: a first run over everything, then one with nothing new")
                 with _environment(envs[mode]):
                     first[mode] = _timed_run(homes[mode], url)
                     idle[mode] = _timed_run(homes[mode], url)
             for round_ in range(rounds):
+                say(
+                    f"round {round_ + 1} of {rounds}: {INCREMENT_EVENTS} new events, a run per mode"
+                )
                 copy_rows(
                     url,
                     synthetic_quiz_rows(

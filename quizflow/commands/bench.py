@@ -172,3 +172,29 @@ def history(
             progress=lambda m: err.print(f"[dim]bench history:[/] {m}"),
         )
     )
+
+
+@app.command("lake")
+def lake(
+    events: int = typer.Option(
+        50_000, min=1, help="Events of history to bulk-load into a fresh database first."
+    ),
+    rounds: int = typer.Option(
+        3, min=1, help="Measured 100-event pipeline runs per mode; the median is reported."
+    ),
+    s3: bool = typer.Option(
+        False, "--s3", help="Also measure the lake on a local S3 server (moto, started here)."
+    ),
+) -> None:
+    """Pipeline runs in the lake mode beside the DuckDB mode, on the same store.
+
+    Loads --events synthetic quiz events into a fresh database; then per mode (duckdb, lake
+    on a local folder, with --s3 lake_s3) a first run over everything, a run with nothing new,
+    and --rounds runs that each find 100 new events. Prints one JSON document: events, rounds,
+    modes{MODE: first_run_s, first_run_events, nothing_new_s, increment_events, increment_s
+    (the median), increment_rounds_s}. The DuckDB mode is the baseline. The database, the
+    lake catalogs and the scratch folders are dropped afterwards.
+    """
+    from quizflow.bench.lake_runs import run
+
+    print_json(run(events, rounds, s3, progress=lambda m: err.print(f"[dim]bench lake:[/] {m}")))
