@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
 
 from quizflow.accounts import credentials, passwords
-from quizflow.eventstore import ANY, START, EventStore, NewEvent, RecordedEvent
+from quizflow.eventstore import ANY, START, Cursor, EventStore, NewEvent, RecordedEvent
 from quizflow.privacy.keys import names_of
 from quizflow.privacy.sealing import ERASED
 from quizflow.quiz import (
@@ -118,6 +120,22 @@ def school_roster(store: EventStore, school_id: str) -> SchoolRoster:
     return roster
 
 
+_appended_here: ContextVar[list[Cursor] | None] = ContextVar("appended_here", default=None)
+
+
+@contextmanager
+def appends_recorded() -> Iterator[list[Cursor]]:
+    """The cursors of what ``append`` writes inside the block (in this thread or task). A page
+    after a change waits for them: the store's head can stay behind one's own commit while
+    another transaction on the server is still open."""
+    cursors: list[Cursor] = []
+    token = _appended_here.set(cursors)
+    try:
+        yield cursors
+    finally:
+        _appended_here.reset(token)
+
+
 def append(store: EventStore, events: Iterable[Event], actor: str) -> int:
     """Append roster and account facts, each to its own stream; the number appended."""
     by_stream: dict[str, list[NewEvent]] = {}
@@ -128,8 +146,12 @@ def append(store: EventStore, events: Iterable[Event], actor: str) -> int:
             NewEvent(type_name, payload, {"user_id": actor}, uuid.uuid4())
         )
     appended = 0
+    recorded_here = _appended_here.get()
     for stream, new_events in by_stream.items():
-        appended += len(store.append(stream, ANY, new_events))
+        recorded = store.append(stream, ANY, new_events)
+        appended += len(recorded)
+        if recorded and recorded_here is not None:
+            recorded_here.append(recorded[-1].cursor)
     return appended
 
 

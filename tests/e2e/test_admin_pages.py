@@ -15,6 +15,7 @@ import psycopg
 from quizflow.accounts import admin
 from quizflow.accounts.roster_import import school_student_id
 from quizflow.app.web.accounts import ACCOUNTS_GROUP
+from quizflow.eventstore import Cursor
 from quizflow.quiz import account_stream_id
 
 Site = Any  # the `site` fixture of tests/e2e/conftest.py
@@ -63,8 +64,16 @@ def summary(page: httpx.Response) -> dict[str, int]:
 
 
 def model_caught_up(site: Site) -> None:
-    """The test reads the model directly, so it waits for the whole of what was appended."""
-    assert site.model.wait_for(site.store.head(), 20.0), "the read model did not catch up"
+    """The test reads the model directly, so it waits for the whole of what was appended: the
+    last event committed, not the store's head, which stays behind it while a transaction of
+    another database on the same server is open."""
+    with site.store._pool.connection() as conn:
+        row = conn.execute(
+            "select tx::text::bigint, position from quizflow.events"
+            " order by tx desc, position desc limit 1"
+        ).fetchone()
+    assert row is not None
+    assert site.model.wait_for(Cursor(*row), 20.0), "the read model did not catch up"
 
 
 def wait_until(check: Any, timeout: float = 20.0) -> None:

@@ -27,7 +27,7 @@ from quizflow.app.readmodel_views import Account, SchoolClass
 from quizflow.app.web.context import ID_RE, accounts_of, caught_up, context, signed_in
 from quizflow.app.web.errors import WebError
 from quizflow.app.web.forms import page, read_form, redirect
-from quizflow.eventstore import EventStore
+from quizflow.eventstore import Cursor, EventStore
 from quizflow.privacy.erasure import erase
 from quizflow.quiz import ROLES
 
@@ -115,16 +115,17 @@ async def _read(request: Request, work: Callable[[EventStore, Conn], T]) -> T:
 
 
 async def _change(request: Request, work: Callable[[EventStore, Conn], T]) -> T:
-    """Run a change; the next page of this session waits until the read model shows it."""
+    """Run a change; the next page of this session waits until the read model shows it (the
+    events it appended, not the store's head, which may not include them yet)."""
     ctx, pool = context(request), accounts_of(request).pool
 
-    def run() -> tuple[T, Any]:
-        with pool.connection() as conn:
+    def run() -> tuple[T, list[Cursor]]:
+        with pool.connection() as conn, admin.appends_recorded() as appended:
             result = work(ctx.store, conn)
-        return result, ctx.store.head()
+        return result, [ctx.store.head(), *appended]
 
-    result, head = await run_in_threadpool(run)
-    remember_cursor(request.session, head)
+    result, cursors = await run_in_threadpool(run)
+    remember_cursor(request.session, max(cursors))
     return result
 
 
