@@ -2,6 +2,9 @@
 
 Thin on purpose: each asset calls quizflow.warehouse and returns metadata.
 
+In the lake mode (``QUIZFLOW_WAREHOUSE=lake``) the same assets write the lake's Iceberg tables
+and ``published_snapshot`` records a release instead of copying a file (pipelines/lake.py).
+
 Every asset and check here writes or locks the one DuckDB warehouse, so all are in the pool
 ``quizflow_warehouse`` (limit 1, see quizflow/dagster_instance.py): Dagster runs one of them at
 a time across every run, also where no file lock reaches (runs in pods of their own).
@@ -28,6 +31,7 @@ from pipelines.asset_metadata import (
     table_schema,
 )
 from pipelines.k8s import WAREHOUSE_RUN, run_tags
+from pipelines.lake import checked_warehouse, lake_events, lake_mode, lake_projections, lake_release
 from pipelines.resources import WarehouseResource
 from quizflow.dagster_instance import WAREHOUSE_POOL
 from quizflow.eventstore.postgres import PostgresEventStore
@@ -59,6 +63,8 @@ PROJECTIONS = load_projections()
 )
 def events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     url = warehouse.url()
+    if lake_mode():
+        return lake_events(warehouse, url)
     with warehouse.connect() as con:
         result = ingest(con, url, chunk_rows=warehouse.config().chunk_rows)
         (rows,) = con.execute("select count(*) from events").fetchone() or (0,)
@@ -90,6 +96,9 @@ def events(warehouse: WarehouseResource) -> dg.MaterializeResult:
     pool=WAREHOUSE_POOL,
 )
 def projections(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
+    if lake_mode():
+        yield from lake_projections(warehouse, PROJECTIONS)
+        return
     with warehouse.connect() as con:
         results = apply_projections(con, PROJECTIONS)
         schemas = {r.name: table_schema(con, r.name) for r in results}
@@ -117,6 +126,8 @@ def projections(warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
 )
 def published_snapshot(warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings, config = warehouse.settings(), warehouse.config()
+    if lake_mode():
+        return lake_release(warehouse, PROJECTIONS)
     try:
         path = publish_checked(
             settings.warehouse_path,
@@ -150,7 +161,7 @@ def _spec(name: str, asset: str) -> dg.AssetCheckSpec:
 )
 def event_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
     url, config = warehouse.url(), warehouse.config()
-    with warehouse.connect() as con:
+    with checked_warehouse(warehouse, None) as con:
         scope = check_scope(con, config.recent_check_events, config.full_check_seconds)
         results = [
             reconciliation(con, url, scope),
@@ -168,7 +179,7 @@ def event_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
 )
 def projection_checks(warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
     config = warehouse.config()
-    with warehouse.connect() as con:
+    with checked_warehouse(warehouse, PROJECTIONS) as con:
         scope = check_scope(con, config.recent_check_events, config.full_check_seconds)
         results = [answer_keys_unique(con, scope), quarantine_reviewed(con)]
     for c in results:
