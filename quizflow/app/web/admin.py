@@ -465,18 +465,20 @@ async def erase_account(request: Request, account_id: str) -> Response:
     if store_url is None or ctx.signin_url is None:
         raise WebError(503, "erasure-unavailable", "erasure needs the PostgreSQL store")
 
-    def run() -> Any:
-        return erase(
-            ctx.store,
-            store_url,
-            ctx.signin_url or "",
-            account.account_id,
-            ctx.reports_dir,
-            actor=who.user_id,
-        )
+    def run() -> list[Cursor]:
+        with admin.appends_recorded() as appended:
+            erase(
+                ctx.store,
+                store_url,
+                ctx.signin_url or "",
+                account.account_id,
+                ctx.reports_dir,
+                actor=who.user_id,
+            )
+        return [ctx.store.head(), *appended]
 
     try:
-        await run_in_threadpool(run)
+        cursors = await run_in_threadpool(run)
     except psycopg.errors.InsufficientPrivilege:
         raise WebError(
             503,
@@ -486,7 +488,8 @@ async def erase_account(request: Request, account_id: str) -> Response:
                 f"`quizflow privacy erase --student {account.account_id}` as the operator"
             ),
         ) from None
-    remember_cursor(request.session, await run_in_threadpool(ctx.store.head))
+    # The events the erasure appended, not only the head, which may not include them yet.
+    remember_cursor(request.session, max(cursors))
     back = f"/admin/classes/{student.class_id}" if student else "/admin/teachers"
     return redirect(f"{back}?done=erased")
 
