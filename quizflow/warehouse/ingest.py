@@ -142,6 +142,21 @@ class _LastBatch:
             yield batch
 
 
+def read_events_after(cur: Any, con: duckdb.DuckDBPyConnection, after: Cursor) -> Any:
+    """The source's events after ``after`` as an Arrow stream in (tx, position) order, read
+    through the ADBC cursor ``cur``; the pseudonym pads it needs are loaded into ``con`` first.
+    ``SourceUnavailableError`` when PostgreSQL cannot be read."""
+    try:
+        cur.execute(sql("pg/pseudonym_pads"))
+        _pseudonyms(con, cur.fetchone())
+        cur.execute(sql("pg/set_cursor"), parameters=(str(after.tx), str(after.position)))
+        cur.fetchall()
+        cur.execute(sql("pg/read_events"))
+        return cur.fetch_record_batch()
+    except Exception as error:
+        raise SourceUnavailableError(f"reading events failed: {error}") from error
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     url: str,
@@ -156,15 +171,7 @@ def ingest(
     conn = connect_source(url)
     try:
         with conn.cursor() as cur:
-            try:
-                cur.execute(sql("pg/pseudonym_pads"))
-                _pseudonyms(con, cur.fetchone())
-                cur.execute(sql("pg/set_cursor"), parameters=(str(before.tx), str(before.position)))
-                cur.fetchall()
-                cur.execute(sql("pg/read_events"))
-                reader = cur.fetch_record_batch()
-            except Exception as error:
-                raise SourceUnavailableError(f"reading events failed: {error}") from error
+            reader = read_events_after(cur, con, before)
             for chunk in _chunks(_prefetched(reader), chunk_rows):
                 tracked = _LastBatch(chunk)
                 stream = pa.RecordBatchReader.from_batches(reader.schema, tracked)

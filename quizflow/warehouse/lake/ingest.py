@@ -29,12 +29,11 @@ from quizflow.eventstore.types import START, Cursor
 from quizflow.warehouse.ingest import (
     IngestResult,
     Progress,
-    SourceUnavailableError,
     _chunks,
     _LastBatch,
     _prefetched,
-    _pseudonyms,
     connect_source,
+    read_events_after,
 )
 from quizflow.warehouse.lake.catalog import Lake
 from quizflow.warehouse.lake.columns import (
@@ -156,15 +155,7 @@ def _ingest_from(
     conn = connect_source(url)
     try:
         with conn.cursor() as cur:
-            try:
-                cur.execute(sql("pg/pseudonym_pads"))
-                _pseudonyms(con, cur.fetchone())
-                cur.execute(sql("pg/set_cursor"), parameters=(str(cursor.tx), str(cursor.position)))
-                cur.fetchall()
-                cur.execute(sql("pg/read_events"))
-                reader = cur.fetch_record_batch()
-            except Exception as error:
-                raise SourceUnavailableError(f"reading events failed: {error}") from error
+            reader = read_events_after(cur, con, cursor)
             # One commit in flight while the next chunk is transformed: pyarrow's Parquet
             # writer and the catalog's round trips release the GIL, as DuckDB does.
             with ThreadPoolExecutor(1, thread_name_prefix="lake-commit") as writer:
