@@ -48,14 +48,16 @@ def test_a_small_simulation_produces_every_kind_of_quiz_event(
 ) -> None:
     _, summary = simulated
     types = Counter(row[3] for row in stored(pg_url))
-    # Everything but what only an administrator does (moves, renames, roles, deactivation).
+    # Everything but what only an administrator does (moves, renames, roles, deactivation, a
+    # school's time zone).
     # A refusal of an unreadable answer comes only from the odd slip of the keyboard ("3/4"
     # typed "/34"), so a small simulation may have none.
     expected = {
         t
         for t in EVENT_TYPES
         if t.startswith(("chapter-quiz/", "course/", "roster/"))
-        and t not in ("roster/StudentMoved", "roster/StudentRenamed")
+        and t
+        not in ("roster/StudentMoved", "roster/StudentRenamed", "roster/SchoolTimeZoneChanged")
     } | {"accounts/AccountCreated"}
     sometimes = {"chapter-quiz/UnreadableAnswerRefused"}
     assert expected - sometimes <= set(types) <= expected
