@@ -21,7 +21,7 @@ IsActive = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SignInResult:
     account_id: str | None = None
     retry_after: int | None = None  # set when throttled
     problem: str | None = None  # a sentence for the person signing in
@@ -43,7 +43,7 @@ class Authenticator:
         self.policy = policy
         self._is_active = is_active
 
-    def sign_in(self, username: str, password: str, address: str) -> Outcome:
+    def sign_in(self, username: str, password: str, address: str) -> SignInResult:
         keys = _keys(username, address)
         with self._pool.connection() as conn:
             if (throttled := _throttled(conn, keys)) is not None:
@@ -58,15 +58,15 @@ class Authenticator:
         with self._pool.connection() as conn:
             if not matches or found is None:
                 throttle.record_failure(conn, keys)
-                return Outcome(problem=WRONG)
+                return SignInResult(problem=WRONG)
             throttle.forget(conn, throttle.account_key(username))
             if rehash:
                 credentials.set_password_hash(conn, found.account_id, rehash, end_sessions=False)
         if not self._is_active(found.account_id):
-            return Outcome(problem="this account is not active; ask your school")
-        return Outcome(account_id=found.account_id)
+            return SignInResult(problem="this account is not active; ask your school")
+        return SignInResult(account_id=found.account_id)
 
-    def activate(self, username: str, code: str, new_password: str, address: str) -> Outcome:
+    def activate(self, username: str, code: str, new_password: str, address: str) -> SignInResult:
         """Sign in once with an activation code and choose a password (raises
         ``PasswordRejected`` before the code is used up if the password is refused)."""
         keys = _keys(username, address)
@@ -88,11 +88,11 @@ class Authenticator:
                     credentials.set_password_hash(conn, found.account_id, new_hash)
             if not redeemed or found is None:
                 throttle.record_failure(conn, keys)
-                return Outcome(problem=WRONG_CODE)
+                return SignInResult(problem=WRONG_CODE)
             throttle.forget(conn, throttle.account_key(username))
         if not self._is_active(found.account_id):
-            return Outcome(problem="this account is not active; ask your school")
-        return Outcome(account_id=found.account_id)
+            return SignInResult(problem="this account is not active; ask your school")
+        return SignInResult(account_id=found.account_id)
 
     def sso_account(self, issuer: str, subject: str) -> str | None:
         with self._pool.connection() as conn:
@@ -112,9 +112,11 @@ def _keys(username: str, address: str) -> dict[str, throttle.Rule]:
     }
 
 
-def _throttled(conn: psycopg.Connection[Any], keys: dict[str, throttle.Rule]) -> Outcome | None:
+def _throttled(
+    conn: psycopg.Connection[Any], keys: dict[str, throttle.Rule]
+) -> SignInResult | None:
     """The refusal while any key is blocked (checked before any password or code)."""
     wait = throttle.retry_after(conn, list(keys))
     if wait is None:
         return None
-    return Outcome(retry_after=wait, problem="too many attempts; try again later")
+    return SignInResult(retry_after=wait, problem="too many attempts; try again later")

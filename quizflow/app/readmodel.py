@@ -43,7 +43,7 @@ from quizflow.app.readmodel_roster import Roster
 from quizflow.app.readmodel_students import StudentLoads, quiz_streams
 from quizflow.app.readmodel_views import (
     Account,
-    Outcome,
+    AnswerOutcome,
     QuizKey,
     QuizView,
     RecentAnswer,
@@ -67,7 +67,7 @@ from quizflow.school_time import DEFAULT_TIME_ZONE
 __all__ = [
     "RECENT_ANSWERS",
     "Account",
-    "Outcome",
+    "AnswerOutcome",
     "QuizKey",
     "QuizNeedsAttention",
     "QuizView",

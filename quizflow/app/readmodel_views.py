@@ -10,7 +10,7 @@ from typing import Literal
 from quizflow.eventstore import START, Cursor
 from quizflow.quiz import INITIAL, QuizState
 
-Outcome = Literal["correct", "incorrect"]
+AnswerOutcome = Literal["correct", "incorrect"]
 QuizKey = tuple[str, str]  # (course_id, chapter_id)
 
 
@@ -19,7 +19,7 @@ class QuizView:
     """One student's chapter quiz as the pages show it."""
 
     state: QuizState = INITIAL
-    last_outcome: Outcome | None = None
+    last_outcome: AnswerOutcome | None = None
     last_inputs: Mapping[str, str] = field(default_factory=dict)
     cursor: Cursor = START
     version: int = 0  # stream version of the last event folded in

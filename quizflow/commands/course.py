@@ -14,7 +14,7 @@ app = typer.Typer(help="Course content: publish a course file (YAML or JSON) as 
 
 
 @app.command("publish")
-def publish(
+def publish_command(
     file: Annotated[Path, typer.Argument(help="The course file: .yaml, .yml or .json.")],
     fmt: Annotated[
         Format, typer.Option("--format", help="table, json (one document) or csv.")

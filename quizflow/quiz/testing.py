@@ -27,7 +27,7 @@ class FirstChoice:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Decided:
     state: QuizState
     command: Command
     result: list[QuizEvent] | Rejected
@@ -38,7 +38,7 @@ class Outcome:
             raise AssertionError(f"expected events, but {self.command} was {self.result}")
         return self.result
 
-    def then(self, expected: Sequence[QuizEvent]) -> Outcome:
+    def then(self, expected: Sequence[QuizEvent]) -> Decided:
         if list(expected) != self.events:
             raise AssertionError(
                 f"after {self.command}:\n  expected {_lines(expected)}\n  got      "
@@ -64,9 +64,9 @@ class Given:
     course: Course | None
     rng: RandomSource
 
-    def when(self, command: Command) -> Outcome:
+    def when(self, command: Command) -> Decided:
         state = fold(self.history)
-        return Outcome(state, command, decide(state, command, self.course, self.rng))
+        return Decided(state, command, decide(state, command, self.course, self.rng))
 
 
 def given(

@@ -18,7 +18,7 @@ from quizflow.quiz import Command
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DriverReply:
     status: str  # "ok" | "rejected" | "conflict"
     events: tuple[tuple[str, Mapping[str, Any]], ...] = ()  # (type, data)
     event_ids: tuple[uuid.UUID, ...] = ()
@@ -39,7 +39,7 @@ class Driver(Protocol):
         occurred_at: datetime,
         correlation_id: uuid.UUID,
         causation_id: uuid.UUID,
-    ) -> Outcome: ...
+    ) -> DriverReply: ...
 
     def close(self) -> None: ...
 
@@ -59,7 +59,7 @@ class DirectDriver:
         occurred_at: datetime,
         correlation_id: uuid.UUID,
         causation_id: uuid.UUID,
-    ) -> Outcome:
+    ) -> DriverReply:
         result = self.handler.handle(
             command,
             command_id=command_id,
@@ -68,7 +68,7 @@ class DirectDriver:
             causation_id=causation_id,
             occurred_at=occurred_at,
         )
-        return Outcome(
+        return DriverReply(
             status=result.status,
             events=tuple((e.type, e.data) for e in result.events),
             event_ids=tuple(e.event_id for e in result.events),

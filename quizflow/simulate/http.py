@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from quizflow.quiz import Command, NextQuestion, StartOver, StartQuiz, SubmitAnswer
-from quizflow.simulate.driver import Outcome
+from quizflow.simulate.driver import DriverReply
 
 _ACTIONS: dict[type, str] = {
     StartQuiz: "start",
@@ -74,7 +74,7 @@ class HttpDriver:
         occurred_at: datetime,
         correlation_id: uuid.UUID,
         causation_id: uuid.UUID,
-    ) -> Outcome:
+    ) -> DriverReply:
         client = self._client(student_id)
         body: dict[str, Any] = {"command_id": str(command_id)}
         if isinstance(command, SubmitAnswer):
@@ -98,7 +98,7 @@ class HttpDriver:
         if document["status"] != "ok":
             view = _json(client.get(quiz))  # where the quiz stands, to catch up
         question = (view or {}).get("question") or (view or {}).get("last_answer") or {}
-        return Outcome(
+        return DriverReply(
             status=str(document["status"]),
             events=tuple((e["type"], e["data"]) for e in events),
             event_ids=tuple(uuid.UUID(e["event_id"]) for e in events),

@@ -26,7 +26,7 @@ from quizflow.quiz import (
 )
 from quizflow.simulate.ability import Learner, answers_correctly, p_correct, response_s
 from quizflow.simulate.answers import WrongAnswerModel, right
-from quizflow.simulate.driver import Driver, Outcome
+from quizflow.simulate.driver import Driver, DriverReply
 from quizflow.simulate.faults import (
     AMBIGUOUS,
     STRONG_DISTRACTOR,
@@ -192,7 +192,7 @@ class SimStudent:
         command: Command,
         at: datetime,
         correlation: uuid.UUID,
-    ) -> Outcome:
+    ) -> DriverReply:
         command_id = uuid_from(self.ids)
         outcome = driver.send(
             self.enrolment.student_id,

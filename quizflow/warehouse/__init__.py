@@ -10,7 +10,7 @@ from quizflow.warehouse.duck import (
 )
 from quizflow.warehouse.ingest import IngestResult, SourceUnavailableError, ingest
 from quizflow.warehouse.projections import apply_projections, load_projections
-from quizflow.warehouse.publish import PublishBlockedError, publish, publish_checked
+from quizflow.warehouse.publish import PublishBlockedError, publish_checked, publish_warehouse
 from quizflow.warehouse.run import RunSummary, run_pipeline
 
 __all__ = [
@@ -27,7 +27,7 @@ __all__ = [
     "load_projections",
     "open_published",
     "open_warehouse",
-    "publish",
     "publish_checked",
+    "publish_warehouse",
     "run_pipeline",
 ]

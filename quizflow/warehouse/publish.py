@@ -39,7 +39,9 @@ class PublishBlockedError(PipelineError):
         )
 
 
-def publish(warehouse_path: Path, published_path: Path, lock_timeout_s: float = 600.0) -> Path:
+def publish_warehouse(
+    warehouse_path: Path, published_path: Path, lock_timeout_s: float = 600.0
+) -> Path:
     """Publish the warehouse at ``published_path`` atomically; return the published path."""
     # The lock keeps a run from writing the warehouse while we publish it.
     with writer_lock(warehouse_path, lock_timeout_s):
@@ -61,7 +63,7 @@ def publish_checked(
     lock_timeout_s: float = 600.0,
     say: Say | None = None,
 ) -> Path:
-    """``publish``, but only when the blocking checks (reconciliation with the store at
+    """``publish_warehouse``, but only when the blocking checks (reconciliation with the store at
     ``url``, unique keys) pass on the warehouse as it is copied; ``PublishBlockedError``
     otherwise."""
     with writer_lock(warehouse_path, lock_timeout_s, say):

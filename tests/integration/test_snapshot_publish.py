@@ -28,7 +28,7 @@ from quizflow.warehouse import (
     snapshot_tables,
 )
 from quizflow.warehouse.projections import apply_projections, load_projections
-from quizflow.warehouse.publish import publish
+from quizflow.warehouse.publish import publish_warehouse
 from quizflow.warehouse.snapshot import tables_dir
 from quizflow.warehouse.snapshot_manifest import Manifest, read_manifest
 from tests.integration import eventfactory
@@ -122,7 +122,7 @@ def test_a_publish_without_new_events_writes_no_event_or_projection_file(
         eventfactory.populate(store, students=2, days=1)
     run_pipeline(settings, pg_url)
     before = _manifest(settings)
-    publish(settings.warehouse_path, settings.published_path)  # nothing new since
+    publish_warehouse(settings.warehouse_path, settings.published_path)  # nothing new since
     after = _manifest(settings)
     for table in PROJECTION_TABLES:
         assert _paths(after, table) == _paths(before, table), table

@@ -63,11 +63,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Command(Strict):
+class CommandBody(Strict):
     command_id: uuid.UUID = Field(description="Generated once per action; repeat it on retry.")
 
 
-class Answer(Command):
+class Answer(CommandBody):
     question_id: Id
     inputs: dict[
         Annotated[StrictStr, Field(max_length=100)], Annotated[StrictStr, Field(max_length=500)]
@@ -179,7 +179,7 @@ async def quiz(
 
 
 async def _command(
-    request: Request, who: Identity, action: str, course_id: str, chapter_id: str, body: Command
+    request: Request, who: Identity, action: str, course_id: str, chapter_id: str, body: CommandBody
 ) -> JSONResponse:
     question_id = body.question_id if isinstance(body, Answer) else None
     inputs = body.inputs if isinstance(body, Answer) else None
@@ -230,7 +230,7 @@ _RESPONSES = errors(
     summary="Start the chapter quiz (or a new attempt after passing)",
 )
 async def start(
-    request: Request, course_id: str, chapter_id: str, body: Command, who: Student
+    request: Request, course_id: str, chapter_id: str, body: CommandBody, who: Student
 ) -> JSONResponse:
     return await _command(request, who, "start", course_id, chapter_id, body)
 
@@ -252,7 +252,7 @@ async def answer(
     summary="Go on to the next question after a correct answer",
 )
 async def next_question(
-    request: Request, course_id: str, chapter_id: str, body: Command, who: Student
+    request: Request, course_id: str, chapter_id: str, body: CommandBody, who: Student
 ) -> JSONResponse:
     return await _command(request, who, "next", course_id, chapter_id, body)
 
@@ -263,7 +263,7 @@ async def next_question(
     summary="Start over with a new question after a wrong answer",
 )
 async def start_over(
-    request: Request, course_id: str, chapter_id: str, body: Command, who: Student
+    request: Request, course_id: str, chapter_id: str, body: CommandBody, who: Student
 ) -> JSONResponse:
     return await _command(request, who, "start-over", course_id, chapter_id, body)
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.concurrency import run_in_threadpool
 
 from quizflow.accounts.passwords import MAX_LENGTH, PasswordRejected
-from quizflow.accounts.signin import Outcome
+from quizflow.accounts.signin import SignInResult
 from quizflow.app import auth
 from quizflow.app.auth import Identity
 from quizflow.app.web.api import require_json
@@ -58,7 +58,7 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _refused(outcome: Outcome, *, code: str = "wrong-credentials") -> WebError:
+def _refused(outcome: SignInResult, *, code: str = "wrong-credentials") -> WebError:
     if outcome.retry_after is not None:
         return WebError(
             429,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from quizflow.app.handler import CommandResult
-from quizflow.app.readmodel import Outcome, QuizView, ReadModel
+from quizflow.app.readmodel import AnswerOutcome, QuizView, ReadModel
 from quizflow.app.web.answer_views import answered_view, next_chapter, shown_question
 from quizflow.eventstore import START
 from quizflow.quiz import STREAK_TO_PASS, Chapter, Course, Status
@@ -138,7 +138,7 @@ def classes_view(model: ReadModel, teacher_id: str) -> list[dict[str, Any]]:
 def view_from_result(result: CommandResult) -> QuizView:
     """The quiz as a command left it, without waiting for the read model."""
     state = result.state
-    outcome: Outcome | None = None
+    outcome: AnswerOutcome | None = None
     if state.status in (Status.ANSWERED_CORRECTLY, Status.PASSED):
         outcome = "correct"
     elif state.status is Status.ANSWERED_INCORRECTLY:
