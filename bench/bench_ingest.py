@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from quizflow.commands.bench_ingest import ingest_bench
+from quizflow.cli.bench_ingest import ingest_bench
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import Format, err, print_json, print_rows
-from quizflow.commands.snapshot import open_snapshot_or_exit
+from quizflow.cli.output import Format, err, print_json, print_rows
+from quizflow.cli.snapshot import open_snapshot_or_exit
 
 
 def command(

@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from quizflow.commands.output import err
+from quizflow.cli.output import err
 
 DEMO_STUDENTS = 300
 DEMO_DAYS = 20  # four school weeks

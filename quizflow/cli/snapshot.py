@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import err
+from quizflow.cli.output import err
 
 if TYPE_CHECKING:
     import duckdb

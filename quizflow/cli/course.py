@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import Format, err, print_json, print_rows
+from quizflow.cli.output import Format, err, print_json, print_rows
 
 app = typer.Typer(help="Course content: publish a course file (YAML or JSON) as an event.")
 

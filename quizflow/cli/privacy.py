@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import err, print_json
+from quizflow.cli.output import err, print_json
 
 app = typer.Typer(
     help="Privacy: erase a student (crypto-shredding) or export their data.", no_args_is_help=True

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import typer
 
-from quizflow.commands.output import err, print_json
+from quizflow.cli.output import err, print_json
 
 app = typer.Typer(
     help="Benchmarks; each prints one JSON document with baselines from the same run."
@@ -127,7 +127,7 @@ def ingest(
     ),
 ) -> None:
     """Warehouse ingest and full projection rebuild vs a plain ADBC transfer of the same rows."""
-    from quizflow.commands.bench_ingest import ingest_bench
+    from quizflow.cli.bench_ingest import ingest_bench
 
     if warehouse not in ("duckdb", "lake"):
         raise typer.BadParameter("duckdb or lake", param_hint="--warehouse")

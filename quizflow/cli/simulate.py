@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import err, first_line, print_json, quiet_connection_pool
+from quizflow.cli.output import err, first_line, print_json, quiet_connection_pool
 
 
 class Via(StrEnum):

@@ -16,7 +16,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import Format, err, print_json, print_rows
+from quizflow.cli.output import Format, err, print_json, print_rows
 
 app = typer.Typer(
     help="Accounts: create them, deactivate them, hand out activation codes.", no_args_is_help=True

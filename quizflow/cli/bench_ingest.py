@@ -142,7 +142,7 @@ def _figures(
 def _child(mode: str, url: str, scratch: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one measurement in a child process; add its own peak RSS."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "quizflow.commands.bench_ingest", mode, url, str(scratch)],
+        [sys.executable, "-m", "quizflow.cli.bench_ingest", mode, url, str(scratch)],
         stdout=subprocess.PIPE,
         env={**os.environ, **env} if env else None,
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from quizflow.commands.output import err
+from quizflow.cli.output import err
 from quizflow.settings import load_settings
 
 app = typer.Typer(help="Reports written from the published snapshot (HTML files).")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from quizflow.commands.output import err, print_json
+from quizflow.cli.output import err, print_json
 from quizflow.settings import load_settings
 
 app = typer.Typer(help="The PostgreSQL event store: its URL, and the embedded server.")

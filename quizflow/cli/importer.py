@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import err, print_json
+from quizflow.cli.output import err, print_json
 from quizflow.eventstore.types import Cursor
 
 app = typer.Typer(help="Import history from other systems as quiz events.")
@@ -79,7 +79,7 @@ def responses(
     import psycopg
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from quizflow.commands.output import first_line, quiet_connection_pool
+    from quizflow.cli.output import first_line, quiet_connection_pool
     from quizflow.database import open_store
     from quizflow.importer import ImportColumns, InvalidLogError, import_responses
     from quizflow.importer.load import ImportInterrupted

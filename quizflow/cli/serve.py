@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from quizflow.commands.output import err
+from quizflow.cli.output import err
 
 
 def command(

@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.markup import escape
 
-from quizflow.commands.output import err, first_line, print_json, quiet_connection_pool
+from quizflow.cli.output import err, first_line, print_json, quiet_connection_pool
 from quizflow.settings import PROJECT_ROOT, load_settings
 
 app = typer.Typer(help="The analytics pipeline: ingest, projections, checks, published snapshot.")
@@ -170,7 +170,7 @@ def run(
 
 
 def _record_in_dagster(summary: Any) -> None:
-    from quizflow.commands.pipeline_dagster import record_run
+    from quizflow.cli.pipeline_dagster import record_run
 
     try:
         _dagster_home()

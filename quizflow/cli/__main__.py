@@ -1,0 +1,5 @@
+"""`python -m quizflow.cli`: the `quizflow` command without its console script."""
+
+from quizflow.cli import main
+
+main()
