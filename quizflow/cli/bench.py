@@ -11,7 +11,13 @@ from quizflow.cli.output import err, print_json
 
 app = typer.Typer(
     help="Benchmarks; each prints one JSON document with baselines from the same run."
+    " They measure a checkout of the repository (an installed Quizflow does not carry them)."
 )
+
+
+@app.callback()
+def _from_a_checkout() -> None:
+    _needs("quizflow.bench", "the benchmarks (quizflow/bench in a checkout of the repository)")
 
 
 @app.command("append")
@@ -26,8 +32,10 @@ def append(
     events_per_append: list[int] = typer.Option([1, 3], min=1, help="Events in each append."),
 ) -> None:
     """Append throughput and latency vs raw INSERTs and the eventsourcing library."""
-    from quizflow.bench.append import run
     from quizflow.database import database_url
+
+    _needs("eventsourcing", "the eventsourcing library, this benchmark's baseline")
+    from quizflow.bench.append import run
 
     report = run(
         database_url(),
@@ -198,3 +206,13 @@ def lake(
     from quizflow.bench.lake_runs import run
 
     print_json(run(events, rounds, s3, progress=lambda m: err.print(f"[dim]bench lake:[/] {m}")))
+
+
+def _needs(module: str, what: str) -> None:
+    """Stop with a sentence when a baseline library of the `bench` group is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        how = "run from a checkout" if module == "quizflow.bench" else "uv sync --group bench"
+        err.print(f"[red]{what} is not installed:[/] {how}")
+        raise typer.Exit(2)
