@@ -11,7 +11,7 @@ import os
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +25,15 @@ from quizflow.app.web.answer_views import (
     shown_question,
     unreadable_hints,
 )
+from quizflow.app.web.api_models import (
+    ANSWERED,
+    ClassSummary,
+    CommandReply,
+    CourseStanding,
+    Health,
+    QuizPage,
+    StudentReport,
+)
 from quizflow.app.web.commands import build, execute
 from quizflow.app.web.context import (
     caught_up,
@@ -34,7 +43,7 @@ from quizflow.app.web.context import (
     teacher,
     who_is_asking,
 )
-from quizflow.app.web.error_docs import FOR_A_ROLE, JSON_BODY, ErrorBody, HealthBody, errors
+from quizflow.app.web.error_docs import FOR_A_ROLE, JSON_BODY, ErrorBody, errors
 from quizflow.app.web.errors import WebError, status_for
 from quizflow.app.web.teacher_views import loaded_if_yours, student_report
 from quizflow.app.web.views import (
@@ -119,15 +128,17 @@ def _measure(model: ReadModel, max_lag_s: float) -> tuple[dict[str, Any], str | 
 @router.get(
     "/health",
     summary="The live read model: its position, lag and counters",
+    response_model=Health,
+    **ANSWERED,
     responses={
         503: {
-            "model": HealthBody | ErrorBody,
+            "model": Health | ErrorBody,
             "description": "the read model is not running, or stuck behind the store "
             "(`problem` says which); or the database is not reachable (`error`, `detail`)",
         }
     },
 )
-async def health(request: Request) -> JSONResponse:
+async def health(request: Request, response: Response) -> dict[str, Any]:
     model = context(request).model
     lag, problem = await run_in_threadpool(_measure, model, health_max_lag_s())
     if await who_is_asking(request) is None:
@@ -141,12 +152,15 @@ async def health(request: Request) -> JSONResponse:
         document["process"] = os.getpid()
     if problem is not None:
         document["problem"] = problem
-    return JSONResponse(document, status_code=200 if problem is None else 503)
+    response.status_code = 200 if problem is None else 503
+    return document
 
 
 @router.get(
     "/courses",
     summary="Published courses, chapters and your standing in each",
+    response_model=list[CourseStanding],
+    **ANSWERED,
     responses=errors(*FOR_A_ROLE),
 )
 async def courses(
@@ -159,6 +173,8 @@ async def courses(
 @router.get(
     "/quizzes/{course_id}/{chapter_id}",
     summary="Your chapter quiz: the question to answer",
+    response_model=QuizPage,
+    **ANSWERED,
     responses=errors(
         *FOR_A_ROLE,
         404,
@@ -180,7 +196,9 @@ async def quiz(
 
 async def _command(
     request: Request, who: Identity, action: str, course_id: str, chapter_id: str, body: CommandBody
-) -> JSONResponse:
+) -> dict[str, Any] | JSONResponse:
+    """The command's reply: on success a ``CommandReply`` (checked by the route's model), else
+    the refusal as a response of its own (an ``ErrorBody``, not held to that model)."""
     question_id = body.question_id if isinstance(body, Answer) else None
     inputs = body.inputs if isinstance(body, Answer) else None
     command = build(action, who.user_id, course_id, chapter_id, question_id, inputs)
@@ -204,7 +222,8 @@ async def _command(
             }
     else:
         document = {"error": result.code, "detail": result.reason, **document}
-    return JSONResponse(document, status_code=status_for(result))
+    status = status_for(result)
+    return document if status == 200 else JSONResponse(document, status_code=status)
 
 
 Student = Annotated[Identity, Depends(student)]
@@ -227,48 +246,62 @@ _RESPONSES = errors(
 @writes.post(
     "/quizzes/{course_id}/{chapter_id}/start",
     responses=_RESPONSES,
+    response_model=CommandReply,
+    **ANSWERED,
     summary="Start the chapter quiz (or a new attempt after passing)",
 )
 async def start(
     request: Request, course_id: str, chapter_id: str, body: CommandBody, who: Student
-) -> JSONResponse:
+) -> dict[str, Any] | JSONResponse:
     return await _command(request, who, "start", course_id, chapter_id, body)
 
 
 @writes.post(
     "/quizzes/{course_id}/{chapter_id}/answer",
     responses=_RESPONSES,
+    response_model=CommandReply,
+    **ANSWERED,
     summary="Answer the assigned question",
 )
 async def answer(
     request: Request, course_id: str, chapter_id: str, body: Answer, who: Student
-) -> JSONResponse:
+) -> dict[str, Any] | JSONResponse:
     return await _command(request, who, "answer", course_id, chapter_id, body)
 
 
 @writes.post(
     "/quizzes/{course_id}/{chapter_id}/next",
     responses=_RESPONSES,
+    response_model=CommandReply,
+    **ANSWERED,
     summary="Go on to the next question after a correct answer",
 )
 async def next_question(
     request: Request, course_id: str, chapter_id: str, body: CommandBody, who: Student
-) -> JSONResponse:
+) -> dict[str, Any] | JSONResponse:
     return await _command(request, who, "next", course_id, chapter_id, body)
 
 
 @writes.post(
     "/quizzes/{course_id}/{chapter_id}/start-over",
     responses=_RESPONSES,
+    response_model=CommandReply,
+    **ANSWERED,
     summary="Start over with a new question after a wrong answer",
 )
 async def start_over(
     request: Request, course_id: str, chapter_id: str, body: CommandBody, who: Student
-) -> JSONResponse:
+) -> dict[str, Any] | JSONResponse:
     return await _command(request, who, "start-over", course_id, chapter_id, body)
 
 
-@router.get("/teacher/classes", summary="Your classes (teachers)", responses=errors(*FOR_A_ROLE))
+@router.get(
+    "/teacher/classes",
+    summary="Your classes (teachers)",
+    responses=errors(*FOR_A_ROLE),
+    response_model=list[ClassSummary],
+    **ANSWERED,
+)
 async def teacher_classes(
     request: Request, who: Annotated[Identity, Depends(teacher)]
 ) -> list[dict[str, Any]]:
@@ -279,6 +312,8 @@ async def teacher_classes(
     "/teacher/students/{student_id}",
     responses=errors(*FOR_A_ROLE, 404, s404="not a student of one of your classes"),
     summary="One of your students: progress per chapter and recent answers (teachers)",
+    response_model=StudentReport,
+    **ANSWERED,
 )
 async def teacher_student(
     request: Request, student_id: str, who: Annotated[Identity, Depends(teacher)]

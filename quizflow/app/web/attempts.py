@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from quizflow.app.auth import Identity
 from quizflow.app.web.answer_views import shown_question
+from quizflow.app.web.api_models import ANSWERED, Attempt
 from quizflow.app.web.context import context, signed_in, student
 from quizflow.app.web.error_docs import FOR_A_ROLE, errors
 from quizflow.app.web.forms import page as _page
@@ -105,6 +106,8 @@ async def _attempts(request: Request, who: Identity) -> list[dict[str, Any]]:
 @api.get(
     "/attempts",
     summary="Your past attempts at every chapter quiz, newest first",
+    response_model=list[Attempt],
+    **ANSWERED,
     responses=errors(*FOR_A_ROLE),
 )
 async def attempts_json(

@@ -23,15 +23,6 @@ class ErrorBody(BaseModel):
     detail: str = Field(description="What is wrong and what to do, in a sentence.")
 
 
-class HealthBody(BaseModel):
-    """/api/health: whether the live read model serves, and where it stands."""
-
-    model_config = ConfigDict(extra="allow")
-    ok: bool
-    read_model: dict[str, Any]
-    problem: str | None = Field(None, description="What is wrong, when ok is false.")
-
-
 _DESCRIPTIONS: dict[int, str] = {
     400: "the body is not valid JSON",
     401: "not signed in (no session, or it ended)",

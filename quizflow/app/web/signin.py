@@ -19,6 +19,7 @@ from quizflow.accounts.signin import SignInResult
 from quizflow.app import auth
 from quizflow.app.auth import Identity
 from quizflow.app.web.api import require_json
+from quizflow.app.web.api_models import ANSWERED, SignedOut, Who
 from quizflow.app.web.context import accounts_of, context, identity, who_is_asking
 from quizflow.app.web.error_docs import ALWAYS, JSON_BODY, SIGNED_IN, errors
 from quizflow.app.web.errors import WebError
@@ -119,6 +120,8 @@ async def _activate(request: Request, username: str, code: str, password: str) -
 @router.post(
     "/signin",
     summary="Sign in with a username and password",
+    response_model=Who,
+    **ANSWERED,
     dependencies=[Depends(require_json)],
     responses=errors(
         *ALWAYS,
@@ -135,6 +138,8 @@ async def api_sign_in(request: Request, body: SignIn) -> dict[str, Any]:
 @router.post(
     "/activate",
     summary="Sign in once with an activation code and choose a password",
+    response_model=Who,
+    **ANSWERED,
     dependencies=[Depends(require_json)],
     responses=errors(
         *ALWAYS,
@@ -150,14 +155,24 @@ async def api_activate(request: Request, body: Activate) -> dict[str, Any]:
 
 
 @router.post(
-    "/signout", summary="Sign out: ends the session on the server", responses=errors(*ALWAYS)
+    "/signout",
+    summary="Sign out: ends the session on the server",
+    responses=errors(*ALWAYS),
+    response_model=SignedOut,
+    **ANSWERED,
 )
 async def api_sign_out(request: Request) -> dict[str, bool]:
     await end_session(request)
     return {"signed_out": True}
 
 
-@router.get("/me", summary="Who is signed in", responses=errors(*SIGNED_IN))
+@router.get(
+    "/me",
+    summary="Who is signed in",
+    responses=errors(*SIGNED_IN),
+    response_model=Who,
+    **ANSWERED,
+)
 async def me(who: Annotated[Identity, Depends(identity)]) -> dict[str, Any]:
     return who_json(who)
 
