@@ -162,14 +162,7 @@ def grant(
     role: str = typer.Argument(..., help="student, teacher, editor or admin."),
 ) -> None:
     """Give an account one more role (a teacher who also edits content, say)."""
-    from quizflow.accounts import admin
-
-    with _opened() as (store, conn):
-        account_id = _account_id(conn, who)
-        try:
-            admin.grant(store, account_id, role)
-        except admin.AdminError as error:
-            raise _fail(str(error)) from None
+    account_id = _change_role(who, role, grant=True)
     err.print(f"{account_id} is now also {role}")
 
 
@@ -179,15 +172,20 @@ def revoke(
     role: str = typer.Argument(..., help="student, teacher, editor or admin."),
 ) -> None:
     """Take a role from an account (an editor who no longer edits content, say)."""
+    account_id = _change_role(who, role, grant=False)
+    err.print(f"{account_id} is no longer {role}")
+
+
+def _change_role(who: str, role: str, *, grant: bool) -> str:
     from quizflow.accounts import admin
 
     with _opened() as (store, conn):
         account_id = _account_id(conn, who)
         try:
-            admin.revoke(store, account_id, role)
+            (admin.grant if grant else admin.revoke)(store, account_id, role)
         except admin.AdminError as error:
             raise _fail(str(error)) from None
-    err.print(f"{account_id} is no longer {role}")
+    return account_id
 
 
 @app.command()
