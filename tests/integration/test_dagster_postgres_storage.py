@@ -9,6 +9,7 @@ the pool's one slot (not for the file lock) while another holder has it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -88,13 +89,13 @@ def deployment(
     server_url: str, template_db: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
     suffix = uuid.uuid4().hex[:8]
+    home = tmp_path_factory.mktemp("dagster-postgres") / "home"
     store_db, dagster_db = f"{template_db}_dg_{suffix}", f"qf_dagster_test_{suffix}"
     url = create_database(server_url, store_db, template=template_db)
     dagster_url = create_database(server_url, dagster_db)
     try:
         with PostgresEventStore(url) as store:
             eventfactory.populate(store, students=3, days=10)  # Monday 3 March 2025, 10 days
-        home = tmp_path_factory.mktemp("dagster-postgres") / "home"
         env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
         env |= {
             "QUIZFLOW_HOME": str(home),
@@ -119,8 +120,25 @@ def deployment(
         assert "not recorded in Dagster" not in done.stderr, done.stderr
         yield Deployment(home, env, dagster_url)
     finally:
+        _stop_leftover_code_servers(str(home))
         drop_database(server_url, dagster_db)
         drop_database(server_url, store_db)
+
+
+def _stop_leftover_code_servers(home: str) -> None:
+    """Stop the code servers the Dagster commands started for this deployment: they can
+    outlive the command (in a session of their own) and their heartbeat does not always end
+    them. Each names the instance, and so this deployment's home, on its command line."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command_line = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if "dagster" in command_line and home in command_line:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
 
 
 def _materialisations(dagster_url: str, asset: str) -> list[str]:
