@@ -142,17 +142,7 @@ def _apply(
             con.execute(f"create or replace table {table} as {p.sql}")
             partition_starts.record_all(con, p.name, column, "projection_input")
         else:
-            # Written so that DuckDB skips the row groups before the cursor by their min/max tx
-            # (the raw events are stored in (tx, position) order): a run costs what is new.
-            con.execute(
-                f"create or replace temp table qf_touched as"
-                f" select {column} as p, min(position) as first_new"
-                f" from {p.input} where tx >= $tx and (tx > $tx or position > $position)"
-                " and ($all_types or type in (select type from qf_projection_types))"
-                f" group by {column}",
-                {"tx": after.tx, "position": after.position, "all_types": p.types is None},
-            )
-            partitions = _scalar(con, "select count(*) from qf_touched")
+            partitions = mark_touched(con, p, column, after)
             if partitions:
                 since = partition_starts.touched_bound(con, p.name, column)
                 _input_view(con, p, touched_only=True, since=since)
@@ -174,6 +164,24 @@ def _apply(
         raise
     mode = "rebuild" if after is None else "incremental"
     return ProjectionResult(p.name, mode, partitions, _count(con, p), time.monotonic() - started)
+
+
+def mark_touched(con: duckdb.DuckDBPyConnection, p: Projection, column: str, after: Cursor) -> int:
+    """Record in ``qf_touched`` the partitions with events after ``after`` (with the first new
+    position of each); return how many there are.
+
+    Written so that DuckDB skips the row groups before the cursor by their min/max tx (the raw
+    events are stored in (tx, position) order): a run costs what is new.
+    """
+    con.execute(
+        f"create or replace temp table qf_touched as"
+        f" select {column} as p, min(position) as first_new"
+        f" from {p.input} where tx >= $tx and (tx > $tx or position > $position)"
+        " and ($all_types or type in (select type from qf_projection_types))"
+        f" group by {column}",
+        {"tx": after.tx, "position": after.position, "all_types": p.types is None},
+    )
+    return _scalar(con, "select count(*) from qf_touched")
 
 
 def _scope_types(con: duckdb.DuckDBPyConnection, p: Projection) -> None:

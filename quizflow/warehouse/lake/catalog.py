@@ -22,7 +22,7 @@ from fsspec.implementations.arrow import ArrowFSWrapper
 from pyarrow import fs as pafs
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.exceptions import NoSuchTableError
-from pyiceberg.table import Table
+from pyiceberg.table import Table, Transaction
 
 from quizflow.settings import Settings
 from quizflow.warehouse.duck import PipelineError
@@ -205,3 +205,15 @@ def _catalog_url(lake: LakeSettings, settings: Settings) -> str:
         if url.startswith(plain):
             return "postgresql+psycopg://" + url[len(plain) :]
     return url
+
+
+def replace_all_rows(table: Table, rows: pa.Table, properties: dict[str, str]) -> Transaction:
+    """A transaction on ``table`` whose commit makes ``rows`` its whole content (an append
+    while the table has no snapshot yet, an overwrite after); the caller adds to it and
+    commits."""
+    txn = table.transaction()
+    if table.current_snapshot() is None:
+        txn.append(rows, snapshot_properties=properties)
+    else:
+        txn.overwrite(rows, snapshot_properties=properties)
+    return txn

@@ -30,7 +30,7 @@ from pyiceberg.expressions import BooleanExpression, In
 from pyiceberg.table import Table
 
 from quizflow.eventstore.types import Cursor
-from quizflow.warehouse.lake.catalog import Lake
+from quizflow.warehouse.lake.catalog import Lake, replace_all_rows
 from quizflow.warehouse.lake.columns import (
     _NATIVE,
     COLUMNS_PROPERTY,
@@ -48,8 +48,8 @@ from quizflow.warehouse.projections import (
     ProjectionResult,
     _input_view,
     _quoted,
-    _scalar,
     _scope_types,
+    mark_touched,
 )
 from quizflow.warehouse.sqlfiles import sql
 
@@ -159,23 +159,10 @@ def _apply(
         columns = columns_of(con, p.sql)
         rows = _sorted_rows(con, p, columns)
         table = _fresh_table(lake, p.name, table, columns, rows.schema)
-        txn = table.transaction()
-        written = {COLUMNS_PROPERTY: encode(columns)}
-        if table.current_snapshot() is None:
-            txn.append(rows, snapshot_properties=written)
-        else:
-            txn.overwrite(rows, snapshot_properties=written)
+        txn = replace_all_rows(table, rows, {COLUMNS_PROPERTY: encode(columns)})
     else:
         assert table is not None
-        con.execute(
-            f"create or replace temp table qf_touched as"
-            f" select {column} as p, min(position) as first_new"
-            f" from {p.input} where tx >= $tx and (tx > $tx or position > $position)"
-            " and ($all_types or type in (select type from qf_projection_types))"
-            f" group by {column}",
-            {"tx": after.tx, "position": after.position, "all_types": p.types is None},
-        )
-        partitions = _scalar(con, "select count(*) from qf_touched")
+        partitions = mark_touched(con, p, column, after)
         txn = table.transaction()
         if partitions:
             _input_view(con, p, touched_only=True)

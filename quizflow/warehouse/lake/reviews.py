@@ -12,7 +12,7 @@ import duckdb
 from pyiceberg.exceptions import CommitFailedException
 
 from quizflow.warehouse.checks import review_quarantine
-from quizflow.warehouse.lake.catalog import Lake
+from quizflow.warehouse.lake.catalog import Lake, replace_all_rows
 from quizflow.warehouse.lake.columns import COLUMNS_PROPERTY, columns_of, encode, stored_select
 from quizflow.warehouse.lake.read import snapshot_select
 from quizflow.warehouse.sqlfiles import schema_statements
@@ -54,12 +54,8 @@ def review_quarantine_lake(lake: Lake, event_ids: list[str], note: str) -> int:
             columns = columns_of(con, query)
             rows = con.sql(stored_select(query, columns)).to_arrow_table()
             table = lake.table(REVIEWS) or lake.create_table(REVIEWS, rows.schema)
-            txn = table.transaction()
             written = {COLUMNS_PROPERTY: encode(columns)}
-            if table.current_snapshot() is None:
-                txn.append(rows, snapshot_properties=written)
-            else:
-                txn.overwrite(rows, snapshot_properties=written)
+            txn = replace_all_rows(table, rows, written)
             txn.set_properties(written)
             try:
                 txn.commit_transaction()
