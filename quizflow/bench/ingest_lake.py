@@ -7,7 +7,7 @@ from __future__ import annotations
 import statistics
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,9 @@ LAKE_MODES = ("lake-ingest", "lake-rebuild")
 
 
 @contextmanager
-def scratch_lake(server_url: str, scratch: Path) -> Iterator[dict[str, str]]:
+def scratch_lake(
+    server_url: str, scratch: Path, say: Callable[[str], None]
+) -> Iterator[dict[str, str]]:
     """The environment that points a child at a lake of its own; dropped afterwards.
 
     Files go where ``QUIZFLOW_LAKE_WAREHOUSE`` says (S3 included), under a prefix of their own;
@@ -31,12 +33,9 @@ def scratch_lake(server_url: str, scratch: Path) -> Iterator[dict[str, str]]:
     catalog_url = create_database(server_url, name)
     configured = os.environ.get("QUIZFLOW_LAKE_WAREHOUSE")
     location = f"{configured.rstrip('/')}/bench-{tag}" if configured else str(scratch / "lake")
+    say(f"the lake: {location}, its catalog in database {name} (dropped afterwards)")
     try:
-        yield {
-            "QUIZFLOW_LAKE_CATALOG_URL": catalog_url,
-            "QUIZFLOW_LAKE_CATALOG_DATABASE": name,  # for the progress lines only
-            "QUIZFLOW_LAKE_WAREHOUSE": location,
-        }
+        yield {"QUIZFLOW_LAKE_CATALOG_URL": catalog_url, "QUIZFLOW_LAKE_WAREHOUSE": location}
     finally:
         drop_database(server_url, name)
 

@@ -75,11 +75,7 @@ def ingest_bench(
             rebuild = _child("rebuild", url, Path(tmp))
             lake: dict[str, dict[str, Any]] = {}
             if warehouse == "lake":
-                with scratch_lake(server, Path(tmp)) as lake_env:
-                    say(
-                        f"the lake: {lake_env['QUIZFLOW_LAKE_WAREHOUSE']}, its catalog in database"
-                        f" {lake_env['QUIZFLOW_LAKE_CATALOG_DATABASE']} (dropped afterwards)"
-                    )
+                with scratch_lake(server, Path(tmp), say) as lake_env:
                     say(f"rebuild {rebuild['seconds']:.1f}s; measuring the lake's ingest")
                     lake["ingest"] = _child("lake-ingest", url, Path(tmp), lake_env)
                     say(
