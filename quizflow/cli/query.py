@@ -139,6 +139,7 @@ def _on_duckdb(query: Any, given: dict[str, str]) -> Any:
 def _on_daft(query: Any, given: dict[str, str]) -> Any:
     from quizflow.queries.run import QueryResult
     from quizflow.settings import load_settings
+    from quizflow.warehouse import PipelineError
 
     try:
         from quizflow.queries.daft_engine import NotPortableError, published_tables, run_on_daft
@@ -150,7 +151,7 @@ def _on_daft(query: Any, given: dict[str, str]) -> Any:
     except NotPortableError as error:
         err.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(2) from None
-    except FileNotFoundError as error:
+    except (FileNotFoundError, PipelineError) as error:  # PipelineError: the lake unreachable
         err.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(1) from None
     columns = table.column_names

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -32,7 +33,7 @@ from quizflow.queries.run import query_frame
 from quizflow.settings import Settings, load_settings
 from quizflow.warehouse import run_pipeline
 from tests.integration import eventfactory
-from tests.lake_s3 import LakeEnv, lake_env, s3_server  # noqa: F401 (fixtures)
+from tests.lake_s3 import KEY, REGION, SECRET, LakeEnv, S3Server, lake_env, s3_server  # noqa: F401
 
 CASES: list[tuple[str, dict[str, object]]] = [
     ("item_answers", {}),
@@ -156,10 +157,17 @@ def test_a_missing_snapshot_says_to_run_the_pipeline(tmp_path: Path) -> None:
         snapshot_tables(tmp_path / "warehouse.duckdb")
 
 
-def _query_cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _query_cli(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "quizflow.cli", "query", *args],
-        env={**os.environ, "QUIZFLOW_HOME": str(home), "QUIZFLOW_WAREHOUSE": "duckdb"},
+        env={
+            **os.environ,
+            "QUIZFLOW_HOME": str(home),
+            "QUIZFLOW_WAREHOUSE": "duckdb",
+            **(env or {}),
+        },
         capture_output=True,
         text=True,
         timeout=300,
@@ -188,3 +196,37 @@ def test_the_query_command_answers_on_daft_as_on_duckdb(published: Path) -> None
     refused = _query_cli(home, "wheel_spinning", "--engine", "daft")
     assert refused.returncode == 2 and not refused.stdout
     assert "DuckDB's dialect" in refused.stderr
+
+
+def _closed_port() -> int:
+    """A port nothing listens on: the OS chose it free, and it is released again."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("fault", ["unreachable endpoint", "missing bucket"])
+def test_the_query_command_on_an_unusable_lake_says_so_in_a_sentence(
+    tmp_path: Path,
+    s3_server: S3Server,  # noqa: F811 (the fixture)
+    fault: str,
+) -> None:
+    if fault == "unreachable endpoint":
+        endpoint, expected = f"http://127.0.0.1:{_closed_port()}", "cannot reach the lake's"
+    else:
+        endpoint, expected = s3_server.endpoint, "bucket 'no-such-bucket' does not exist"
+    lake = {
+        "QUIZFLOW_WAREHOUSE": "lake",
+        "QUIZFLOW_LAKE_WAREHOUSE": "s3://no-such-bucket/warehouse",
+        "QUIZFLOW_LAKE_S3_ENDPOINT": endpoint,
+        "QUIZFLOW_LAKE_S3_ACCESS_KEY_ID": KEY,
+        "QUIZFLOW_LAKE_S3_SECRET_ACCESS_KEY": SECRET,
+        "QUIZFLOW_LAKE_S3_REGION": REGION,
+        "COLUMNS": "400",  # the sentence on one line, as rich would otherwise wrap it
+    }
+    failed = _query_cli(tmp_path / "home", "item_answers", "--engine", "daft", env=lake)
+    assert failed.returncode == 1, failed.stderr
+    assert not failed.stdout
+    assert "Traceback" not in failed.stderr
+    assert expected in failed.stderr
+    assert len(failed.stderr.strip().splitlines()) == 1
