@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from quizflow.analysis.flags import FAULT_FLAGS
+from quizflow.analysis.flags import FAULT_FLAGS, wilson_interval
 
 
 @dataclass
@@ -29,7 +29,23 @@ class FlagScore:
         self.hits += other.hits
 
     def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "precision": self.precision, "recall": self.recall}
+        # A few planted faults per run: 7 of 10 and 8 of 10 are the same result within
+        # sampling error, so every share comes with its 95% interval.
+        return {
+            **asdict(self),
+            "precision": self.precision,
+            "precision_interval": share_interval(self.hits, self.raised),
+            "recall": self.recall,
+            "recall_interval": share_interval(self.hits, self.planted),
+        }
+
+
+def share_interval(part: int, whole: int) -> list[float] | None:
+    """The 95% Wilson interval of ``part / whole``, rounded (None when ``whole`` is 0)."""
+    low, high = wilson_interval(part / whole if whole else None, whole)
+    if low is None or high is None:
+        return None
+    return [round(max(low, 0.0), 3), round(min(high, 1.0), 3)]
 
 
 def flag_scores(

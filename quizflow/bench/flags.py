@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from quizflow.analysis import hard_questions
-from quizflow.analysis.calibration import FlagScore, flag_scores
+from quizflow.analysis.calibration import FlagScore, flag_scores, share_interval
 from quizflow.analysis.flags import FAULT_FLAGS
 from quizflow.app.catalog import CourseCatalog
 from quizflow.eventstore import InMemoryEventStore
@@ -76,6 +76,10 @@ def run(
         # count against the precision too.
         "precision_over_all_runs": {
             flag: _share(s.hits, s.raised + clean_raised[flag]) for flag, s in planted_total.items()
+        },
+        "precision_over_all_runs_interval": {
+            flag: share_interval(s.hits, s.raised + clean_raised[flag])
+            for flag, s in planted_total.items()
         },
         "runs": runs,
     }

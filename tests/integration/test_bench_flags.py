@@ -33,3 +33,10 @@ def test_bench_flags_scores_planted_runs_and_counts_false_flags_of_clean_ones() 
         raised = score["raised"] + report["baseline_without_faults"]["false_flags"][flag]
         expected = round(score["hits"] / raised, 3) if raised else None
         assert report["precision_over_all_runs"][flag] == expected
+        interval = report["precision_over_all_runs_interval"][flag]
+        if raised:
+            assert interval[0] <= expected <= interval[1]
+        else:
+            assert interval is None
+        recall = score["recall_interval"]
+        assert recall[0] <= score["recall"] <= recall[1]
