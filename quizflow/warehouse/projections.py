@@ -7,12 +7,17 @@ a header the runner reads:
                                  partition depend only on events of that partition
     -- types: a/B, a/C           the event types that feed it (``*``: all)
     -- input: events             optional; ``valid_events`` (the default) leaves quarantined out
+    -- context: a/D, a/E         optional; other event types the select reads itself (from
+                                 ``valid_events``), whose facts its rows depend on
 
 A run recomputes only the partitions that received new events: delete their rows, insert the
-select over all events of those partitions. Because the same select builds the table from all
-events, a full rebuild gives identical tables. A projection with no state, or whose SQL changed,
-is rebuilt from the raw events in the warehouse (new projections are backfilled; PostgreSQL is
-not read again). Each projection's rows and its cursor are committed in one transaction.
+select over all events of those partitions. A new context event touches the partition its own
+partition column names (an enrolment, the student's); one that names none (a school's time zone
+changed) may change any partition's rows, so the projection is rebuilt. Because the same
+select builds the table from all events, a full rebuild gives identical tables. A projection
+with no state, or whose SQL changed, is rebuilt from the raw events in the warehouse (new
+projections are backfilled; PostgreSQL is not read again). Each projection's rows and its
+cursor are committed in one transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,7 +46,8 @@ QUARANTINE = "quarantine"
 # each projection once, so that state is complete.
 RUNNER_VERSION = "partition-starts-1"
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-_HEADER = re.compile(r"^--\s*(partition|types|input)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^--\s*(partition|types|input|context)\s*:\s*(.*)$")
+_LISTS = ("types", "context")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class Projection:
     types: tuple[str, ...] | None  # None: every type
     input: str
     depends_on: str = ""  # the SQL text this one's result also depends on (the quarantine's)
+    context: tuple[str, ...] = ()  # event types read beside the input (see the module's doc)
 
     @property
     def sql_hash(self) -> str:
@@ -75,11 +82,12 @@ def parse_projection(path: Path) -> Projection:
         match = _HEADER.match(line.strip())
         if match:
             key, value = match.groups()
-            fields[key] = (fields.get(key, "") + "," + value) if key == "types" else value
+            fields[key] = (fields.get(key, "") + "," + value) if key in _LISTS else value
     name = path.stem
     partition = fields.get("partition", "").strip()
     source = fields.get("input", "valid_events").strip()
     types = tuple(t.strip() for t in fields.get("types", "").split(",") if t.strip())
+    context = tuple(t.strip() for t in fields.get("context", "").split(",") if t.strip())
     problems = []
     if not _IDENTIFIER.match(name):
         problems.append(f"file name {name!r} is not a table name")
@@ -89,9 +97,13 @@ def parse_projection(path: Path) -> Projection:
         problems.append("'-- input:' must be events or valid_events")
     if not types:
         problems.append("header needs '-- types: <event type>, ...' (or '*')")
+    if "*" in context or set(context) & set(types):
+        problems.append("'-- context:' names event types other than its '-- types:', not '*'")
     if problems:
         raise ValueError(f"{path}: " + "; ".join(problems))
-    return Projection(name, text, partition, None if types == ("*",) else types, source)
+    return Projection(
+        name, text, partition, None if types == ("*",) else types, source, context=context
+    )
 
 
 def load_projections(directory: Path = PROJECTIONS_DIR) -> list[Projection]:
@@ -101,9 +113,7 @@ def load_projections(directory: Path = PROJECTIONS_DIR) -> list[Projection]:
         raise ValueError(f"{directory} has no {QUARANTINE}.sql: the other projections need it")
     quarantine = found.pop(QUARANTINE)
     others = [
-        Projection(p.name, p.sql, p.partition, p.types, p.input, quarantine.sql)
-        if p.input == "valid_events"
-        else p
+        replace(p, depends_on=quarantine.sql) if p.input == "valid_events" else p
         for p in found.values()
     ]
     return [quarantine, *others]
@@ -132,6 +142,8 @@ def _apply(
     after = None if full or state is None else Cursor(int(state[1]), int(state[2]))
     if after is not None and after >= upto:
         return ProjectionResult(p.name, "unchanged", 0, _count(con, p), 0.0)
+    if after is not None and context_changes_all(con, p, after):
+        after = None
     table, column = _quoted(p.name), _quoted(p.partition)
     con.execute("begin")
     try:
@@ -177,11 +189,33 @@ def mark_touched(con: duckdb.DuckDBPyConnection, p: Projection, column: str, aft
         f"create or replace temp table qf_touched as"
         f" select {column} as p, min(position) as first_new"
         f" from {p.input} where tx >= $tx and (tx > $tx or position > $position)"
-        " and ($all_types or type in (select type from qf_projection_types))"
+        " and ($all_types or type in (select type from qf_projection_types)"
+        "      or list_contains($context, type))"
         f" group by {column}",
-        {"tx": after.tx, "position": after.position, "all_types": p.types is None},
+        {
+            "tx": after.tx,
+            "position": after.position,
+            "all_types": p.types is None,
+            "context": list(p.context),
+        },
     )
     return _scalar(con, "select count(*) from qf_touched")
+
+
+def context_changes_all(con: duckdb.DuckDBPyConnection, p: Projection, after: Cursor) -> bool:
+    """Whether an event of ``p``'s context after ``after`` names no partition (a school's time
+    zone changed): any partition's rows may change, so ``p`` is rebuilt rather than patched."""
+    if not p.context:
+        return False
+    return (
+        first_row(
+            con,
+            f"select 1 from {p.input} where tx >= $tx and (tx > $tx or position > $position)"
+            f" and list_contains($context, type) and {_quoted(p.partition)} is null limit 1",
+            {"tx": after.tx, "position": after.position, "context": list(p.context)},
+        )
+        is not None
+    )
 
 
 def _scope_types(con: duckdb.DuckDBPyConnection, p: Projection) -> None:

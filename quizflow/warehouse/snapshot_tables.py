@@ -9,7 +9,8 @@ Three ways, by what is known about a table:
   a hash of its partition column, one file per bucket, and a publish rewrites only the buckets
   of partitions with events after the cursor the table was last published at (``bucket``).
   The bucket count grows with the table (about ``BUCKET_ROWS`` rows a bucket); growing it, a
-  changed projection SQL, changed columns or another DuckDB version rewrite the whole table;
+  changed projection SQL, changed columns, another DuckDB version or a context event that
+  names no partition (the runner rebuilt the table) rewrite the whole table;
 - any other table is small (checkpoints, reviews) and is written whole (``whole``), when
   its rows changed (a fingerprint of them is part of its token).
 Files are never changed once written: a new snapshot names new files beside the old ones.
@@ -29,7 +30,7 @@ import duckdb
 from quizflow.eventstore.types import START, Cursor
 from quizflow.warehouse.duck import first_row
 from quizflow.warehouse.ingest import read_cursor
-from quizflow.warehouse.projections import Projection
+from quizflow.warehouse.projections import Projection, context_changes_all
 from quizflow.warehouse.snapshot_manifest import PublishedFile
 from quizflow.warehouse.sqlfiles import sql
 
@@ -166,6 +167,7 @@ class TableWriter:
             and rows <= 2 * BUCKET_ROWS * buckets
             and since <= upto
             and len({f.buckets for f in previous}) == 1
+            and not (since < upto and context_changes_all(self.con, p, since))
         )
         if not keep:
             buckets = min(MAX_BUCKETS, 1 << max(0, (rows // BUCKET_ROWS)).bit_length())
@@ -202,12 +204,13 @@ class TableWriter:
         return f"coalesce(hash({_quoted(p.partition)}) % {int(buckets)}, 0)::integer"
 
     def _touched_buckets(self, p: Projection, since: Cursor, buckets: int) -> set[int]:
-        # The same partitions projections.py recomputes: events of its types after ``since``.
+        # The same partitions projections.py recomputes: events of its types or its context
+        # after ``since``.
         query = (
             f"select distinct {self._bucket_of(p, buckets)} from {p.input}"
             f" where {_after(since)} and ($types is null or list_contains($types, type))"
         )
-        types = list(p.types) if p.types is not None else None
+        types = [*p.types, *p.context] if p.types is not None else None
         return {int(r[0]) for r in self.con.execute(query, {"types": types}).fetchall()}
 
     def _write_buckets(

@@ -4,8 +4,8 @@ Each projection is one Iceberg table of the same name. Its state, the SQL hash a
 cursor it covers (as in the DuckDB runner), are table properties set in the same commit as its
 rows, so rows and state never disagree. A run, per projection (projections.py's rules):
 
-- no table, a changed SQL hash, or ``rebuild``: the select over all events replaces the table
-  (a new table when its columns changed);
+- no table, a changed SQL hash, ``rebuild``, or a context event that names no partition: the
+  select over all events replaces the table (a new table when its columns changed);
 - otherwise the partitions with events after the table's cursor are recomputed from all their
   events and replace their old rows in one overwrite filtered on the partition column
   (pyiceberg rewrites only the data files holding rows of those partitions, copy-on-write);
@@ -49,6 +49,7 @@ from quizflow.warehouse.projections import (
     _input_view,
     _quoted,
     _scope_types,
+    context_changes_all,
     mark_touched,
 )
 from quizflow.warehouse.sqlfiles import sql
@@ -149,6 +150,8 @@ def _apply(
         assert table is not None
         unchanged = ProjectionResult(p.name, "unchanged", 0, _rows(table), 0.0)
         return Applied(unchanged, _current(table), table, ahead=after > upto)
+    if after is not None and context_changes_all(con, p, after):
+        after = None
     column = _quoted(p.partition)
     _scope_types(con, p)
     state = {HASH_PROPERTY: p.sql_hash, CURSOR_PROPERTY: str(upto)}
