@@ -6,9 +6,13 @@ checkout can be reset by deleting one folder.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from quizflow.env_settings import AnyCase, EnvironmentSettings, read_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +48,8 @@ class Settings:
     signin_pooled_database_url: str | None = None
     # Where Dagster keeps run history, event logs and schedules: "sqlite" (files under
     # dagster_home) or "postgres" (dagster_database_url, or database quizflow_dagster on the
-    # owner's server). Checked where it is used (quizflow/dagster_instance.py).
+    # owner's server). Read from the environment, only these two; given here, checked where it is
+    # used (quizflow/dagster_instance.py).
     dagster_storage: str = "sqlite"
     dagster_database_url: str | None = None
 
@@ -99,19 +104,35 @@ class Settings:
         return self.home / "dagster"
 
 
+class _Environment(EnvironmentSettings):
+    home: Path = Field(Path(".quizflow"), validation_alias="QUIZFLOW_HOME")
+    database_url: str | None = Field(None, validation_alias="QUIZFLOW_DATABASE_URL")
+    web_database_url: str | None = Field(None, validation_alias=LOGIN_URL_SETTINGS["web"])
+    signin_database_url: str | None = Field(None, validation_alias=LOGIN_URL_SETTINGS["signin"])
+    pipeline_database_url: str | None = Field(None, validation_alias=LOGIN_URL_SETTINGS["pipeline"])
+    db_logins_file: Path | None = Field(None, validation_alias="QUIZFLOW_DB_LOGINS_FILE")
+    web_pooled_database_url: str | None = Field(None, validation_alias=POOLED_URL_SETTINGS["web"])
+    signin_pooled_database_url: str | None = Field(
+        None, validation_alias=POOLED_URL_SETTINGS["signin"]
+    )
+    dagster_storage: Annotated[Literal["sqlite", "postgres"], AnyCase] = Field(
+        "sqlite", validation_alias="QUIZFLOW_DAGSTER_STORAGE", description="sqlite or postgres"
+    )
+    dagster_database_url: str | None = Field(None, validation_alias="QUIZFLOW_DAGSTER_DATABASE_URL")
+
+
 def load_settings() -> Settings:
-    home = Path(os.environ.get("QUIZFLOW_HOME") or ".quizflow").resolve()
-    url = os.environ.get("QUIZFLOW_DATABASE_URL") or None
-    logins_file = os.environ.get("QUIZFLOW_DB_LOGINS_FILE")
+    """The settings in the environment now; ``SettingError`` (one sentence) for a bad value."""
+    env = read_environment(_Environment)
     return Settings(
-        home=home,
-        database_url=url,
-        web_database_url=os.environ.get(LOGIN_URL_SETTINGS["web"]) or None,
-        signin_database_url=os.environ.get(LOGIN_URL_SETTINGS["signin"]) or None,
-        pipeline_database_url=os.environ.get(LOGIN_URL_SETTINGS["pipeline"]) or None,
-        db_logins_file=Path(logins_file).resolve() if logins_file else None,
-        web_pooled_database_url=os.environ.get(POOLED_URL_SETTINGS["web"]) or None,
-        signin_pooled_database_url=os.environ.get(POOLED_URL_SETTINGS["signin"]) or None,
-        dagster_storage=(os.environ.get("QUIZFLOW_DAGSTER_STORAGE") or "sqlite").strip().lower(),
-        dagster_database_url=os.environ.get("QUIZFLOW_DAGSTER_DATABASE_URL") or None,
+        home=env.home.resolve(),
+        database_url=env.database_url,
+        web_database_url=env.web_database_url,
+        signin_database_url=env.signin_database_url,
+        pipeline_database_url=env.pipeline_database_url,
+        db_logins_file=env.db_logins_file.resolve() if env.db_logins_file else None,
+        web_pooled_database_url=env.web_pooled_database_url,
+        signin_pooled_database_url=env.signin_pooled_database_url,
+        dagster_storage=env.dagster_storage,
+        dagster_database_url=env.dagster_database_url,
     )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pydantic import Field, model_validator
+
 from quizflow.accounts.passwords import PasswordPolicy
+from quizflow.env_settings import EnvironmentSettings, SettingError, read_environment
 
-
-class SettingError(ValueError):
-    """A setting whose value cannot be used; the message names the variable."""
+DAY_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class AuthSettings:
     session_max_age_s: int = 12 * 3600  # absolute: a school day, then sign in again
     session_idle_s: int = 30 * 60
     password: PasswordPolicy = field(default_factory=PasswordPolicy)
-    activation_code_ttl_s: int = 14 * 24 * 3600
+    activation_code_ttl_s: int = 14 * DAY_S
     public_url: str | None = None
     secure_cookies: bool = False
     commands_per_second: float = 5.0
@@ -34,55 +33,88 @@ class AuthSettings:
     oidc: Oidc | None = None
 
 
-def load_auth_settings(environ: Mapping[str, str] = os.environ) -> AuthSettings:
-    public_url = environ.get("QUIZFLOW_PUBLIC_URL") or None
-    behind_https = bool(public_url and public_url.lower().startswith("https://"))
-    issuer = environ.get("QUIZFLOW_OIDC_ISSUER") or None
-    oidc = None
-    if issuer:
-        client_id = environ.get("QUIZFLOW_OIDC_CLIENT_ID") or ""
-        secret = environ.get("QUIZFLOW_OIDC_CLIENT_SECRET") or ""
-        if not client_id or not secret:
-            raise SettingError(
+def _whole(minimum: int) -> str:
+    return f"a whole number of {minimum} or more"
+
+
+class _Environment(EnvironmentSettings):
+    session_max_age: int = Field(
+        AuthSettings.session_max_age_s,
+        ge=60,
+        validation_alias="QUIZFLOW_SESSION_MAX_AGE",
+        description=_whole(60),
+    )
+    session_idle_timeout: int = Field(
+        AuthSettings.session_idle_s,
+        ge=10,
+        validation_alias="QUIZFLOW_SESSION_IDLE_TIMEOUT",
+        description=_whole(10),
+    )
+    password_min_length: int = Field(
+        PasswordPolicy.min_length,
+        ge=8,
+        validation_alias="QUIZFLOW_PASSWORD_MIN_LENGTH",
+        description=_whole(8),
+    )
+    activation_code_days: int = Field(
+        AuthSettings.activation_code_ttl_s // DAY_S,
+        ge=1,
+        validation_alias="QUIZFLOW_ACTIVATION_CODE_DAYS",
+        description=_whole(1),
+    )
+    public_url: str | None = Field(None, validation_alias="QUIZFLOW_PUBLIC_URL")
+    # Unset: secure exactly when the public URL is https.
+    secure_cookies: bool | None = Field(
+        None, validation_alias="QUIZFLOW_SECURE_COOKIES", description="true or false"
+    )
+    commands_per_second: int = Field(
+        int(AuthSettings.commands_per_second),
+        ge=1,
+        validation_alias="QUIZFLOW_COMMANDS_PER_SECOND",
+        description=_whole(1),
+    )
+    command_burst: int = Field(
+        AuthSettings.command_burst,
+        ge=1,
+        validation_alias="QUIZFLOW_COMMAND_BURST",
+        description=_whole(1),
+    )
+    api_docs: bool = Field(
+        AuthSettings.api_docs, validation_alias="QUIZFLOW_API_DOCS", description="true or false"
+    )
+    oidc_issuer: str | None = Field(None, validation_alias="QUIZFLOW_OIDC_ISSUER")
+    oidc_client_id: str | None = Field(None, validation_alias="QUIZFLOW_OIDC_CLIENT_ID")
+    oidc_client_secret: str | None = Field(None, validation_alias="QUIZFLOW_OIDC_CLIENT_SECRET")
+
+    @model_validator(mode="after")
+    def _oidc_is_complete(self) -> _Environment:
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ValueError(
                 "QUIZFLOW_OIDC_ISSUER is set: set QUIZFLOW_OIDC_CLIENT_ID and "
                 "QUIZFLOW_OIDC_CLIENT_SECRET too"
             )
-        oidc = Oidc(issuer.rstrip("/"), client_id, secret)
+        return self
+
+
+def load_auth_settings() -> AuthSettings:
+    """The settings in the environment now; ``SettingError`` (one sentence) for a bad value."""
+    env = read_environment(_Environment)
+    oidc = None
+    if env.oidc_issuer and env.oidc_client_id and env.oidc_client_secret:
+        oidc = Oidc(env.oidc_issuer.rstrip("/"), env.oidc_client_id, env.oidc_client_secret)
+    behind_https = bool(env.public_url and env.public_url.lower().startswith("https://"))
     return AuthSettings(
-        session_max_age_s=_int(environ, "QUIZFLOW_SESSION_MAX_AGE", 12 * 3600, minimum=60),
-        session_idle_s=_int(environ, "QUIZFLOW_SESSION_IDLE_TIMEOUT", 30 * 60, minimum=10),
-        password=PasswordPolicy(_int(environ, "QUIZFLOW_PASSWORD_MIN_LENGTH", 12, minimum=8)),
-        activation_code_ttl_s=_int(environ, "QUIZFLOW_ACTIVATION_CODE_DAYS", 14, minimum=1)
-        * 24
-        * 3600,
-        public_url=public_url,
-        secure_cookies=_bool(environ, "QUIZFLOW_SECURE_COOKIES", behind_https),
-        commands_per_second=float(_int(environ, "QUIZFLOW_COMMANDS_PER_SECOND", 5, minimum=1)),
-        command_burst=_int(environ, "QUIZFLOW_COMMAND_BURST", 20, minimum=1),
-        api_docs=_bool(environ, "QUIZFLOW_API_DOCS", False),
+        session_max_age_s=env.session_max_age,
+        session_idle_s=env.session_idle_timeout,
+        password=PasswordPolicy(env.password_min_length),
+        activation_code_ttl_s=env.activation_code_days * DAY_S,
+        public_url=env.public_url,
+        secure_cookies=behind_https if env.secure_cookies is None else env.secure_cookies,
+        commands_per_second=float(env.commands_per_second),
+        command_burst=env.command_burst,
+        api_docs=env.api_docs,
         oidc=oidc,
     )
 
 
-def _int(environ: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
-    text = environ.get(name)
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        raise SettingError(f"{name} must be a whole number, got {text!r}") from None
-    if value < minimum:
-        raise SettingError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _bool(environ: Mapping[str, str], name: str, default: bool) -> bool:
-    text = (environ.get(name) or "").strip().lower()
-    if not text:
-        return default
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise SettingError(f"{name} must be true or false, got {text!r}")
+__all__ = ["AuthSettings", "Oidc", "SettingError", "load_auth_settings"]

@@ -59,23 +59,61 @@ def test_the_command_limit_allows_a_burst_then_a_steady_rate() -> None:
     assert limiter.take("bob") is None  # one student's burst is not another's
 
 
-def test_settings_behind_https_make_cookies_secure() -> None:
-    assert load_auth_settings({}).secure_cookies is False
-    assert load_auth_settings({"QUIZFLOW_PUBLIC_URL": "https://quiz.example.org"}).secure_cookies
-    assert not load_auth_settings(
-        {"QUIZFLOW_PUBLIC_URL": "https://quiz.example.org", "QUIZFLOW_SECURE_COOKIES": "false"}
-    ).secure_cookies
+def test_settings_behind_https_make_cookies_secure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QUIZFLOW_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("QUIZFLOW_SECURE_COOKIES", raising=False)
+    assert load_auth_settings().secure_cookies is False
+    monkeypatch.setenv("QUIZFLOW_PUBLIC_URL", "https://quiz.example.org")
+    assert load_auth_settings().secure_cookies
+    monkeypatch.setenv("QUIZFLOW_SECURE_COOKIES", "false")
+    assert not load_auth_settings().secure_cookies
 
 
 @pytest.mark.parametrize(
-    "environ",
+    ("environ", "sentence"),
     [
-        {"QUIZFLOW_SESSION_IDLE_TIMEOUT": "soon"},
-        {"QUIZFLOW_PASSWORD_MIN_LENGTH": "4"},
-        {"QUIZFLOW_SECURE_COOKIES": "maybe"},
-        {"QUIZFLOW_OIDC_ISSUER": "https://login.example.org"},
+        (
+            {"QUIZFLOW_SESSION_IDLE_TIMEOUT": "soon"},
+            "QUIZFLOW_SESSION_IDLE_TIMEOUT must be a whole number of 10 or more, got 'soon'",
+        ),
+        (
+            {"QUIZFLOW_PASSWORD_MIN_LENGTH": "4"},
+            "QUIZFLOW_PASSWORD_MIN_LENGTH must be a whole number of 8 or more, got '4'",
+        ),
+        (
+            {"QUIZFLOW_SECURE_COOKIES": "maybe"},
+            "QUIZFLOW_SECURE_COOKIES must be true or false, got 'maybe'",
+        ),
+        (
+            {"QUIZFLOW_OIDC_ISSUER": "https://login.example.org"},
+            "QUIZFLOW_OIDC_ISSUER is set: set QUIZFLOW_OIDC_CLIENT_ID and "
+            "QUIZFLOW_OIDC_CLIENT_SECRET too",
+        ),
     ],
 )
-def test_unusable_settings_are_named_in_the_error(environ: dict[str, str]) -> None:
-    with pytest.raises(SettingError, match=next(iter(environ))):
-        load_auth_settings(environ)
+def test_unusable_settings_are_named_in_one_sentence(
+    environ: dict[str, str], sentence: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("QUIZFLOW_OIDC_CLIENT_ID", "QUIZFLOW_OIDC_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingError) as failed:
+        load_auth_settings()
+    assert str(failed.value) == sentence
+
+
+def test_settings_are_read_when_asked_for_and_blank_ones_keep_their_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QUIZFLOW_SESSION_MAX_AGE", " 3600 ")
+    monkeypatch.setenv("QUIZFLOW_COMMAND_BURST", "")
+    monkeypatch.setenv("QUIZFLOW_API_DOCS", "yes")
+    settings = load_auth_settings()
+    assert (settings.session_max_age_s, settings.command_burst, settings.api_docs) == (
+        3600,
+        20,
+        True,
+    )
+    monkeypatch.setenv("QUIZFLOW_SESSION_MAX_AGE", "7200")
+    assert load_auth_settings().session_max_age_s == 7200

@@ -1,0 +1,75 @@
+"""Settings read from the environment: the base of every group of ``QUIZFLOW_*`` settings.
+
+Each group is a pydantic-settings model read at call time (``read_environment``), so a changed
+environment counts from the next call. Its fields name their variable (``validation_alias``,
+matched case-sensitively, as the shell does) and say what they accept (``description``); an
+empty variable counts as unset. A bad value becomes one sentence naming the variable and what it
+accepts, instead of a validation report.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BeforeValidator, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingError(ValueError):
+    """A setting whose value cannot be used; the message names the variable and what it
+    accepts."""
+
+
+class EnvironmentSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        case_sensitive=True,
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, values: Any) -> Any:
+        # The shell's "X= " or a quoted value with spaces around: trimmed, and blank is unset.
+        if not isinstance(values, dict):
+            return values
+        trimmed = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+        return {k: v for k, v in trimmed.items() if v != ""}
+
+
+def _lowered(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+# A word from a fixed list (``Literal``), in any case: ``QUIZFLOW_WAREHOUSE=Lake`` means lake.
+AnyCase = BeforeValidator(_lowered)
+
+Model = TypeVar("Model", bound=EnvironmentSettings)
+
+
+def read_environment(model: type[Model]) -> Model:
+    """``model`` with the values of the environment now; ``SettingError`` when one is bad."""
+    try:
+        return model()
+    except ValidationError as error:
+        raise SettingError(
+            " ".join(_sentence(model, problem) for problem in error.errors())
+        ) from None
+
+
+def _sentence(model: type[EnvironmentSettings], problem: Any) -> str:
+    if not problem["loc"]:  # a rule across settings (a model validator): its own sentence
+        return str(problem["ctx"]["error"]) if "ctx" in problem else str(problem["msg"])
+    variable = str(problem["loc"][0])
+    accepted = next(
+        (
+            field.description
+            for field in model.model_fields.values()
+            if field.validation_alias == variable and field.description
+        ),
+        None,
+    )
+    if accepted is None:
+        return f"{variable}: {problem['msg']}, got {problem['input']!r}"
+    return f"{variable} must be {accepted}, got {problem['input']!r}"
