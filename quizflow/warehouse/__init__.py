@@ -8,10 +8,11 @@ from quizflow.warehouse.duck import (
     open_published,
     open_warehouse,
 )
-from quizflow.warehouse.ingest import IngestResult, SourceUnavailableError, ingest
+from quizflow.warehouse.ingest import IngestResult, ingest
 from quizflow.warehouse.projections import apply_projections, load_projections
 from quizflow.warehouse.publish import PublishBlockedError, publish_checked, publish_warehouse
 from quizflow.warehouse.run import RunSummary, run_pipeline
+from quizflow.warehouse.source_events import SourceUnavailableError
 
 __all__ = [
     "IngestResult",

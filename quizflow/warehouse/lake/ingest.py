@@ -26,21 +26,19 @@ from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.table import Table
 
 from quizflow.eventstore.types import START, Cursor
-from quizflow.warehouse.ingest import (
-    IngestResult,
-    Progress,
-    _chunks,
-    _LastBatch,
-    _prefetched,
-    connect_source,
-    read_events_after,
-)
+from quizflow.warehouse.ingest import IngestResult, Progress
 from quizflow.warehouse.lake.catalog import Lake
 from quizflow.warehouse.lake.columns import (
     COLUMNS_PROPERTY,
     columns_of,
     encode,
     stored_select,
+)
+from quizflow.warehouse.source_events import (
+    EventChunk,
+    connect_source,
+    event_chunks,
+    read_events_after,
 )
 from quizflow.warehouse.sqlfiles import SQL_DIR, schema_statements, sql
 
@@ -160,9 +158,8 @@ def _ingest_from(
             # writer and the catalog's round trips release the GIL, as DuckDB does.
             with ThreadPoolExecutor(1, thread_name_prefix="lake-commit") as writer:
                 pending: Future[Table] | None = None
-                for chunk in _chunks(_prefetched(reader), chunk_rows):
-                    tracked = _LastBatch(chunk)
-                    rows = _transformed(con, reader.schema, tracked, columns)
+                for chunk in event_chunks(reader, chunk_rows):
+                    rows = _transformed(con, reader.schema, chunk, columns)
                     if pending is not None:
                         table = _committed(pending, added, chunks)
                         pending = None
@@ -170,13 +167,9 @@ def _ingest_from(
                         chunks += 1
                         if progress:
                             progress(before_total + added, cursor)
-                    if tracked.last is None or not rows.num_rows:
+                    if chunk.end is None or not rows.num_rows:
                         continue
-                    # The stream is in (tx, position) order: the chunk ends at its last row.
-                    cursor = Cursor(
-                        int(tracked.last.column("tx")[-1].as_py()),
-                        int(tracked.last.column("position")[-1].as_py()),
-                    )
+                    cursor = chunk.end
                     count += rows.num_rows
                     marks = {CURSOR_PROPERTY: str(cursor), COUNT_PROPERTY: str(count)}
                     summary = {**marks, COLUMNS_PROPERTY: encode(columns)}
@@ -197,7 +190,7 @@ def _ingest_from(
 def _transformed(
     con: duckdb.DuckDBPyConnection,
     schema: pa.Schema,
-    batches: _LastBatch,
+    batches: EventChunk,
     columns: list[tuple[str, str]],
 ) -> pa.Table:
     """One chunk through the ingest's transformation, as the rows the events table stores."""
