@@ -26,7 +26,9 @@ from typing import Any
 
 import psycopg
 import yaml
+from pydantic import Field
 
+from quizflow.env_settings import EnvironmentSettings, SettingError, read_environment
 from quizflow.settings import Settings
 
 STORAGES = ("sqlite", "postgres")
@@ -42,32 +44,33 @@ _HEADER = f"""\
 """
 
 
-class DagsterSettingError(ValueError):
+class DagsterSettingError(SettingError):
     """A QUIZFLOW_DAGSTER_* setting Quizflow cannot use (nothing was written)."""
 
 
 def storage_kind(settings: Settings) -> str:
     if settings.dagster_storage not in STORAGES:
         raise DagsterSettingError(
-            f"QUIZFLOW_DAGSTER_STORAGE={settings.dagster_storage!r}: expected one of "
-            f"{', '.join(STORAGES)}"
+            f"QUIZFLOW_DAGSTER_STORAGE must be {' or '.join(STORAGES)}, "
+            f"got {settings.dagster_storage!r}"
         )
     return settings.dagster_storage
 
 
+class _Runs(EnvironmentSettings):
+    max_runs: int = Field(
+        DEFAULT_MAX_RUNS,
+        ge=1,
+        validation_alias="QUIZFLOW_DAGSTER_MAX_RUNS",
+        description="a whole number of 1 or more",
+    )
+
+
 def max_concurrent_runs() -> int:
-    raw = os.environ.get("QUIZFLOW_DAGSTER_MAX_RUNS", "").strip()
-    if not raw:
-        return DEFAULT_MAX_RUNS
     try:
-        runs = int(raw)
-    except ValueError:
-        runs = 0
-    if runs < 1:
-        raise DagsterSettingError(
-            f"QUIZFLOW_DAGSTER_MAX_RUNS={raw!r}: expected a whole number of 1 or more"
-        )
-    return runs
+        return read_environment(_Runs).max_runs
+    except SettingError as error:
+        raise DagsterSettingError(str(error)) from None
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -37,12 +37,28 @@ def _dagster_home() -> str:
 
 def _check_dagster_settings() -> None:
     """Fail on a bad QUIZFLOW_DAGSTER_* setting before anything runs."""
-    from quizflow.dagster_instance import DagsterSettingError, max_concurrent_runs, storage_kind
+    from quizflow.dagster_instance import max_concurrent_runs, storage_kind
+    from quizflow.env_settings import SettingError
 
     try:
         storage_kind(load_settings())
         max_concurrent_runs()
-    except DagsterSettingError as error:
+    except SettingError as error:
+        _failed(f"{error}.")
+
+
+def _check_pipeline_settings() -> None:
+    """Fail on a bad pipeline or warehouse setting before anything is written."""
+    from quizflow.env_settings import SettingError
+    from quizflow.warehouse import PipelineConfig
+    from quizflow.warehouse.lake.settings import LakeSettings, warehouse_mode
+
+    try:
+        settings = load_settings()
+        PipelineConfig.from_env()
+        if warehouse_mode() == "lake":
+            LakeSettings.from_env(settings)
+    except SettingError as error:
         _failed(f"{error}.")
 
 
@@ -88,6 +104,7 @@ def run(
     )
 
     quiet_connection_pool()
+    _check_pipeline_settings()
     if dagster:
         _check_dagster_settings()
     settings = load_settings()
@@ -197,10 +214,11 @@ def status() -> None:
     """Where the published snapshot stands (as JSON)."""
     from quizflow.warehouse import open_published
     from quizflow.warehouse.duck import first_row
+    from quizflow.warehouse.lake.settings import warehouse_mode
     from quizflow.warehouse.sqlfiles import sql
 
     settings = load_settings()
-    lake = os.environ.get("QUIZFLOW_WAREHOUSE", "").strip().lower() == "lake"
+    lake = warehouse_mode() == "lake"
     try:
         con = open_published(settings.published_path)
     except FileNotFoundError as error:
@@ -239,9 +257,10 @@ def review_quarantine(
     """Mark quarantined events as reviewed, so the quarantine check passes again."""
     from quizflow.warehouse import open_warehouse
     from quizflow.warehouse.checks import review_quarantine as review
+    from quizflow.warehouse.lake.settings import warehouse_mode
 
     settings = load_settings()
-    if os.environ.get("QUIZFLOW_WAREHOUSE", "").strip().lower() == "lake":
+    if warehouse_mode() == "lake":
         from quizflow.warehouse.lake.catalog import open_lake
         from quizflow.warehouse.lake.reviews import review_quarantine_lake
 

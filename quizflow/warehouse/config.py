@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from pydantic import Field
+
+from quizflow.env_settings import EnvironmentSettings, read_environment
 
 
 @dataclass(frozen=True)
@@ -30,28 +33,36 @@ class PipelineConfig:
 
     @classmethod
     def from_env(cls) -> PipelineConfig:
-        defaults = cls()
-        return cls(
-            chunk_rows=int(os.environ.get("QUIZFLOW_INGEST_CHUNK_ROWS", defaults.chunk_rows)),
-            memory_limit=os.environ.get("QUIZFLOW_DUCKDB_MEMORY_LIMIT", defaults.memory_limit),
-            runaway_events_per_minute=int(
-                os.environ.get(
-                    "QUIZFLOW_RUNAWAY_EVENTS_PER_MINUTE", defaults.runaway_events_per_minute
-                )
-            ),
-            max_lag_seconds=float(
-                os.environ.get("QUIZFLOW_MAX_LAG_SECONDS", defaults.max_lag_seconds)
-            ),
-            lock_timeout_seconds=float(
-                os.environ.get("QUIZFLOW_LOCK_TIMEOUT_SECONDS", defaults.lock_timeout_seconds)
-            ),
-            snapshot_grace_seconds=float(
-                os.environ.get("QUIZFLOW_SNAPSHOT_GRACE_SECONDS", defaults.snapshot_grace_seconds)
-            ),
-            recent_check_events=int(
-                os.environ.get("QUIZFLOW_RECENT_CHECK_EVENTS", defaults.recent_check_events)
-            ),
-            full_check_seconds=float(
-                os.environ.get("QUIZFLOW_FULL_CHECK_SECONDS", defaults.full_check_seconds)
-            ),
-        )
+        """The knobs set in the environment now, the defaults above for the rest;
+        ``SettingError`` (one sentence) for a bad value."""
+        return cls(**read_environment(_Environment).model_dump(exclude_none=True))
+
+
+_ROWS = "a whole number of 1 or more"
+_SECONDS = "a number of seconds, 0 or more"
+
+
+class _Environment(EnvironmentSettings):
+    # Unset stays None: PipelineConfig's defaults apply.
+    chunk_rows: int | None = Field(
+        None, ge=1, validation_alias="QUIZFLOW_INGEST_CHUNK_ROWS", description=_ROWS
+    )
+    memory_limit: str | None = Field(None, validation_alias="QUIZFLOW_DUCKDB_MEMORY_LIMIT")
+    runaway_events_per_minute: int | None = Field(
+        None, ge=1, validation_alias="QUIZFLOW_RUNAWAY_EVENTS_PER_MINUTE", description=_ROWS
+    )
+    max_lag_seconds: float | None = Field(
+        None, ge=0, validation_alias="QUIZFLOW_MAX_LAG_SECONDS", description=_SECONDS
+    )
+    lock_timeout_seconds: float | None = Field(
+        None, ge=0, validation_alias="QUIZFLOW_LOCK_TIMEOUT_SECONDS", description=_SECONDS
+    )
+    snapshot_grace_seconds: float | None = Field(
+        None, ge=0, validation_alias="QUIZFLOW_SNAPSHOT_GRACE_SECONDS", description=_SECONDS
+    )
+    recent_check_events: int | None = Field(
+        None, ge=1, validation_alias="QUIZFLOW_RECENT_CHECK_EVENTS", description=_ROWS
+    )
+    full_check_seconds: float | None = Field(
+        None, ge=0, validation_alias="QUIZFLOW_FULL_CHECK_SECONDS", description=_SECONDS
+    )

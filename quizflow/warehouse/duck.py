@@ -210,7 +210,9 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
 
     In the lake mode (``QUIZFLOW_WAREHOUSE=lake``) there is no published file: this opens the
     lake's newest release instead (``path`` is not read; docs/lakehouse.md)."""
-    if os.environ.get("QUIZFLOW_WAREHOUSE", "").strip().lower() == "lake":
+    from quizflow.warehouse.lake.settings import warehouse_mode
+
+    if warehouse_mode() == "lake":
         from quizflow.warehouse.lake.reader import open_release
 
         return open_release()

@@ -232,7 +232,7 @@ def test_a_bad_lake_chunk_size_fails_in_one_sentence_and_writes_nothing(
     with pytest.raises(ValueError) as failed:
         run_pipeline(settings, pg_url)
     assert str(failed.value) == (
-        f"QUIZFLOW_LAKE_CHUNK_ROWS must be a positive number of rows, not {value!r}"
+        f"QUIZFLOW_LAKE_CHUNK_ROWS must be a positive number of rows, got {value!r}"
     )
     assert _catalog_tables(lake_env.catalog_url) == 0
     assert lake_env.s3.client().list_objects_v2(Bucket=lake_env.bucket).get("KeyCount", 0) == 0

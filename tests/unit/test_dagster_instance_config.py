@@ -190,6 +190,6 @@ def test_pipeline_run_refuses_a_bad_storage_setting_before_it_touches_anything(
         timeout=120,
     )
     assert done.returncode == 1
-    assert "QUIZFLOW_DAGSTER_STORAGE='mysql': expected one of sqlite, postgres" in done.stderr
+    assert "QUIZFLOW_DAGSTER_STORAGE must be sqlite or postgres, got 'mysql'." in done.stderr
     assert "Traceback" not in done.stderr
     assert not home.exists() or not any(home.iterdir())

@@ -16,7 +16,6 @@ appended twice, nothing is skipped.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -34,6 +33,7 @@ from quizflow.warehouse.lake.columns import (
     encode,
     stored_select,
 )
+from quizflow.warehouse.lake.settings import lake_chunk_rows
 from quizflow.warehouse.source_events import (
     EventChunk,
     connect_source,
@@ -50,25 +50,6 @@ CURSOR_PROPERTY = "quizflow.ingest.cursor"
 COUNT_PROPERTY = "quizflow.ingest.events"
 # Commit conflicts one ingest absorbs before giving up (each means another ingest moved on).
 MAX_CONFLICTS = 50
-# Rows per Iceberg commit (one data file each). Smaller than the DuckDB mode's chunks: a lake
-# chunk is held in memory three times over (DuckDB's rows, their Arrow copy, the Parquet file
-# pyiceberg builds), and the next chunk is transformed while the previous one is written.
-CHUNK_ROWS_SETTING = "QUIZFLOW_LAKE_CHUNK_ROWS"
-DEFAULT_CHUNK_ROWS = 100_000
-
-
-def lake_chunk_rows() -> int:
-    """``QUIZFLOW_LAKE_CHUNK_ROWS`` (default 100,000); ``ValueError`` in a sentence when bad."""
-    text = (os.environ.get(CHUNK_ROWS_SETTING) or "").strip()
-    if not text:
-        return DEFAULT_CHUNK_ROWS
-    try:
-        rows = int(text)
-    except ValueError:
-        rows = 0
-    if rows < 1:
-        raise ValueError(f"{CHUNK_ROWS_SETTING} must be a positive number of rows, not {text!r}")
-    return rows
 
 
 def cursor_of(table: Table | None) -> Cursor:

@@ -11,8 +11,6 @@ docs/lakehouse.md on expiry).
 
 from __future__ import annotations
 
-import os
-
 import duckdb
 import pyarrow as pa
 from pyiceberg.table import Table
@@ -22,11 +20,8 @@ from quizflow.warehouse.lake.catalog import Lake, open_lake
 from quizflow.warehouse.lake.columns import quoted
 from quizflow.warehouse.lake.projections import table_select
 from quizflow.warehouse.lake.release import Release, latest_release, release_by_id
+from quizflow.warehouse.lake.settings import pinned_release
 from quizflow.warehouse.sqlfiles import sql
-
-# Readers open this release instead of the newest, when set (a release id, e.g. to reproduce
-# an earlier report).
-PIN_SETTING = "QUIZFLOW_LAKE_RELEASE"
 
 
 def open_release(
@@ -36,9 +31,8 @@ def open_release(
     ``QUIZFLOW_LAKE_RELEASE`` names). ``FileNotFoundError`` when nothing was released yet, as
     ``open_published`` says for a missing snapshot. Use it in a ``with`` to close it."""
     settings = settings or load_settings()
-    pinned = os.environ.get(PIN_SETTING)
-    if release_id is None and pinned:
-        release_id = int(pinned)
+    if release_id is None:
+        release_id = pinned_release()
     lake = open_lake(settings)
     try:
         release = latest_release(lake) if release_id is None else release_by_id(lake, release_id)

@@ -28,12 +28,12 @@ from quizflow.warehouse.lake.ingest import (
     cursor_of,
     events_of,
     ingest_lake,
-    lake_chunk_rows,
 )
 from quizflow.warehouse.lake.projections import apply_lake_projections, needs_work
 from quizflow.warehouse.lake.read import snapshot_select
 from quizflow.warehouse.lake.release import Release, latest_release, write_release
 from quizflow.warehouse.lake.reviews import load_reviews
+from quizflow.warehouse.lake.settings import lake_chunk_rows
 from quizflow.warehouse.projections import PROJECTIONS_DIR, load_projections
 from quizflow.warehouse.publish import PublishBlockedError
 from quizflow.warehouse.run import RunSummary

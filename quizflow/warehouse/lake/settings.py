@@ -9,20 +9,63 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
+from pydantic import Field
+
+from quizflow.env_settings import AnyCase, EnvironmentSettings, read_environment
 from quizflow.settings import Settings
 
 MODES = ("duckdb", "lake")
 DEFAULT_CATALOG_DATABASE = "quizflow_lake"
 DEFAULT_NAMESPACE = "quizflow"
+# Rows per Iceberg commit (one data file each). Smaller than the DuckDB mode's chunks: a lake
+# chunk is held in memory three times over (DuckDB's rows, their Arrow copy, the Parquet file
+# pyiceberg builds), and the next chunk is transformed while the previous one is written.
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+class _Mode(EnvironmentSettings):
+    warehouse: Annotated[Literal["duckdb", "lake"], AnyCase] = Field(
+        "duckdb", validation_alias="QUIZFLOW_WAREHOUSE", description="duckdb or lake"
+    )
+
+
+class _Lake(EnvironmentSettings):
+    catalog_url: str | None = Field(None, validation_alias="QUIZFLOW_LAKE_CATALOG_URL")
+    location: str | None = Field(None, validation_alias="QUIZFLOW_LAKE_WAREHOUSE")
+    namespace: str = Field(DEFAULT_NAMESPACE, validation_alias="QUIZFLOW_LAKE_NAMESPACE")
+    s3_endpoint: str | None = Field(None, validation_alias="QUIZFLOW_LAKE_S3_ENDPOINT")
+    s3_access_key_id: str | None = Field(None, validation_alias="QUIZFLOW_LAKE_S3_ACCESS_KEY_ID")
+    s3_secret_access_key: str | None = Field(
+        None, validation_alias="QUIZFLOW_LAKE_S3_SECRET_ACCESS_KEY"
+    )
+    s3_region: str = Field("us-east-1", validation_alias="QUIZFLOW_LAKE_S3_REGION")
+    chunk_rows: int = Field(
+        DEFAULT_CHUNK_ROWS,
+        ge=1,
+        validation_alias="QUIZFLOW_LAKE_CHUNK_ROWS",
+        description="a positive number of rows",
+    )
+    # Readers open this release instead of the newest (e.g. to reproduce an earlier report).
+    release: int | None = Field(
+        None, ge=1, validation_alias="QUIZFLOW_LAKE_RELEASE", description="a release id"
+    )
 
 
 def warehouse_mode() -> str:
-    """``duckdb`` (the default) or ``lake``; ``ValueError`` with a sentence for anything else."""
-    mode = (os.environ.get("QUIZFLOW_WAREHOUSE") or "duckdb").strip().lower()
-    if mode not in MODES:
-        raise ValueError(f"QUIZFLOW_WAREHOUSE must be duckdb or lake, not {mode!r}")
-    return mode
+    """``duckdb`` (the default) or ``lake``; ``SettingError`` with a sentence for anything else."""
+    return read_environment(_Mode).warehouse
+
+
+def lake_chunk_rows() -> int:
+    """``QUIZFLOW_LAKE_CHUNK_ROWS`` (default 100,000); ``SettingError`` in a sentence when bad."""
+    return read_environment(_Lake).chunk_rows
+
+
+def pinned_release() -> int | None:
+    """The release ``QUIZFLOW_LAKE_RELEASE`` names, if any."""
+    return read_environment(_Lake).release
 
 
 @dataclass(frozen=True)
@@ -48,16 +91,16 @@ class LakeSettings:
 
     @classmethod
     def from_env(cls, settings: Settings) -> LakeSettings:
-        env = os.environ.get
-        location = env("QUIZFLOW_LAKE_WAREHOUSE") or str(settings.home / "lake")
+        env = read_environment(_Lake)
+        location = env.location or str(settings.home / "lake")
         if not location.startswith("s3://"):
             location = os.path.abspath(location.removeprefix("file://"))
         return cls(
-            catalog_url=env("QUIZFLOW_LAKE_CATALOG_URL") or None,
+            catalog_url=env.catalog_url,
             location=location.rstrip("/"),
-            namespace=env("QUIZFLOW_LAKE_NAMESPACE") or DEFAULT_NAMESPACE,
-            s3_endpoint=env("QUIZFLOW_LAKE_S3_ENDPOINT") or None,
-            s3_access_key_id=env("QUIZFLOW_LAKE_S3_ACCESS_KEY_ID") or None,
-            s3_secret_access_key=env("QUIZFLOW_LAKE_S3_SECRET_ACCESS_KEY") or None,
-            s3_region=env("QUIZFLOW_LAKE_S3_REGION") or "us-east-1",
+            namespace=env.namespace,
+            s3_endpoint=env.s3_endpoint,
+            s3_access_key_id=env.s3_access_key_id,
+            s3_secret_access_key=env.s3_secret_access_key,
+            s3_region=env.s3_region,
         )
