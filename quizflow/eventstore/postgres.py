@@ -20,27 +20,22 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import errors, sql
+from psycopg import sql
 from psycopg.rows import tuple_row
 
+from quizflow.eventstore.append_steps import Statement, append_steps, stream_version_steps
 from quizflow.eventstore.connections import open_connections
 from quizflow.eventstore.notifier import CHANNEL, HOT_POLL_S, HOT_WINDOW_S, Notifier
-from quizflow.eventstore.rows import (
-    PreparedAppend,
-    refused_event,
-    row_to_event,
-    same_append,
-)
+from quizflow.eventstore.rows import row_to_event
 from quizflow.eventstore.sqlfiles import query
 from quizflow.eventstore.types import (
     START,
-    ConcurrencyError,
     Cursor,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
-    expected_as_int,
 )
+from quizflow.sansio import run_steps
 
 WRITER_ROLE = "quizflow_writer"
 READER_ROLE = "quizflow_reader"
@@ -80,57 +75,23 @@ class PostgresEventStore:
     def append(
         self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
     ) -> list[RecordedEvent]:
-        if not events:
-            expected_as_int(expected_version)
-            return []
-        prepared = PreparedAppend(stream_id, expected_version, events)
-        # The fast path assumes a first attempt. A retry of a stored append fails like a
-        # conflict (the version moved on, or the event ids exist); only then are the ids looked
-        # up, and the stored events returned when they are the same ones.
-        for _ in range(3):
-            try:
-                # getconn/putconn, not connection(): the context manager's commit and usage
-                # statistics are no use to one autocommit statement on the hottest path.
-                conn = self._pool.getconn()
-                try:
-                    rows = conn.execute(prepared.sql, prepared.params, binary=True).fetchall()
-                finally:
-                    self._pool.putconn(conn)
-                if rows:
-                    self._notifier.poke()
-                    return prepared.recorded(rows)
-                # No rows: the stream was not at the expected version.
-                stored = self._already_stored(stream_id, events)
-                if stored is not None:
-                    return stored
-                raise ConcurrencyError(stream_id, expected_version, self.stream_version(stream_id))
-            except psycopg.Error as error:
-                refused = refused_event(error)
-                if refused is not None:
-                    raise refused from error
-                stored = self._already_stored(stream_id, events)
-                if stored is not None:
-                    return stored
-                if not racing_for_a_version(error, prepared.expected):
-                    raise
-                if prepared.expected is not None:
-                    actual = self.stream_version(stream_id)
-                    raise ConcurrencyError(stream_id, expected_version, actual) from None
-                # "any" lost a race for the next version, or a racing copy of this append
-                # had not committed yet when we looked: try again.
-        raise ConcurrencyError(stream_id, expected_version, self.stream_version(stream_id))
+        appended = run_steps(append_steps(stream_id, expected_version, events), self._run)
+        if appended.new:
+            self._notifier.poke()
+        return appended.events
+
+    def _run(self, statement: Statement) -> list[tuple[Any, ...]]:
+        # getconn/putconn, not connection(): the context manager's commit and usage statistics
+        # are no use to one autocommit statement on the hottest path.
+        conn = self._pool.getconn()
+        try:
+            return conn.execute(statement.sql, statement.params, binary=statement.binary).fetchall()
+        finally:
+            self._pool.putconn(conn)
 
     def wake_subscribers(self) -> None:
         """Tell subscribers (in any process) that events were appended."""
         self._notifier.poke()
-
-    def _already_stored(
-        self, stream_id: str, events: Sequence[NewEvent]
-    ) -> list[RecordedEvent] | None:
-        ids = [str(e.event_id) for e in events]
-        with self._pool.connection() as conn:
-            rows = conn.execute(query("stored_events"), {"event_ids": ids}).fetchall()
-        return same_append(stream_id, events, rows)
 
     # -- reading -------------------------------------------------------------------------------
     def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
@@ -172,9 +133,7 @@ class PostgresEventStore:
         return [row_to_event(row) for row in rows]
 
     def stream_version(self, stream_id: str) -> int:
-        with self._pool.connection() as conn:
-            row = conn.execute(query("stream_version"), {"stream_id": stream_id}).fetchone()
-        return int(row[0]) if row else 0
+        return run_steps(stream_version_steps(stream_id), self._run)
 
     def read_all(
         self, after: Cursor = START, limit: int = 1000, types: Sequence[str] | None = None
@@ -252,14 +211,6 @@ def past_prefix(prefix: str) -> str:
     if not prefix:
         raise ValueError("a stream id prefix must not be empty")
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def racing_for_a_version(error: psycopg.Error, expected: int | None) -> bool:
-    """Whether an append failed only because another append took its version (or its ids)
-    first: a retry may succeed, or the caller learns of the conflict."""
-    if not isinstance(error, errors.UniqueViolation):
-        return False
-    return expected is None or error.diag.constraint_name == "events_stream_version_key"
 
 
 def _wait_for_notification(

@@ -9,21 +9,13 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
+from quizflow.eventstore.append_steps import Statement, append_steps, stream_version_steps
 from quizflow.eventstore.connections import check_connection_async, connection_kwargs
-from quizflow.eventstore.postgres import PostgresEventStore, racing_for_a_version
-from quizflow.eventstore.rows import (
-    PreparedAppend,
-    refused_event,
-    row_to_event,
-    same_append,
-)
+from quizflow.eventstore.postgres import PostgresEventStore
+from quizflow.eventstore.rows import row_to_event
 from quizflow.eventstore.sqlfiles import query
-from quizflow.eventstore.types import (
-    ConcurrencyError,
-    ExpectedVersion,
-    NewEvent,
-    RecordedEvent,
-)
+from quizflow.eventstore.types import ExpectedVersion, NewEvent, RecordedEvent
+from quizflow.sansio import run_steps_async
 
 
 class AsyncPostgresEventStore:
@@ -79,49 +71,21 @@ class AsyncPostgresEventStore:
     async def append(
         self, stream_id: str, expected_version: ExpectedVersion, events: Sequence[NewEvent]
     ) -> list[RecordedEvent]:
-        if not events:
-            return self._store.append(stream_id, expected_version, events)
-        prepared = PreparedAppend(stream_id, expected_version, events)
-        for _ in range(3):
-            try:
-                # getconn/putconn, not connection(): its commit-on-exit takes the connection's
-                # lock for nothing after one autocommit statement.
-                conn = await self._pool.getconn()
-                try:
-                    cursor = await conn.execute(prepared.sql, prepared.params, binary=True)
-                    rows = await cursor.fetchall()
-                finally:
-                    await self._pool.putconn(conn)
-                if rows:
-                    self._store.wake_subscribers()
-                    return prepared.recorded(rows)
-                stored = await self._already_stored(stream_id, events)
-                if stored is not None:
-                    return stored
-                actual = await self.stream_version(stream_id)
-                raise ConcurrencyError(stream_id, expected_version, actual)
-            except psycopg.Error as error:
-                refused = refused_event(error)
-                if refused is not None:
-                    raise refused from error
-                stored = await self._already_stored(stream_id, events)
-                if stored is not None:
-                    return stored
-                if not racing_for_a_version(error, prepared.expected):
-                    raise
-                if prepared.expected is not None:
-                    actual = await self.stream_version(stream_id)
-                    raise ConcurrencyError(stream_id, expected_version, actual) from None
-        raise ConcurrencyError(stream_id, expected_version, await self.stream_version(stream_id))
+        steps = append_steps(stream_id, expected_version, events)
+        appended = await run_steps_async(steps, self._run)
+        if appended.new:
+            self._store.wake_subscribers()
+        return appended.events
 
-    async def _already_stored(
-        self, stream_id: str, events: Sequence[NewEvent]
-    ) -> list[RecordedEvent] | None:
-        ids = [str(e.event_id) for e in events]
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(query("stored_events"), {"event_ids": ids})
-            rows = await cursor.fetchall()
-        return same_append(stream_id, events, rows)
+    async def _run(self, statement: Statement) -> list[tuple[Any, ...]]:
+        # getconn/putconn, not connection(): its commit-on-exit takes the connection's lock for
+        # nothing after one autocommit statement.
+        conn = await self._pool.getconn()
+        try:
+            cursor = await conn.execute(statement.sql, statement.params, binary=statement.binary)
+            return await cursor.fetchall()
+        finally:
+            await self._pool.putconn(conn)
 
     async def read_stream(self, stream_id: str, from_version: int = 1) -> list[RecordedEvent]:
         async with self._pool.connection() as conn:
@@ -132,7 +96,4 @@ class AsyncPostgresEventStore:
         return [row_to_event(row) for row in rows]
 
     async def stream_version(self, stream_id: str) -> int:
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(query("stream_version"), {"stream_id": stream_id})
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        return await run_steps_async(stream_version_steps(stream_id), self._run)
