@@ -4,8 +4,8 @@
 -- carried names in plain text. Reports add names at report time from the key store.
 -- Key: (school_id, student_id). The latest registration of a school or class (by
 -- stream version) names it; one roster stream holds one school. school_time_zone is the
--- school's clock (its latest roster/SchoolTimeZoneChanged, else Europe/Amsterdam): reports show
--- their times in it.
+-- school's clock (its latest roster/SchoolTimeZoneChanged, else Europe/Amsterdam, as for a zone
+-- DuckDB does not know): reports show their times and cut their weeks in it.
 -- partition: stream_id
 -- types: roster/SchoolRegistered, roster/SchoolTimeZoneChanged, roster/ClassRegistered,
 -- types: roster/StudentEnrolled, roster/StudentMoved, roster/StudentRenamed
@@ -84,7 +84,7 @@ final as (
     select
         e.school_id,
         s.school_name,
-        coalesce(z.time_zone, 'Europe/Amsterdam') as school_time_zone,
+        coalesce(k.name, 'Europe/Amsterdam') as school_time_zone,
         e.class_id,
         c.class_name,
         c.teacher_id,
@@ -96,6 +96,7 @@ final as (
     from enrolments as e
     left join schools as s on e.stream_id = s.stream_id and e.school_id = s.school_id
     left join time_zones as z on e.stream_id = z.stream_id and e.school_id = z.school_id
+    left join pg_timezone_names() as k on z.time_zone = k.name
     left join classes as c on e.stream_id = c.stream_id and e.class_id = c.class_id
 )
 
