@@ -5,7 +5,7 @@
 -- also worked on it that week. Only events before the week's end count, so a report for an
 -- earlier week shows what was known then.
 -- param class_id: text, required. The class (see teacher_classes).
--- param week: text, required. The ISO week, e.g. 2026-W48 (UTC days, Monday to Sunday).
+-- param week: text, required. The ISO week, e.g. 2026-W48 (Monday to Sunday, school time).
 -- param min_restarts: integer = 5. Restarts without passing that make a student stuck.
 -- param min_answers: integer = 10. Answers a student must have given to count as stuck.
 -- row: one student and chapter (key: student_id, course_id, chapter_id): answers and mistakes
@@ -19,17 +19,24 @@ with params as (
         cast($min_answers as integer) as min_answers
 ),
 
+-- The school's clock: its week runs Monday 00:00 to Monday 00:00 there (168 hours, or 167 or
+-- 169 across a change to or from summer time); instants compare as instants, so the session
+-- time zone of whoever runs the query does not move it.
+clock as (
+    select coalesce(any_value(roster.school_time_zone), 'Europe/Amsterdam') as time_zone
+    from roster, params
+    where roster.class_id = params.class_id
+),
+
 week as (
     select
-        class_id,
-        min_restarts,
-        min_answers,
-        week_start,
-        -- Days are UTC days, as in student_days; compare times in UTC so the session time
-        -- zone of whoever runs the query does not move the week.
-        cast(week_start as timestamp) as starts,
-        cast(week_start + 7 as timestamp) as ends
-    from params
+        params.class_id,
+        params.min_restarts,
+        params.min_answers,
+        params.week_start,
+        timezone(clock.time_zone, cast(params.week_start as timestamp)) as starts,
+        timezone(clock.time_zone, cast(params.week_start + 7 as timestamp)) as ends
+    from params, clock
 ),
 
 students as (
@@ -42,10 +49,10 @@ students as (
 class_answers as (
     select
         answers.*,
-        timezone('UTC', answers.occurred_at) >= week.starts as in_week
+        answers.occurred_at >= week.starts as in_week
     from answers, week
     where answers.student_id in (select student_id from students)
-      and timezone('UTC', answers.occurred_at) < week.ends
+      and answers.occurred_at < week.ends
 ),
 
 class_passes as (
@@ -56,7 +63,7 @@ class_passes as (
         min(attempts.passed_at) as first_passed_at
     from attempts, week
     where attempts.student_id in (select student_id from students)
-      and timezone('UTC', attempts.passed_at) < week.ends
+      and attempts.passed_at < week.ends
     group by attempts.student_id, attempts.course_id, attempts.chapter_id
 ),
 
@@ -118,7 +125,7 @@ final as (
     select
         grid.*,
         case
-            when timezone('UTC', first_passed_at) >= week.starts then 'passed this week'
+            when first_passed_at >= week.starts then 'passed this week'
             when first_passed_at is not null then 'passed before'
             when answers_this_week > 0
                  and restarts_so_far >= week.min_restarts

@@ -1,6 +1,7 @@
 -- teacher_week_days: time on task per student and day of one ISO week, for a class.
 -- When in the week did each student work, and for how long? Time on task is student_days'
--- (gaps between a student's quiz events, each capped at 5 minutes); days are UTC days.
+-- (gaps between a student's quiz events, each capped at 5 minutes); days are the school's
+-- calendar days (its time zone), Monday to Sunday.
 -- param class_id: text, required. The class (see teacher_classes).
 -- param week: text, required. The ISO week, e.g. 2026-W48.
 -- row: one student and day on which they were active that week (key: student_id, day):

@@ -4,7 +4,7 @@
 -- wrong answers. Questions answered fewer than `min_answers` times, or by fewer than
 -- `min_students` students, are left out (one student's slips are not the class's pattern).
 -- param class_id: text, required. The class (see teacher_classes).
--- param week: text, required. The ISO week, e.g. 2026-W48 (UTC days, Monday to Sunday).
+-- param week: text, required. The ISO week, e.g. 2026-W48 (Monday to Sunday, school time).
 -- param min_answers: integer = 3. Leave out questions answered fewer times that week.
 -- param min_students: integer = 2. Leave out questions fewer students answered that week.
 -- row: one question (key: course_id, question_id): its chapter and text, answers,
@@ -18,14 +18,23 @@ with params as (
         cast($min_students as integer) as min_students
 ),
 
+-- The school's clock: its week runs Monday 00:00 to Monday 00:00 there (168 hours, or 167 or
+-- 169 across a change to or from summer time); instants compare as instants, so the session
+-- time zone of whoever runs the query does not move it.
+clock as (
+    select coalesce(any_value(roster.school_time_zone), 'Europe/Amsterdam') as time_zone
+    from roster, params
+    where roster.class_id = params.class_id
+),
+
 week as (
     select
-        class_id,
-        min_answers,
-        min_students,
-        cast(week_start as timestamp) as starts,
-        cast(week_start + 7 as timestamp) as ends
-    from params
+        params.class_id,
+        params.min_answers,
+        params.min_students,
+        timezone(clock.time_zone, cast(params.week_start as timestamp)) as starts,
+        timezone(clock.time_zone, cast(params.week_start + 7 as timestamp)) as ends
+    from params, clock
 ),
 
 students as (
@@ -38,8 +47,8 @@ week_answers as (
     select answers.*
     from answers, week
     where answers.student_id in (select student_id from students)
-      and timezone('UTC', answers.occurred_at) >= week.starts
-      and timezone('UTC', answers.occurred_at) < week.ends
+      and answers.occurred_at >= week.starts
+      and answers.occurred_at < week.ends
 ),
 
 questions as (

@@ -1,7 +1,8 @@
 -- teacher_week_students: what each student of a class did in one ISO week.
 -- Per enrolled student: answers, right and wrong, chapter quizzes passed, time on task and the
--- days they worked, Monday to Sunday (UTC days, the days of student_days). Students who did
--- nothing that week are listed too, with zeros: a teacher wants to see them.
+-- days they worked, Monday to Sunday on the school's calendar (the days of student_days, in
+-- the school's time zone). Students who did nothing that week are listed too, with zeros: a
+-- teacher wants to see them.
 -- param class_id: text, required. The class (see teacher_classes).
 -- param week: text, required. The ISO week, e.g. 2026-W48.
 -- row: one enrolled student (key: student_id), by name: the week's answers, correct_answers,

@@ -3,7 +3,7 @@
 -- Answers are compared normalised (answers.answer: "0.50" and " .5" are one answer); the
 -- course's misconception for a wrong answer is given where the course names one.
 -- param class_id: text, required. The class (see teacher_classes).
--- param week: text, required. The ISO week, e.g. 2026-W48 (UTC days, Monday to Sunday).
+-- param week: text, required. The ISO week, e.g. 2026-W48 (Monday to Sunday, school time).
 -- row: one question and wrong answer (key: course_id, question_id, answer): times given, by
 -- how many students and whom (names, sorted), its share of the question's wrong answers, the
 -- misconception (or null), `rank` within the question (1: the most common), and
@@ -14,12 +14,21 @@ with params as (
         cast(strptime(cast($week as varchar) || '-1', '%G-W%V-%u') as date) as week_start
 ),
 
+-- The school's clock: its week runs Monday 00:00 to Monday 00:00 there (168 hours, or 167 or
+-- 169 across a change to or from summer time); instants compare as instants, so the session
+-- time zone of whoever runs the query does not move it.
+clock as (
+    select coalesce(any_value(roster.school_time_zone), 'Europe/Amsterdam') as time_zone
+    from roster, params
+    where roster.class_id = params.class_id
+),
+
 week as (
     select
-        class_id,
-        cast(week_start as timestamp) as starts,
-        cast(week_start + 7 as timestamp) as ends
-    from params
+        params.class_id,
+        timezone(clock.time_zone, cast(params.week_start as timestamp)) as starts,
+        timezone(clock.time_zone, cast(params.week_start + 7 as timestamp)) as ends
+    from params, clock
 ),
 
 students as (
@@ -35,8 +44,8 @@ wrong_answers as (
     inner join students as s using (student_id)
     cross join week
     where not answers.correct
-      and timezone('UTC', answers.occurred_at) >= week.starts
-      and timezone('UTC', answers.occurred_at) < week.ends
+      and answers.occurred_at >= week.starts
+      and answers.occurred_at < week.ends
 ),
 
 misconceptions as (
