@@ -33,10 +33,11 @@ TIMEZONE = "Europe/Amsterdam"
 
 def first_report_week() -> str:
     """The Monday of the first week to report on: ``QUIZFLOW_REPORTS_FIRST_WEEK`` (an ISO week
-    such as 2026-W44) when set, else the week of the published snapshot's first answer, else of
-    the store's first event, else this week. Read when Dagster loads the code location, so
-    after the first data arrives a reload of the location offers its weeks; older history
-    still counts inside the reports."""
+    such as 2026-W44) when set, else the week of the published snapshot's first day of quiz
+    activity (a school's own calendar day), else of the store's first event (its day in
+    Amsterdam), else this week. Read when Dagster loads the code location, so after the first
+    data arrives a reload of the location offers its weeks; older history still counts inside
+    the reports."""
     chosen = os.environ.get("QUIZFLOW_REPORTS_FIRST_WEEK", "").strip()
     if chosen:
         try:
@@ -44,18 +45,22 @@ def first_report_week() -> str:
         except BadWeekError as error:
             raise ValueError(f"QUIZFLOW_REPORTS_FIRST_WEEK: {error}") from None
     settings = load_settings()
-    first = _first_answer_published(settings) or _first_event_stored(settings)
-    day = (first or datetime.now(UTC)).astimezone(ZoneInfo(TIMEZONE)).date()
+    day = _first_day_published(settings)
+    if day is None:
+        first = _first_event_stored(settings) or datetime.now(UTC)
+        day = first.astimezone(ZoneInfo(TIMEZONE)).date()
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def _first_answer_published(settings: Settings) -> datetime | None:
+def _first_day_published(settings: Settings) -> date | None:
+    """The first day with quiz activity on its school's calendar: a New York school's Sunday
+    evening is Monday in UTC and in Amsterdam, and belongs to the week before."""
     try:
         with open_published(settings.published_path) as con:
-            row = con.execute("select min(occurred_at) from answers").fetchone()
+            row = con.execute("select min(day) from student_days").fetchone()
     except (FileNotFoundError, duckdb.Error):
         return None
-    return row[0] if row else None
+    return row[0] if row and row[0] is not None else None
 
 
 def _first_event_stored(settings: Settings) -> datetime | None:

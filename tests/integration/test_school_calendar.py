@@ -236,3 +236,23 @@ def test_a_changed_zone_and_a_late_enrolment_move_days_and_equal_a_rebuild(
         published = sorted(con.execute("select * from student_days").fetchall())
     with open_published(clean.published_path) as con:
         assert published == sorted(con.execute("select * from student_days").fetchall())
+
+
+def test_report_partitions_start_at_the_week_of_the_first_school_day(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines import reports
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("QUIZFLOW_HOME", str(home))
+    monkeypatch.setenv("QUIZFLOW_DATABASE_URL", pg_url)
+    monkeypatch.delenv("QUIZFLOW_PIPELINE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("QUIZFLOW_REPORTS_FIRST_WEEK", raising=False)
+    with PostgresEventStore(pg_url) as store:
+        eventfactory.publish_course(store, at=utc("2026-10-01 08:00"))
+        eventfactory.register_roster(store, "nyc", "nyc-1", ["noah"], at=utc("2026-10-01 08:00"))
+        _set_zone(store, "nyc", "America/New_York", utc("2026-10-01 08:00"))
+        # Sunday 23:30 in New York, Monday 04:30 in Amsterdam: W43 on the school's calendar.
+        _answer(store, "noah", utc("2026-10-26 03:30"), correct=True)
+    _run(Settings(home=home, database_url=None), pg_url)
+    assert reports.first_report_week() == "2026-10-19"
