@@ -68,6 +68,7 @@ from quizflow.quiz import (
     quiz_stream_id,
     to_payload,
 )
+from quizflow.sansio import Steps, run_steps, run_steps_async
 
 Status = Literal["ok", "rejected", "conflict"]
 
@@ -211,6 +212,10 @@ def _with_legacy(run: _Run, events: list[RecordedEvent]) -> _Folded:
 
 
 class CommandHandler:
+    """Handles quiz commands. What to read, decide, append and retry is written once, as steps
+    that yield requests (``quizflow.sansio``): ``handle`` answers them on the blocking store,
+    ``handle_async`` awaits them on an asyncio one."""
+
     def __init__(
         self,
         store: EventStore,
@@ -229,21 +234,12 @@ class CommandHandler:
         with self._lock:
             return self._cache.get(stream_id, _EMPTY)
 
-    def _load(self, run: _Run) -> _Folded:
+    def _load(self, run: _Run) -> Steps[HandlerRequest, _Folded]:
         cached = self._cached(run.quiz_stream_id)
         stream_id = cached.stream_id or run.quiz_stream_id
-        folded = cached.extend(self.store.read_stream(stream_id, from_version=cached.version + 1))
+        folded = cached.extend((yield ReadStream(stream_id, cached.version + 1)))
         if folded.version == 0 and not folded.legacy_checked:
-            folded = _with_legacy(run, self.store.read_stream(run.legacy_stream_id))
-        self._remember(run.quiz_stream_id, folded)
-        return folded
-
-    async def _load_async(self, store: AsyncStreamStore, run: _Run) -> _Folded:
-        cached = self._cached(run.quiz_stream_id)
-        stream_id = cached.stream_id or run.quiz_stream_id
-        folded = cached.extend(await store.read_stream(stream_id, cached.version + 1))
-        if folded.version == 0 and not folded.legacy_checked:
-            folded = _with_legacy(run, await store.read_stream(run.legacy_stream_id))
+            folded = _with_legacy(run, (yield ReadStream(run.legacy_stream_id)))
         self._remember(run.quiz_stream_id, folded)
         return folded
 
@@ -267,47 +263,23 @@ class CommandHandler:
         causation_id: uuid.UUID | None = None,
         occurred_at: datetime | None = None,
     ) -> CommandResult:
-        command_id = command_id or uuid.uuid4()
+        steps = self.steps(
+            command,
+            command_id=command_id,
+            user_id=user_id,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            occurred_at=occurred_at,
+        )
+        return run_steps(steps, self._perform)
 
-        def attempt() -> CommandResult:
-            return self._handle(
-                _Run(
-                    command,
-                    command_id,
-                    user_id,
-                    correlation_id,
-                    causation_id,
-                    occurred_at,
-                    self.catalog.get(command.course_id),
-                )
-            )
-
-        try:
-            return attempt()
-        except psycopg.OperationalError as error:
-            if not _connection_lost(error):
-                raise
-            log.warning(
-                "command %s: database connection lost (%s); trying once more", command_id, error
-            )
-            return attempt()
-
-    def _handle(self, run: _Run) -> CommandResult:
-        for _ in range(self.max_attempts):
-            folded = self._load(run)
-            decided = run.decide(folded)
-            if isinstance(decided, CommandResult):
-                return decided
-            try:
-                appended = self.store.append(run.stream_id, run.state.version, decided)
-            except ConcurrencyError:
-                continue  # someone else appended first: decide again on the new state
-            except DuplicateEventError:
-                return run.ids_taken(self._load(run))
-            result = self._stored(run, folded, appended)
-            if result is not None:
-                return result
-        return run.conflict(self.max_attempts)
+    def _perform(self, request: HandlerRequest) -> Any:
+        """A request of the steps, answered on the blocking store and catalog."""
+        if isinstance(request, ReadStream):
+            return self.store.read_stream(request.stream_id, from_version=request.from_version)
+        if isinstance(request, AppendEvents):
+            return self.store.append(request.stream_id, request.expected_version, request.events)
+        return self.catalog.get(request.course_id)
 
     async def handle_async(
         self,
@@ -323,29 +295,60 @@ class CommandHandler:
         The caller looks the course up (``self.catalog`` may read the store, which would block
         the event loop); the handler's stream cache is shared with ``handle``.
         """
-        run = _Run(command, command_id or uuid.uuid4(), user_id, None, None, None, course)
+
+        async def perform(request: HandlerRequest) -> Any:
+            if isinstance(request, ReadStream):
+                return await store.read_stream(request.stream_id, request.from_version)
+            if isinstance(request, AppendEvents):
+                return await store.append(
+                    request.stream_id, request.expected_version, request.events
+                )
+            return course  # FindCourse: looked up by the caller, off the event loop
+
+        steps = self.steps(command, command_id=command_id, user_id=user_id)
+        return await run_steps_async(steps, perform)
+
+    def steps(
+        self,
+        command: Command,
+        *,
+        command_id: uuid.UUID | None = None,
+        user_id: str | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation_id: uuid.UUID | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Steps[HandlerRequest, CommandResult]:
+        """The handling of ``command`` as requests for a driver to answer (``quizflow.sansio``):
+        ``FindCourse`` with the course, ``ReadStream`` with the events, ``AppendEvents`` with
+        the stored events or by raising the store's error. A command whose connection died
+        under it is run once more."""
+        run = _Run(
+            command, command_id or uuid.uuid4(), user_id, correlation_id, causation_id, occurred_at
+        )
         try:
-            return await self._handle_async(store, run)
+            return (yield from self._attempts(run))
         except psycopg.OperationalError as error:
             if not _connection_lost(error):
                 raise
             log.warning(
                 "command %s: database connection lost (%s); trying once more", run.command_id, error
             )
-            return await self._handle_async(store, run)
+        return (yield from self._attempts(run))
 
-    async def _handle_async(self, store: AsyncStreamStore, run: _Run) -> CommandResult:
+    def _attempts(self, run: _Run) -> Steps[HandlerRequest, CommandResult]:
+        """Decide on the stream as loaded and append; on a conflict, load and decide again."""
+        run.course = yield FindCourse(run.command.course_id)
         for _ in range(self.max_attempts):
-            folded = await self._load_async(store, run)
+            folded = yield from self._load(run)
             decided = run.decide(folded)
             if isinstance(decided, CommandResult):
                 return decided
             try:
-                appended = await store.append(run.stream_id, run.state.version, decided)
+                appended = yield AppendEvents(run.stream_id, run.state.version, decided)
             except ConcurrencyError:
-                continue
+                continue  # someone else appended first: decide again on the new state
             except DuplicateEventError:
-                return run.ids_taken(await self._load_async(store, run))
+                return run.ids_taken((yield from self._load(run)))
             result = self._stored(run, folded, appended)
             if result is not None:
                 return result
@@ -379,6 +382,35 @@ class AsyncStreamStore(Protocol):
     ) -> list[RecordedEvent]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ReadStream:
+    """A request of the handler's steps: the stream's events from a version on."""
+
+    stream_id: str
+    from_version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class AppendEvents:
+    """A request: append to the stream at the expected version (the store's errors are
+    raised back into the steps)."""
+
+    stream_id: str
+    expected_version: ExpectedVersion
+    events: list[NewEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class FindCourse:
+    """A request: the course a command is on (None when there is none)."""
+
+    course_id: str
+
+
+# What the handler's steps ask of a store (and of a course catalog).
+HandlerRequest = ReadStream | AppendEvents | FindCourse
+
+
 class _Run:
     """One command being handled: its stream, metadata and course, and the pure decision."""
 
@@ -390,12 +422,11 @@ class _Run:
         correlation_id: uuid.UUID | None,
         causation_id: uuid.UUID | None,
         occurred_at: datetime | None,
-        course: Course | None,
     ) -> None:
         self.command = command
         self.command_id = command_id
         self.occurred_at = occurred_at
-        self.course = course
+        self.course: Course | None = None  # looked up by each attempt (FindCourse)
         ids = (command.student_id, command.course_id, command.chapter_id)
         self.quiz_stream_id = quiz_stream_id(*ids)
         self.legacy_stream_id = legacy_quiz_stream_id(*ids)
