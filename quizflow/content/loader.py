@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from quizflow.quiz import Course, CourseError, check
+from quizflow.quiz.display import display_answer
 from quizflow.quiz.readable import unreadable_fields
 
 DIFFICULTY_RANGE = (-2.0, 2.0)  # logits; the simulator reads it as an item difficulty
@@ -64,21 +65,25 @@ def authoring_problems(course: Course) -> list[str]:
                 problems.append(
                     f"{where}: difficulty {question.difficulty} is outside {low}..{high}"
                 )
-            for wrong in question.wrong_answers:
+            for number, wrong in enumerate(question.wrong_answers, start=1):
+                # Named as the course file counts them and shown as people read answers (the
+                # field labels): the editor pages list these problems too.
+                which = (
+                    f"{where}, wrong answer {number}"
+                    f" ({display_answer(wrong.answer, question.fields)})"
+                )
                 if check(question, wrong.answer):
-                    problems.append(
-                        f"{where}: wrong answer {dict(wrong.answer)} is accepted as correct"
-                    )
+                    problems.append(f"{which} is accepted as correct")
                 if unreadable_fields(question, wrong.answer):
                     # A student typing it would be asked to type again: it never matches.
                     problems.append(
-                        f"{where}: wrong answer {dict(wrong.answer)} is not readable as what its"
-                        " fields expect, so no student answer would ever match it"
+                        f"{which} is not readable as what its fields expect, so no student"
+                        " answer would ever match it"
                     )
                 if not wrong.feedback:
                     problems.append(
-                        f"{where}: wrong answer {dict(wrong.answer)} has no feedback (what a"
-                        " student who gives it should look at again)"
+                        f"{which} has no feedback (what a student who gives it should look at"
+                        " again)"
                     )
     return problems
 

@@ -62,7 +62,7 @@ def test_a_wrong_answer_that_would_be_accepted_is_caught(tmp_path: Path) -> None
     ]
     path = tmp_path / "lenient.yaml"
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(CourseFileError, match=r"question 'q1': wrong answer .* is accepted"):
+    with pytest.raises(CourseFileError, match=r"question 'q1', wrong answer 1 \(6/8\) is accepted"):
         load_course_file(path)
 
 
@@ -118,7 +118,9 @@ def test_a_wrong_answer_without_feedback_is_caught(tmp_path: Path) -> None:
     ]
     path = tmp_path / "silent.yaml"
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(CourseFileError, match=r"question 'q1': wrong answer .* has no feedback"):
+    with pytest.raises(
+        CourseFileError, match=r"question 'q1', wrong answer 1 \(4/3\) has no feedback"
+    ):
         load_course_file(path)
 
 
@@ -129,8 +131,29 @@ def test_a_wrong_answer_no_student_could_type_is_caught(tmp_path: Path) -> None:
     ]
     path = tmp_path / "unreadable.yaml"
     path.write_text(yaml.safe_dump(data))
-    with pytest.raises(CourseFileError, match=r"question 'q2': wrong answer .* is not readable"):
+    with pytest.raises(
+        CourseFileError, match=r"question 'q2', wrong answer 1 \(six\) is not readable"
+    ):
         load_course_file(path)
+
+
+def test_problems_show_a_wrong_answer_by_its_field_labels(tmp_path: Path) -> None:
+    data = yaml.safe_load(sample_course_path().read_text())
+    question = next(
+        q for c in data["chapters"] for q in c["questions"] if q["question_id"] == "frac-16"
+    )
+    assert [f["label"] for f in question["fields"]] == ["a", "b"]
+    question["wrong_answers"].append({"answer": {"_INPUT_1_": "8", "_INPUT_2_": "15"}})
+    question["wrong_answers"][-1]["misconception"] = "none: this is the key"
+    path = tmp_path / "labels.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError) as caught:
+        load_course_file(path)
+    assert caught.value.problems == (
+        "question 'frac-16', wrong answer 3 (a 8; b 15) is accepted as correct",
+        "question 'frac-16', wrong answer 3 (a 8; b 15) has no feedback (what a student who"
+        " gives it should look at again)",
+    )
 
 
 def test_empty_feedback_or_solution_is_refused(tmp_path: Path) -> None:
