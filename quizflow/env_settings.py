@@ -9,7 +9,7 @@ accepts, instead of a validation report.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,19 +31,27 @@ class EnvironmentSettings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _blank_is_unset(cls, values: Any) -> Any:
-        # The shell's "X= " or a quoted value with spaces around: trimmed, and blank is unset.
+        # "X= " as much as "X=": the default. Other values are kept as given (a password may
+        # end in a space); the types below trim where a word is read.
         if not isinstance(values, dict):
             return values
-        trimmed = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
-        return {k: v for k, v in trimmed.items() if v != ""}
+        return {k: v for k, v in values.items() if not (isinstance(v, str) and not v.strip())}
+
+
+def _trimmed(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _lowered(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
+    return value.strip().lower() if isinstance(value, str) else value
 
 
+# A value read as a word, spaces around it ignored (numbers are already read that way).
+Trimmed = BeforeValidator(_trimmed)
 # A word from a fixed list (``Literal``), in any case: ``QUIZFLOW_WAREHOUSE=Lake`` means lake.
 AnyCase = BeforeValidator(_lowered)
+# true/false, yes/no, on/off, 1/0, in any case.
+Flag = Annotated[bool, Trimmed]
 
 Model = TypeVar("Model", bound=EnvironmentSettings)
 

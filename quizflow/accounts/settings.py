@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pydantic import Field, model_validator
 
 from quizflow.accounts.passwords import PasswordPolicy
-from quizflow.env_settings import EnvironmentSettings, SettingError, read_environment
+from quizflow.env_settings import EnvironmentSettings, Flag, SettingError, read_environment
 
 DAY_S = 24 * 3600
 
@@ -64,7 +64,7 @@ class _Environment(EnvironmentSettings):
     )
     public_url: str | None = Field(None, validation_alias="QUIZFLOW_PUBLIC_URL")
     # Unset: secure exactly when the public URL is https.
-    secure_cookies: bool | None = Field(
+    secure_cookies: Flag | None = Field(
         None, validation_alias="QUIZFLOW_SECURE_COOKIES", description="true or false"
     )
     commands_per_second: int = Field(
@@ -79,7 +79,7 @@ class _Environment(EnvironmentSettings):
         validation_alias="QUIZFLOW_COMMAND_BURST",
         description=_whole(1),
     )
-    api_docs: bool = Field(
+    api_docs: Flag = Field(
         AuthSettings.api_docs, validation_alias="QUIZFLOW_API_DOCS", description="true or false"
     )
     oidc_issuer: str | None = Field(None, validation_alias="QUIZFLOW_OIDC_ISSUER")

@@ -44,7 +44,18 @@ _register()
 
 
 def main() -> None:
-    app()
+    from quizflow.env_settings import SettingError
+
+    try:
+        app()
+    except SettingError as error:
+        # A bad setting read by any command: the sentence naming it, not a traceback.
+        from rich.markup import escape
+
+        from quizflow.cli.output import err
+
+        err.print(f"[red]error:[/] {escape(str(error))}", soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -104,18 +104,15 @@ def retention(
     from datetime import UTC, datetime
 
     from quizflow.database import database_url, login_database_url
+    from quizflow.env_settings import SettingError
     from quizflow.eventstore.postgres import PostgresEventStore
     from quizflow.privacy.erasure import erase
-    from quizflow.privacy.retention import (
-        RetentionSettingError,
-        due_for_erasure,
-        retention_days,
-    )
+    from quizflow.privacy.retention import due_for_erasure, retention_days
     from quizflow.settings import load_settings
 
     try:
         days = retention_days()
-    except RetentionSettingError as error:
+    except SettingError as error:
         raise _fail(str(error)) from None
     settings = load_settings()
     with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:

@@ -21,11 +21,14 @@ def command(
 ) -> None:
     """Serve the quiz web app until interrupted (Ctrl-C)."""
     from quizflow.accounts.settings import SettingError, load_auth_settings
+    from quizflow.app.web.api import health_max_lag_s
     from quizflow.app.web.server import serve
     from quizflow.settings import load_settings
 
     try:
+        load_settings()
         load_auth_settings()
+        health_max_lag_s()
     except SettingError as error:
         err.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from None

@@ -4,12 +4,13 @@ an active account is never erased by the clock."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import Field
+
 from quizflow.accounts.admin import events_of_types
+from quizflow.env_settings import EnvironmentSettings, read_environment
 from quizflow.eventstore import EventStore
 
 DEFAULT_DAYS = 365
@@ -21,23 +22,18 @@ _TYPES = (
 )
 
 
-class RetentionSettingError(ValueError):
-    pass
+class _Environment(EnvironmentSettings):
+    days: int = Field(
+        DEFAULT_DAYS,
+        ge=1,
+        validation_alias="QUIZFLOW_RETENTION_DAYS",
+        description="a whole number of days, 1 or more",
+    )
 
 
-def retention_days(environ: Mapping[str, str] = os.environ) -> int:
-    text = environ.get("QUIZFLOW_RETENTION_DAYS") or ""
-    if not text:
-        return DEFAULT_DAYS
-    try:
-        days = int(text)
-    except ValueError:
-        raise RetentionSettingError(
-            f"QUIZFLOW_RETENTION_DAYS must be a whole number of days, got {text!r}"
-        ) from None
-    if days < 1:
-        raise RetentionSettingError(f"QUIZFLOW_RETENTION_DAYS must be at least 1, got {days}")
-    return days
+def retention_days() -> int:
+    """``QUIZFLOW_RETENTION_DAYS`` now; ``SettingError`` (one sentence) for a bad value."""
+    return read_environment(_Environment).days
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,12 @@ from urllib.parse import quote
 import duckdb
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import Field as SettingField
 
 from quizflow.analysis import FLAG_ADVICE
 from quizflow.analysis import flags as flag_names
 from quizflow.analysis.versions import hard_questions_by_version
+from quizflow.env_settings import EnvironmentSettings, read_environment
 from quizflow.queries import load_queries, query_frame
 from quizflow.quiz import Field
 from quizflow.quiz.display import display_normalised, field_label, split_normalised
@@ -307,10 +308,14 @@ def render_hard_questions(
     )
 
 
-def editor_base_url(environ: Mapping[str, str] = os.environ) -> str:
+class _PublicUrl(EnvironmentSettings):
+    url: str = SettingField("http://127.0.0.1:8000", validation_alias="QUIZFLOW_PUBLIC_URL")
+
+
+def editor_base_url() -> str:
     """Where editors open the web app: QUIZFLOW_PUBLIC_URL (the address people use, behind a
     proxy), else the address `quizflow serve` listens on by default."""
-    return environ.get("QUIZFLOW_PUBLIC_URL") or "http://127.0.0.1:8000"
+    return read_environment(_PublicUrl).url
 
 
 def edit_path(course_id: str, question_id: str) -> str:

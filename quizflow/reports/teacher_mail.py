@@ -9,7 +9,6 @@ only what is still unsent: each sent mail leaves a marker beside its report).
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -17,7 +16,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
+from typing import Annotated, Literal
 
+from pydantic import Field
+
+from quizflow.env_settings import AnyCase, EnvironmentSettings, Trimmed, read_environment
 from quizflow.reports.teacher import IsoWeek, needs_attention, with_names
 from quizflow.reports.teacher_data import ClassWeek, classes_of_week, load_known_class_week
 from quizflow.school_time import shown
@@ -41,29 +44,39 @@ class MailSettings:
     timeout_s: float = 30.0
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> MailSettings | None:
-        """The settings, or None when mail is off (``QUIZFLOW_SMTP_HOST`` unset)."""
-        env = os.environ if environ is None else environ
-        host = env.get("QUIZFLOW_SMTP_HOST", "").strip()
-        if not host:
+    def from_env(cls) -> MailSettings | None:
+        """The settings, or None when mail is off (``QUIZFLOW_SMTP_HOST`` unset);
+        ``SettingError`` (one sentence) for a bad value."""
+        env = read_environment(_Environment)
+        if env.host is None:
             return None
-        starttls = env.get("QUIZFLOW_SMTP_STARTTLS", "auto").strip().lower()
-        if starttls not in ("auto", "always", "never"):
-            raise ValueError(
-                f"QUIZFLOW_SMTP_STARTTLS must be auto, always or never, got {starttls!r}"
-            )
-        port_text = env.get("QUIZFLOW_SMTP_PORT", "587").strip()
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ValueError(f"QUIZFLOW_SMTP_PORT must be a port number, got {port_text!r}")
         return cls(
-            host=host,
-            port=int(port_text),
-            sender=env.get("QUIZFLOW_SMTP_FROM") or cls.sender,
-            username=env.get("QUIZFLOW_SMTP_USER") or None,
-            password=env.get("QUIZFLOW_SMTP_PASSWORD") or None,
-            starttls=starttls,
-            public_url=(env.get("QUIZFLOW_PUBLIC_URL") or cls.public_url).rstrip("/"),
+            host=env.host,
+            port=env.port,
+            sender=env.sender,
+            username=env.username,
+            password=env.password,
+            starttls=env.starttls,
+            public_url=env.public_url.rstrip("/"),
         )
+
+
+class _Environment(EnvironmentSettings):
+    host: Annotated[str | None, Trimmed] = Field(None, validation_alias="QUIZFLOW_SMTP_HOST")
+    port: int = Field(
+        MailSettings.port,
+        gt=0,
+        lt=65536,
+        validation_alias="QUIZFLOW_SMTP_PORT",
+        description="a port number",
+    )
+    sender: str = Field(MailSettings.sender, validation_alias="QUIZFLOW_SMTP_FROM")
+    username: str | None = Field(None, validation_alias="QUIZFLOW_SMTP_USER")
+    password: str | None = Field(None, validation_alias="QUIZFLOW_SMTP_PASSWORD")
+    starttls: Annotated[Literal["auto", "always", "never"], AnyCase] = Field(
+        "auto", validation_alias="QUIZFLOW_SMTP_STARTTLS", description="auto, always or never"
+    )
+    public_url: str = Field(MailSettings.public_url, validation_alias="QUIZFLOW_PUBLIC_URL")
 
 
 @dataclass

@@ -109,16 +109,12 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 
 def settings_for(port: int) -> MailSettings:
-    mail = MailSettings.from_env(
-        {
-            "QUIZFLOW_SMTP_HOST": "127.0.0.1",
-            "QUIZFLOW_SMTP_PORT": str(port),
-            "QUIZFLOW_SMTP_FROM": "Quizflow <reports@school.example>",
-            "QUIZFLOW_PUBLIC_URL": "https://quiz.school.example/",
-        }
+    return MailSettings(
+        host="127.0.0.1",
+        port=port,
+        sender="Quizflow <reports@school.example>",
+        public_url="https://quiz.school.example",
     )
-    assert mail is not None
-    return mail
 
 
 def mail_week(school: School, mail: MailSettings, out: Path) -> Any:
@@ -138,12 +134,28 @@ def env(school: School, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QUIZFLOW_DATABASE_URL", school.url)
 
 
-def test_mail_is_off_without_a_host_and_bad_settings_are_named() -> None:
-    assert MailSettings.from_env({}) is None
-    with pytest.raises(ValueError, match="QUIZFLOW_SMTP_PORT"):
-        MailSettings.from_env({"QUIZFLOW_SMTP_HOST": "mail", "QUIZFLOW_SMTP_PORT": "smtp"})
-    with pytest.raises(ValueError, match="QUIZFLOW_SMTP_STARTTLS"):
-        MailSettings.from_env({"QUIZFLOW_SMTP_HOST": "mail", "QUIZFLOW_SMTP_STARTTLS": "yes"})
+def test_mail_is_off_without_a_host_and_bad_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("QUIZFLOW_SMTP_HOST", raising=False)
+    assert MailSettings.from_env() is None
+    monkeypatch.setenv("QUIZFLOW_SMTP_HOST", "mail")
+    monkeypatch.setenv("QUIZFLOW_SMTP_PORT", "2525")
+    monkeypatch.setenv("QUIZFLOW_SMTP_FROM", "Quizflow <reports@school.example>")
+    monkeypatch.setenv("QUIZFLOW_PUBLIC_URL", "https://quiz.school.example/")
+    assert MailSettings.from_env() == MailSettings(
+        host="mail",
+        port=2525,
+        sender="Quizflow <reports@school.example>",
+        public_url="https://quiz.school.example",
+    )
+    monkeypatch.setenv("QUIZFLOW_SMTP_PORT", "smtp")
+    with pytest.raises(ValueError, match="QUIZFLOW_SMTP_PORT must be a port number, got 'smtp'"):
+        MailSettings.from_env()
+    monkeypatch.delenv("QUIZFLOW_SMTP_PORT")
+    monkeypatch.setenv("QUIZFLOW_SMTP_STARTTLS", "yes")
+    with pytest.raises(ValueError, match="QUIZFLOW_SMTP_STARTTLS must be auto, always or never"):
+        MailSettings.from_env()
 
 
 def test_the_teacher_with_an_address_gets_the_weeks_actions_and_a_link_once(

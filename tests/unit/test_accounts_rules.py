@@ -108,7 +108,7 @@ def test_settings_are_read_when_asked_for_and_blank_ones_keep_their_default(
 ) -> None:
     monkeypatch.setenv("QUIZFLOW_SESSION_MAX_AGE", " 3600 ")
     monkeypatch.setenv("QUIZFLOW_COMMAND_BURST", "")
-    monkeypatch.setenv("QUIZFLOW_API_DOCS", "yes")
+    monkeypatch.setenv("QUIZFLOW_API_DOCS", " Yes ")
     settings = load_auth_settings()
     assert (settings.session_max_age_s, settings.command_burst, settings.api_docs) == (
         3600,

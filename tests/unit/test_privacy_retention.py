@@ -7,13 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from quizflow.env_settings import SettingError
 from quizflow.eventstore import ANY, InMemoryEventStore, NewEvent
-from quizflow.privacy.retention import (
-    DEFAULT_DAYS,
-    RetentionSettingError,
-    due_for_erasure,
-    retention_days,
-)
+from quizflow.privacy.retention import DEFAULT_DAYS, due_for_erasure, retention_days
 from quizflow.quiz import (
     AccountCreated,
     AccountDeactivated,
@@ -59,9 +55,15 @@ def test_only_deactivated_students_past_the_retention_time_are_due() -> None:
     assert [d.student_id for d in later] == ["left"]
 
 
-def test_the_retention_setting_is_checked() -> None:
-    assert retention_days({}) == DEFAULT_DAYS
-    assert retention_days({"QUIZFLOW_RETENTION_DAYS": "90"}) == 90
+def test_the_retention_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QUIZFLOW_RETENTION_DAYS", raising=False)
+    assert retention_days() == DEFAULT_DAYS
+    monkeypatch.setenv("QUIZFLOW_RETENTION_DAYS", "90")
+    assert retention_days() == 90
     for bad in ("soon", "0"):
-        with pytest.raises(RetentionSettingError, match="QUIZFLOW_RETENTION_DAYS"):
-            retention_days({"QUIZFLOW_RETENTION_DAYS": bad})
+        monkeypatch.setenv("QUIZFLOW_RETENTION_DAYS", bad)
+        with pytest.raises(SettingError) as failed:
+            retention_days()
+        assert str(failed.value) == (
+            f"QUIZFLOW_RETENTION_DAYS must be a whole number of days, 1 or more, got {bad!r}"
+        )

@@ -53,6 +53,7 @@ from quizflow.app.web.views import (
     quiz_view,
     view_from_result,
 )
+from quizflow.env_settings import EnvironmentSettings, read_environment
 
 Id = Annotated[StrictStr, Field(min_length=1, max_length=100)]
 
@@ -91,11 +92,18 @@ HEALTH_MAX_LAG_SETTING = "QUIZFLOW_HEALTH_MAX_LAG_SECONDS"
 HEALTH_MAX_LAG_DEFAULT_S = 30.0
 
 
+class _HealthEnvironment(EnvironmentSettings):
+    max_lag_s: float = Field(
+        HEALTH_MAX_LAG_DEFAULT_S,
+        gt=0,
+        validation_alias=HEALTH_MAX_LAG_SETTING,
+        description="a number of seconds above 0",
+    )
+
+
 def health_max_lag_s() -> float:
-    try:
-        return float(os.environ.get(HEALTH_MAX_LAG_SETTING, HEALTH_MAX_LAG_DEFAULT_S))
-    except ValueError:
-        return HEALTH_MAX_LAG_DEFAULT_S
+    """Read at each health check (``quizflow serve`` checks it once before it starts)."""
+    return read_environment(_HealthEnvironment).max_lag_s
 
 
 def _measure(model: ReadModel, max_lag_s: float) -> tuple[dict[str, Any], str | None]:
