@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from quizflow.app.readmodel import ReadModel
+from quizflow.env_settings import EnvironmentSettings, read_environment
 from quizflow.eventstore import Cursor
 
 _TOKEN = "sid"
@@ -42,10 +45,14 @@ class Identity:
         return role in self.roles
 
 
+class _SecretEnvironment(EnvironmentSettings):
+    secret: str | None = Field(None, validation_alias="QUIZFLOW_SECRET")
+
+
 def session_secret(home: Path) -> str:
     """QUIZFLOW_SECRET, else a random secret kept in $QUIZFLOW_HOME/secret (sessions survive
     restarts; deleting the file signs everyone out)."""
-    configured = os.environ.get("QUIZFLOW_SECRET")
+    configured = read_environment(_SecretEnvironment).secret
     if configured:
         return configured
     path = home / "secret"

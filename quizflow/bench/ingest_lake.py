@@ -27,11 +27,12 @@ def scratch_lake(
     import os
 
     from quizflow.eventstore.admin import create_database, drop_database
+    from quizflow.warehouse.lake.settings import configured_location
 
     tag = uuid.uuid4().hex[:8]
     name = f"quizflow_bench_lake_{os.getpid()}_{tag}"
     catalog_url = create_database(server_url, name)
-    configured = os.environ.get("QUIZFLOW_LAKE_WAREHOUSE")
+    configured = configured_location()
     location = f"{configured.rstrip('/')}/bench-{tag}" if configured else str(scratch / "lake")
     say(f"the lake: {location}, its catalog in database {name} (dropped afterwards)")
     try:

@@ -128,7 +128,7 @@ def worker_app() -> Any:
     signin_url = settings.login_url_override("signin")
     if not web_url or not signin_url:
         raise RuntimeError("a worker needs the login URLs that quizflow serve sets before it")
-    return _app(settings, web_url, signin_url, os.environ["QUIZFLOW_SECRET"], options)
+    return _app(settings, web_url, signin_url, session_secret(settings.home), options)
 
 
 def _app(

@@ -63,6 +63,11 @@ def lake_chunk_rows() -> int:
     return read_environment(_Lake).chunk_rows
 
 
+def configured_location() -> str | None:
+    """``QUIZFLOW_LAKE_WAREHOUSE`` as given, if set (``LakeSettings`` resolves the default)."""
+    return read_environment(_Lake).location
+
+
 def pinned_release() -> int | None:
     """The release ``QUIZFLOW_LAKE_RELEASE`` names, if any."""
     return read_environment(_Lake).release
