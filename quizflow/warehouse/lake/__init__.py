@@ -3,7 +3,8 @@ on PostgreSQL, data on S3-compatible storage or a local folder, DuckDB as the en
 
 See docs/lakehouse.md. One concept per module; what other code uses:
 
-- ``settings``: ``warehouse_mode()``, ``LakeSettings.from_env(settings)``.
+- ``settings``: ``warehouse_mode()``, ``LakeSettings.from_env(settings)``, ``lake_chunk_rows()``,
+  ``pinned_release()`` (every ``QUIZFLOW_LAKE_*`` setting, read when asked for).
 - ``catalog``: ``open_lake(settings) -> Lake`` (close it); ``Lake.table(name)`` (a pyiceberg
   ``Table`` or None), ``Lake.register_files(con)`` (lets a DuckDB connection read ``s3://``),
   ``LakeError`` (bad settings, one sentence).
