@@ -2,9 +2,11 @@
 
 Thin on purpose: the asset calls quizflow.reports.teacher and returns metadata. It reads only
 the published snapshot (read-only, closed promptly), so it never holds up a pipeline run.
-A partition is one week, Monday to Sunday, keyed by its Monday ("2026-11-23" is 2026-W48),
-from the first week with answers (``first_report_week``); earlier weeks are backfilled from the
-Dagster UI or ``dagster asset materialize``.
+A partition is one ISO week, keyed by its Monday ("2026-11-23" is 2026-W48), from the first
+week with quiz activity (``first_report_week``); earlier weeks are backfilled from the Dagster
+UI or ``dagster asset materialize``. Each class's week is its school's (Monday 00:00 to Monday
+00:00 in its time zone), and a run reports and mails only the classes whose week has ended by
+then; the schedule ticks twice on Monday, so schools west of Amsterdam are reported too.
 
 No ``from __future__ import annotations`` here: Dagster checks the ``context`` parameter's
 annotation as a class, and string annotations fail that check.
@@ -104,7 +106,11 @@ def report_assets(first_week: str) -> tuple[dg.AssetsDefinition, dg.AssetsDefini
         week = week_of_partition(context.partition_key)
         # Names come from the key store at report time (the snapshot holds none).
         paths = write_all_teacher_reports(
-            settings.published_path, week, settings.reports_dir / "teacher", current_names(settings)
+            settings.published_path,
+            week,
+            settings.reports_dir / "teacher",
+            current_names(settings),
+            ended_by=datetime.now(UTC),
         )
         context.log.info(f"wrote {len(paths)} teacher report(s) for {week}")
         return dg.MaterializeResult(
@@ -172,10 +178,12 @@ teacher_reports_job = dg.define_asset_job(
 @dg.schedule(
     name="teacher_reports_weekly",
     job=teacher_reports_job,
-    cron_schedule="0 6 * * 1",
+    cron_schedule="0 6,18 * * 1",
     execution_timezone=TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Monday 06:00 in Amsterdam: the reports of the week that ended at midnight.",
+    description="Monday 06:00 in Amsterdam: the reports of the week that ended at midnight, for "
+    "every class whose week has ended on its school's clock; 18:00: again, for the schools west "
+    "of Amsterdam (by then Monday everywhere; mail is never sent twice).",
 )
 def teacher_reports_schedule(
     context: dg.ScheduleEvaluationContext,
@@ -187,7 +195,8 @@ def teacher_reports_schedule(
     key = week.monday.isoformat()
     if key < FIRST_WEEK:
         return dg.SkipReason(f"{week} is before the first reported week ({FIRST_WEEK})")
-    return dg.RunRequest(run_key=f"teacher-reports-{key}", partition_key=key)
+    tick = ticked.astimezone(ZoneInfo(TIMEZONE)).strftime("%H%M")
+    return dg.RunRequest(run_key=f"teacher-reports-{key}-{tick}", partition_key=key)
 
 
 defs = dg.Definitions(

@@ -80,14 +80,16 @@ def write_all_teacher_reports(
     iso_week: IsoWeek | str,
     out_dir: Path | None = None,
     names: Mapping[str, str] | None = None,
+    ended_by: datetime | None = None,
 ) -> list[Path]:
-    """Write the report of every class in the snapshot's roster for one week."""
+    """Write the report of every class in the snapshot's roster for one week (with
+    ``ended_by``: of every class whose week had ended on its school's clock by then)."""
     week = _week(iso_week)
     out = out_dir or default_out_dir()
     # Read everything first and close the snapshot before the (slower) chart rendering, so a
     # reader holds the file for as short a time as possible.
     with open_published(snapshot_path) as con:
-        weeks = [load_known_class_week(con, c, week) for c in classes_of_week(con, week)]
+        weeks = [load_known_class_week(con, c, week) for c in classes_of_week(con, week, ended_by)]
     return [_write(with_names(data, names), out) for data in weeks]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -75,10 +76,19 @@ def classes(con: duckdb.DuckDBPyConnection, teacher_id: str | None = None) -> li
     return _run(con, _query(CLASSES), {"teacher_id": teacher_id})
 
 
-def classes_of_week(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> list[Row]:
+def classes_of_week(
+    con: duckdb.DuckDBPyConnection, week: IsoWeek, ended_by: datetime | None = None
+) -> list[Row]:
     """The classes that existed in ``week``: a class first enrolled after the week's Sunday
-    has no report for it (it would be a page of zeros about a class that was not there)."""
-    return [c for c in classes(con) if _enrolled_by(c, week)]
+    has no report for it (it would be a page of zeros about a class that was not there).
+    With ``ended_by``, only those whose week had ended on their school's clock by then: at
+    06:00 on Monday in Amsterdam it is still Sunday evening in California."""
+    return [
+        c
+        for c in classes(con)
+        if _enrolled_by(c, week)
+        and (ended_by is None or week.ends_at(c.get("time_zone")) <= ended_by)
+    ]
 
 
 def _enrolled_by(school_class: Row, week: IsoWeek) -> bool:

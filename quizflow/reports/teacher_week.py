@@ -1,14 +1,18 @@
 """ISO weeks ("2026-W48"): the unit of the teacher report, its file name and its query parameter.
 
-A report week runs Monday to Sunday in UTC days, the days of the ``student_days`` projection, so
-the report's time on task and its answer counts cover the same seven days.
+A class's report week runs from Monday 00:00 to the next Monday 00:00 on its school's clock
+(168 hours, or 167 or 169 across a change to or from summer time): the days of ``student_days``
+are the school's calendar days, and the report's queries cut answers at the same instants, so
+its time on task and its answer counts cover the same seven days.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+
+from quizflow.school_time import school_zone
 
 _WEEK = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
 
@@ -72,6 +76,10 @@ class IsoWeek:
     @property
     def sunday(self) -> date:
         return self.monday + timedelta(days=6)
+
+    def ends_at(self, zone: str | None) -> datetime:
+        """The instant the week ends on a school's clock: the next Monday at 00:00 there."""
+        return datetime.combine(self.monday + timedelta(days=7), time(), school_zone(zone))
 
     def days(self) -> list[date]:
         return [self.monday + timedelta(days=n) for n in range(7)]

@@ -273,3 +273,32 @@ PROJECTION_TABLES = [
     "roster",
     "student_days",
 ]
+
+
+def run_until_caught_up(settings: Any, url: str) -> dict[str, set[str]]:
+    """Pipeline runs until the warehouse holds every event appended so far (another test's open
+    transaction on the shared server may hold the ingest back: lag, never loss); returns the
+    modes each projection was applied in over those runs."""
+    import time
+
+    import psycopg
+
+    from quizflow.eventstore.types import Cursor
+    from quizflow.warehouse import run_pipeline
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "select tx::text::bigint, position from quizflow.events"
+            " order by tx desc, position desc limit 1"
+        ).fetchone()
+    last = Cursor(*row) if row else Cursor(0, 0)
+    deadline = time.monotonic() + 120
+    modes: dict[str, set[str]] = {}
+    while True:
+        summary = run_pipeline(settings, url, checks=False)
+        for p in summary.projections:
+            modes.setdefault(p.name, set()).add(p.mode)
+        if summary.ingest.cursor >= last:
+            return modes
+        assert time.monotonic() < deadline, "the ingest never caught up"
+        time.sleep(0.2)

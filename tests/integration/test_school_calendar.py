@@ -10,23 +10,20 @@ built run by run equal a rebuild.
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from quizflow.eventstore import NewEvent
 from quizflow.eventstore.postgres import PostgresEventStore
-from quizflow.eventstore.types import Cursor
-from quizflow.reports.teacher import IsoWeek
-from quizflow.reports.teacher_data import ClassWeek, load_class_week
+from quizflow.reports.teacher import IsoWeek, write_all_teacher_reports
+from quizflow.reports.teacher_data import ClassWeek, classes_of_week, load_class_week
 from quizflow.settings import Settings
-from quizflow.warehouse import open_published, run_pipeline
+from quizflow.warehouse import open_published
 from tests.integration import eventfactory
-from tests.integration.eventfactory import PROJECTION_TABLES, table_rows
+from tests.integration.eventfactory import PROJECTION_TABLES, run_until_caught_up, table_rows
 
 W42, W43, W44, W45 = (IsoWeek.parse(f"2026-W{n}") for n in (42, 43, 44, 45))
 
@@ -89,28 +86,6 @@ def _set_zone(store: PostgresEventStore, school: str, zone: str, at: datetime) -
     )
 
 
-def _run(settings: Settings, url: str) -> dict[str, set[str]]:
-    """Pipeline runs until the warehouse has every event appended so far (another test's open
-    transaction on the shared server may hold the ingest back: lag, never loss); returns the
-    modes each projection was applied in."""
-    with psycopg.connect(url) as conn:
-        row = conn.execute(
-            "select tx::text::bigint, position from quizflow.events"
-            " order by tx desc, position desc limit 1"
-        ).fetchone()
-    assert row is not None
-    last, deadline = Cursor(*row), time.monotonic() + 120
-    modes: dict[str, set[str]] = {}
-    while True:
-        summary = run_pipeline(settings, url, checks=False)
-        for p in summary.projections:
-            modes.setdefault(p.name, set()).add(p.mode)
-        if summary.ingest.cursor >= last:
-            return modes
-        assert time.monotonic() < deadline, "the ingest never caught up"
-        time.sleep(0.2)
-
-
 def _days(settings: Settings, class_id: str) -> list[tuple[date, str, int]]:
     """The class's student_days: (day, time zone, answers)."""
     with open_published(settings.published_path) as con:
@@ -160,7 +135,7 @@ def calendars(tmp_path: Path, pg_url: str) -> tuple[Settings, str]:
             _answer(store, "anna", utc(at), correct=False)
         for at in NEW_YORK_ANSWERS:
             _answer(store, "noah", utc(at), correct=False)
-    _run(settings, pg_url)
+    run_until_caught_up(settings, pg_url)
     return settings, pg_url
 
 
@@ -204,20 +179,20 @@ def test_a_changed_zone_and_a_late_enrolment_move_days_and_equal_a_rebuild(
     with PostgresEventStore(pg_url) as store:
         # Before any enrolment, a student's days are Amsterdam's (the default school clock).
         _answer(store, "late", utc("2026-10-26 03:30"), correct=True)
-    _run(settings, pg_url)
+    run_until_caught_up(settings, pg_url)
     with open_published(settings.published_path) as con:
         before = con.execute("select day, time_zone from student_days").fetchall()
     assert (date(2026, 10, 26), "Europe/Amsterdam") in before
 
     with PostgresEventStore(pg_url) as store:
         eventfactory.register_roster(store, "nyc", "nyc-2", ["late"], at=utc("2026-11-03 12:00"))
-    modes = _run(settings, pg_url)
+    modes = run_until_caught_up(settings, pg_url)
     assert "incremental" in modes["student_days"] and "rebuild" not in modes["student_days"]
     assert _days(settings, "nyc-2") == [(date(2026, 10, 25), "America/New_York", 1)]
 
     with PostgresEventStore(pg_url) as store:
         _set_zone(store, "ams", "Asia/Tokyo", utc("2026-11-03 12:00"))
-    modes = _run(settings, pg_url)
+    modes = run_until_caught_up(settings, pg_url)
     assert "rebuild" in modes["student_days"] and "rebuild" not in modes["answers"]
     # In Tokyo (UTC+9) 2026-10-18 21:30 UTC is Monday 06:30: the Sunday answer joins W43.
     assert _days(settings, "ams-1") == [
@@ -228,7 +203,7 @@ def test_a_changed_zone_and_a_late_enrolment_move_days_and_equal_a_rebuild(
     assert _answers_in(_week(settings, "ams-1", W43)) == dict.fromkeys(_ANSWER_PARTS, 2)
 
     clean = Settings(home=tmp_path / "clean", database_url=None)
-    _run(clean, pg_url)
+    run_until_caught_up(clean, pg_url)
     assert table_rows(settings.warehouse_path, PROJECTION_TABLES) == table_rows(
         clean.warehouse_path, PROJECTION_TABLES
     )
@@ -254,5 +229,19 @@ def test_report_partitions_start_at_the_week_of_the_first_school_day(
         _set_zone(store, "nyc", "America/New_York", utc("2026-10-01 08:00"))
         # Sunday 23:30 in New York, Monday 04:30 in Amsterdam: W43 on the school's calendar.
         _answer(store, "noah", utc("2026-10-26 03:30"), correct=True)
-    _run(Settings(home=home, database_url=None), pg_url)
+    run_until_caught_up(Settings(home=home, database_url=None), pg_url)
     assert reports.first_report_week() == "2026-10-19"
+
+
+def test_only_classes_whose_week_has_ended_on_their_clock_are_reported(
+    calendars: tuple[Settings, str], tmp_path: Path
+) -> None:
+    settings, _ = calendars
+    # W44 ends at 23:00 UTC on Sunday 1 November in Amsterdam, at 05:00 UTC on Monday in New York.
+    amsterdam_ended, both_ended = utc("2026-11-02 04:59"), utc("2026-11-02 05:00")
+    with open_published(settings.published_path) as con:
+        assert [c["class_id"] for c in classes_of_week(con, W44, amsterdam_ended)] == ["ams-1"]
+        assert {c["class_id"] for c in classes_of_week(con, W44, both_ended)} == {"ams-1", "nyc-1"}
+    out = tmp_path / "reports"
+    written = write_all_teacher_reports(settings.published_path, W44, out, ended_by=amsterdam_ended)
+    assert [p.relative_to(out).as_posix() for p in written] == ["ams-1/2026-W44.html"]

@@ -1,4 +1,5 @@
-"""The weekly teacher-report asset: partitioned by week, scheduled Monday 06:00 in Amsterdam."""
+"""The weekly teacher-report asset: partitioned by week, scheduled Monday 06:00 and 18:00 in
+Amsterdam (the second tick for schools west of it, whose week ends later)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def test_the_definitions_hold_the_weekly_report_asset_and_its_monday_schedule() 
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert "teacher_reports" in keys
     schedule = defs.resolve_schedule_def("teacher_reports_weekly")
-    assert schedule.cron_schedule == "0 6 * * 1"
+    assert schedule.cron_schedule == "0 6,18 * * 1"
     assert schedule.execution_timezone == "Europe/Amsterdam"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
@@ -71,6 +72,12 @@ def test_the_monday_morning_tick_asks_for_the_week_that_just_ended(
     )
     request = reports.teacher_reports_schedule(context)
     assert isinstance(request, dg.RunRequest) and request.partition_key == "2026-11-23"
+    evening = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 30, 18, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    )
+    again = reports.teacher_reports_schedule(evening)
+    assert isinstance(again, dg.RunRequest) and again.partition_key == "2026-11-23"
+    assert again.run_key != request.run_key  # a run of its own, not deduplicated away
     early = dg.build_schedule_context(
         scheduled_execution_time=datetime(2024, 1, 3, 6, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
     )
@@ -81,7 +88,7 @@ def test_materialising_a_past_week_writes_every_classes_report(tmp_path: Path, p
     resource = WarehouseResource(home=str(tmp_path / "home"), database_url=pg_url)
     with PostgresEventStore(pg_url) as store:
         eventfactory.populate(store, students=3, days=2)  # from Monday 3 March 2025
-    run_pipeline(resource.settings(), pg_url, checks=False)
+    eventfactory.run_until_caught_up(resource.settings(), pg_url)
     weekly_reports, _ = reports.report_assets("2025-03-03")
     result = dg.materialize(
         [weekly_reports], partition_key="2025-03-03", resources={"warehouse": resource}
