@@ -140,6 +140,13 @@ def auth_settings() -> AuthSettings:
 
 
 @pytest.fixture
+def snapshot_path() -> Path | None:
+    """Where the editor pages read the published snapshot (None: no figures); a test module
+    may override this fixture."""
+    return None
+
+
+@pytest.fixture
 def site_port() -> int:
     """The site's port; a test module may override this fixture (to know it in advance)."""
     return free_port()
@@ -147,7 +154,11 @@ def site_port() -> int:
 
 @pytest.fixture
 def site(
-    pg_url: str, tmp_path: Path, auth_settings: AuthSettings, site_port: int
+    pg_url: str,
+    tmp_path: Path,
+    auth_settings: AuthSettings,
+    site_port: int,
+    snapshot_path: Path | None,
 ) -> Iterator[Site]:
     store = PostgresEventStore(pg_url, max_size=6)
     publish_course(store, COURSE)
@@ -166,6 +177,7 @@ def site(
         signin_url=pg_url,
         signin_role=ACCOUNTS_GROUP,
         auth=auth_settings,
+        snapshot_path=snapshot_path,
     )
     app = create_app(ctx, SECRET)
     port = site_port

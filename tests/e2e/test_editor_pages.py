@@ -85,6 +85,18 @@ def test_the_editor_home_and_course_page_list_the_questions_without_figures_yet(
     assert sample.status_code == 200 and "frac-01" in sample.text
 
 
+def test_a_known_wrong_answers_inputs_are_called_by_the_fields_labels(site: Site) -> None:
+    page = signed_in(site, "e-eve").get(f"/editor/courses/{site.course_id}/questions/frac-16")
+    assert page.status_code == 200
+    labels = dict(re.findall(r'<label for="(wrong-0-answer-\d)">([^<]*)</label>', page.text))
+    # Fields a and b, then the spare row for a new field, which has no label yet.
+    assert labels == {
+        "wrong-0-answer-0": "Wrong answer 1, a",
+        "wrong-0-answer-1": "Wrong answer 1, b",
+        "wrong-0-answer-2": "Wrong answer 1, field 3",
+    }
+
+
 def test_students_teachers_and_admins_are_refused_the_editor_pages(site: Site, course: str) -> None:
     before = site.event_count()
     for user in ("alice", "t-ada", "a-ann"):
