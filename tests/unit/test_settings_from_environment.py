@@ -125,8 +125,16 @@ def test_settings_are_read_when_asked_for_and_blank_means_the_default(
 def test_the_pipeline_knobs_keep_their_defaults_unless_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    for name in ("QUIZFLOW_INGEST_CHUNK_ROWS", "QUIZFLOW_DUCKDB_MEMORY_LIMIT"):
-        monkeypatch.delenv(name, raising=False)
+    for knob in (
+        "INGEST_CHUNK_ROWS",
+        "DUCKDB_MEMORY_LIMIT",
+        "RUNAWAY_EVENTS_PER_MINUTE",
+        "LOCK_TIMEOUT_SECONDS",
+        "SNAPSHOT_GRACE_SECONDS",
+        "RECENT_CHECK_EVENTS",
+        "FULL_CHECK_SECONDS",
+    ):
+        monkeypatch.delenv(f"QUIZFLOW_{knob}", raising=False)
     monkeypatch.setenv("QUIZFLOW_MAX_LAG_SECONDS", "2.5")
     assert PipelineConfig.from_env() == PipelineConfig(max_lag_seconds=2.5)
 
@@ -154,7 +162,8 @@ def test_the_lake_settings_and_the_mode_in_any_case(
 
 
 def test_mail_is_off_until_a_host_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("QUIZFLOW_SMTP_HOST", raising=False)
+    for name in ("QUIZFLOW_SMTP_HOST", "QUIZFLOW_SMTP_PORT"):
+        monkeypatch.delenv(name, raising=False)
     assert MailSettings.from_env() is None
     monkeypatch.setenv("QUIZFLOW_SMTP_HOST", " mail.school.example ")
     monkeypatch.setenv("QUIZFLOW_SMTP_STARTTLS", "ALWAYS")
