@@ -147,6 +147,7 @@ def report_assets(first_week: str) -> tuple[dg.AssetsDefinition, dg.AssetsDefini
             current_addresses(settings),
             current_names(settings),
             settings.reports_dir / "teacher",
+            ended_by=datetime.now(UTC),
         )
         context.log.info(f"{week}: {outcome.summary()}")
         return dg.MaterializeResult(

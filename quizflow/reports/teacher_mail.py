@@ -13,6 +13,7 @@ import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
@@ -140,11 +141,14 @@ def mail_weekly_reports(
     addresses: Mapping[str, str],
     names: Mapping[str, str],
     out_dir: Path,
+    ended_by: datetime | None = None,
 ) -> MailOutcome:
-    """Mail every class's teacher the week's actions; raises ``MailError`` after trying every
-    class when any message was refused (those sent stay sent and are not sent again)."""
+    """Mail every class's teacher the week's actions (with ``ended_by``: of every class whose
+    week had ended on its school's clock by then; the others wait for a later run); raises
+    ``MailError`` after trying every class when any message was refused (those sent stay sent
+    and are not sent again)."""
     with open_published(snapshot_path) as con:
-        weeks = [load_known_class_week(con, c, week) for c in classes_of_week(con, week)]
+        weeks = [load_known_class_week(con, c, week) for c in classes_of_week(con, week, ended_by)]
     outcome = MailOutcome()
     pending: list[tuple[ClassWeek, str, Path]] = []
     for data in weeks:

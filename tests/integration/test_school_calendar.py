@@ -10,16 +10,19 @@ built run by run equal a rebuild.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import socket
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from quizflow.eventstore import NewEvent
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.reports.teacher import IsoWeek, write_all_teacher_reports
 from quizflow.reports.teacher_data import ClassWeek, classes_of_week, load_class_week
+from quizflow.reports.teacher_mail import MailSettings, mail_weekly_reports
 from quizflow.settings import Settings
 from quizflow.warehouse import open_published
 from tests.integration import eventfactory
@@ -245,3 +248,43 @@ def test_only_classes_whose_week_has_ended_on_their_clock_are_reported(
     out = tmp_path / "reports"
     written = write_all_teacher_reports(settings.published_path, W44, out, ended_by=amsterdam_ended)
     assert [p.relative_to(out).as_posix() for p in written] == ["ams-1/2026-W44.html"]
+
+
+class _Inbox:
+    """An SMTP server's handler that keeps the recipients of what it accepts."""
+
+    def __init__(self) -> None:
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.recipients += envelope.rcpt_tos
+        return "250 Message accepted"
+
+
+def test_the_monday_mail_waits_for_a_class_whose_week_has_not_ended(
+    calendars: tuple[Settings, str], tmp_path: Path
+) -> None:
+    settings, _ = calendars
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mail = MailSettings(host="127.0.0.1", port=port)
+        addresses = {"t-ams-1": "ams@school.example", "t-nyc-1": "nyc@school.example"}
+        out = tmp_path / "reports"
+
+        def send(ended_by: datetime) -> list[str]:
+            outcome = mail_weekly_reports(
+                settings.published_path, W44, mail, addresses, {}, out, ended_by=ended_by
+            )
+            return outcome.sent
+
+        # 06:00 on Monday in Amsterdam is still Sunday night in New York: only Amsterdam's.
+        assert send(utc("2026-11-02 05:00") - timedelta(hours=1)) == ["ams-1"]
+        assert send(utc("2026-11-02 17:00")) == ["nyc-1"]  # the evening tick: the rest
+        assert sorted(inbox.recipients) == ["ams@school.example", "nyc@school.example"]
+    finally:
+        controller.stop()
