@@ -5,9 +5,10 @@
 -- param course_id: text = null. Only this course (every course when null).
 -- param chapter_id: text = null. Only this chapter (every chapter when null).
 -- row: one question of the latest published course version (key: course_id, question_id):
--- chapter, text, and `wrong_answers` as a list of {answer, misconception}, where `answer` is
--- normalised the way answers are (so it compares with answers.answer); `accepted`, the answer
--- key (json: field name -> accepted answers).
+-- chapter, text, and `wrong_answers` as a list of {answer, misconception, answer_display},
+-- where `answer` is normalised the way answers are (so it compares with answers.answer) and
+-- `answer_display` is how people read it (field labels); `accepted`, the answer key (json:
+-- field name -> accepted answers).
 with params as (
     select
         cast($course_id as varchar) as course_id,
@@ -26,7 +27,11 @@ normalised as (
         k.course_id,
         k.question_id,
         list(
-            { 'answer': k.answer, 'misconception': k.misconception } order by k.listed_number
+            {
+                'answer': k.answer,
+                'misconception': k.misconception,
+                'answer_display': k.answer_display
+            } order by k.listed_number
         ) as wrong_answers
     from known_wrong_answers as k
     inner join scoped_questions using (course_id, question_id)

@@ -113,7 +113,7 @@ def _run(query: Any, given: dict[str, str], fmt: Format, limit: int | None, engi
     if fmt is Format.json:
         print_json(rows)
     elif rows:
-        print_rows(rows, fmt, title=query.name)
+        print_rows(rows if fmt is Format.csv else as_people_read(rows), fmt, title=query.name)
     elif fmt is Format.csv:
         csv.writer(sys.stdout).writerow(result.columns)
     else:
@@ -186,3 +186,27 @@ def _print_list(queries: dict[str, Any], fmt: Format) -> None:
         names = ", ".join(p.name + ("*" if p.required else "") for p in query.parameters)
         table.add_row(name, query.summary, names or "-")
     Console().print(table)
+
+
+# Columns that hold an answer by the content's field names (`_INPUT_1_=8; _INPUT_2_=11`, the
+# raw inputs as JSON), for grouping and comparing; a row that has its `answer_display` beside
+# them shows that instead in a table, which is for reading. JSON and CSV keep every column.
+_BY_FIELD_NAMES = ("answer", "example_inputs")
+
+
+def as_people_read(value: Any) -> Any:
+    """Rows (and the records nested in them) with ``answer_display`` in the place of
+    ``answer`` and without the raw inputs, wherever a display is given."""
+    if isinstance(value, list):
+        return [as_people_read(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "answer_display" not in value:
+        return {key: as_people_read(item) for key, item in value.items()}
+    shown: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "answer":
+            shown["answer_display"] = value["answer_display"]
+        elif key not in _BY_FIELD_NAMES and key not in shown:
+            shown[key] = as_people_read(item)
+    return shown

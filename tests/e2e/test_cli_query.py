@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -255,3 +256,30 @@ def test_a_table_shows_figures_rounded_while_json_and_csv_keep_every_digit(
     cells = {cell.strip() for line in table.stdout.splitlines() for cell in line.split("│")}
     assert {readable_number(v) for v in long.values()} <= cells
     assert not {repr(v) for v in long.values()} & cells
+
+
+def test_a_table_shows_answers_as_people_read_them_while_json_and_csv_keep_the_key(
+    published: Settings,
+) -> None:
+    # A two-field question's normalised answers name the fields (`_INPUT_1_=2; _INPUT_2_=-1`).
+    runner = CliRunner()
+    args = ["query", "item_answers", "-p", "chapter_id=ch-1", "--limit", "0"]
+    as_json = runner.invoke(app, [*args, "--format", "json"])
+    assert as_json.exit_code == 0, as_json.stderr
+    rows = json.loads(as_json.stdout)
+    two_fields = [r for r in rows if "_INPUT_2_=" in (r["answer"] or "")]
+    assert two_fields, "no answer to the two-field question"
+    assert all(r["answer_display"] and "=" not in r["answer_display"] for r in two_fields)
+    as_csv = runner.invoke(app, [*args, "--format", "csv"])
+    assert as_csv.exit_code == 0 and "_INPUT_2_=" in as_csv.stdout
+
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.stderr
+    assert "_INPUT_2_=" not in table.stdout
+    header = next(line for line in table.stdout.splitlines() if "question_id" in line)
+    columns = [cell.strip() for cell in re.split(r"[┃│]", header) if cell.strip()]
+    assert "answer_display" in columns and "answer" not in columns
+    assert columns.index("answer_display") == list(rows[0]).index("answer")  # in its place
+    assert {r["answer_display"] for r in two_fields} <= {
+        cell.strip() for line in table.stdout.splitlines() for cell in line.split("│")
+    }
