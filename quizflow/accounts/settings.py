@@ -33,8 +33,8 @@ class AuthSettings:
     oidc: Oidc | None = None
 
 
-def _whole(minimum: int) -> str:
-    return f"a whole number of {minimum} or more"
+def _whole(unit: str, minimum: int) -> str:
+    return f"a whole number of {unit}, {minimum} or more"
 
 
 class _Environment(EnvironmentSettings):
@@ -42,25 +42,25 @@ class _Environment(EnvironmentSettings):
         AuthSettings.session_max_age_s,
         ge=60,
         validation_alias="QUIZFLOW_SESSION_MAX_AGE",
-        description=_whole(60),
+        description=_whole("seconds", 60),
     )
     session_idle_timeout: int = Field(
         AuthSettings.session_idle_s,
         ge=10,
         validation_alias="QUIZFLOW_SESSION_IDLE_TIMEOUT",
-        description=_whole(10),
+        description=_whole("seconds", 10),
     )
     password_min_length: int = Field(
         PasswordPolicy.min_length,
         ge=8,
         validation_alias="QUIZFLOW_PASSWORD_MIN_LENGTH",
-        description=_whole(8),
+        description=_whole("characters", 8),
     )
     activation_code_days: int = Field(
         AuthSettings.activation_code_ttl_s // DAY_S,
         ge=1,
         validation_alias="QUIZFLOW_ACTIVATION_CODE_DAYS",
-        description=_whole(1),
+        description=_whole("days", 1),
     )
     public_url: str | None = Field(None, validation_alias="QUIZFLOW_PUBLIC_URL")
     # Unset: secure exactly when the public URL is https.
@@ -71,13 +71,13 @@ class _Environment(EnvironmentSettings):
         int(AuthSettings.commands_per_second),
         ge=1,
         validation_alias="QUIZFLOW_COMMANDS_PER_SECOND",
-        description=_whole(1),
+        description=_whole("commands", 1),
     )
     command_burst: int = Field(
         AuthSettings.command_burst,
         ge=1,
         validation_alias="QUIZFLOW_COMMAND_BURST",
-        description=_whole(1),
+        description=_whole("commands", 1),
     )
     api_docs: Flag = Field(
         AuthSettings.api_docs, validation_alias="QUIZFLOW_API_DOCS", description="true or false"

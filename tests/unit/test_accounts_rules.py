@@ -74,11 +74,12 @@ def test_settings_behind_https_make_cookies_secure(monkeypatch: pytest.MonkeyPat
     [
         (
             {"QUIZFLOW_SESSION_IDLE_TIMEOUT": "soon"},
-            "QUIZFLOW_SESSION_IDLE_TIMEOUT must be a whole number of 10 or more, got 'soon'",
+            "QUIZFLOW_SESSION_IDLE_TIMEOUT must be a whole number of seconds, 10 or more, "
+            "got 'soon'",
         ),
         (
             {"QUIZFLOW_PASSWORD_MIN_LENGTH": "4"},
-            "QUIZFLOW_PASSWORD_MIN_LENGTH must be a whole number of 8 or more, got '4'",
+            "QUIZFLOW_PASSWORD_MIN_LENGTH must be a whole number of characters, 8 or more, got '4'",
         ),
         (
             {"QUIZFLOW_SECURE_COOKIES": "maybe"},

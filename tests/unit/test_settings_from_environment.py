@@ -68,7 +68,7 @@ BAD: list[tuple[str, str, Callable[[], Any], str]] = [
         "QUIZFLOW_COMMAND_BURST",
         "lots",
         load_auth_settings,
-        "QUIZFLOW_COMMAND_BURST must be a whole number of 1 or more, got 'lots'",
+        "QUIZFLOW_COMMAND_BURST must be a whole number of commands, 1 or more, got 'lots'",
     ),
     (
         "QUIZFLOW_HEALTH_MAX_LAG_SECONDS",
@@ -187,7 +187,8 @@ def test_mail_is_off_until_a_host_is_set(monkeypatch: pytest.MonkeyPatch) -> Non
         (
             "QUIZFLOW_SESSION_IDLE_TIMEOUT=soon",
             ["serve", "--port", "0"],
-            "QUIZFLOW_SESSION_IDLE_TIMEOUT must be a whole number of 10 or more, got 'soon'",
+            "QUIZFLOW_SESSION_IDLE_TIMEOUT must be a whole number of seconds, 10 or more, "
+            "got 'soon'",
         ),
     ],
 )
