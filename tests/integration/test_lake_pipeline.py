@@ -13,6 +13,7 @@ import duckdb
 import psycopg
 import pytest
 
+from quizflow.eventstore import NewEvent
 from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.eventstore.types import Cursor
 from quizflow.queries.catalog import load_queries
@@ -133,6 +134,13 @@ def _grow(store: PostgresEventStore, course: eventfactory.Course, round_: int) -
     rng = random.Random(round_)
     later = START_AT + timedelta(days=10 * round_)
     eventfactory.register_roster(store, "school-1", f"class-{round_}", [f"n{round_}"], at=later)
+    # A school on another clock: its students' days move (student_days is rebuilt).
+    zone = NewEvent(
+        "roster/SchoolTimeZoneChanged",
+        {"school_id": "school-1", "time_zone": "America/New_York"},
+        occurred_at=later,
+    )
+    store.append("roster-school-1", "any", [zone])
     for student in ("s1", f"n{round_}"):
         for chapter in course.chapters:
             later = eventfactory.run_quiz(store, course, student, chapter, rng, later)
@@ -163,12 +171,18 @@ def test_the_lake_builds_every_table_and_answer_as_duckdb_does_run_by_run(
     second = _run(monkeypatch, "lake", settings, pg_url)
     assert second.release == 2
     modes = {p.name: p.mode for p in second.projections}
+    # The school's new time zone rebuilds student_days (in whichever run ingested it).
+    modes.pop("student_days")
     assert modes["answers"] == "incremental" and set(modes.values()) <= {
         "incremental",
         "unchanged",
     }
     _assert_same_tables(monkeypatch, settings)
     _assert_same_answers(monkeypatch, settings)
+    with _open(monkeypatch, "lake", settings) as lake:
+        # Students without new events have their earlier days on the new clock too.
+        zones = lake.execute("select distinct time_zone from student_days").fetchall()
+        assert zones == [("America/New_York",)]
 
     # Nothing new: nothing ingested, nothing rewritten, no new release.
     again = _run(monkeypatch, "lake", settings, pg_url)
