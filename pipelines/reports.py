@@ -12,25 +12,39 @@ No ``from __future__ import annotations`` here: Dagster checks the ``context`` p
 annotation as a class, and string annotations fail that check.
 """
 
-import os
 from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import duckdb
 import psycopg
 from dagster import AssetExecutionContext
+from pydantic import BeforeValidator, Field
 
 from pipelines.k8s import REPORTS_RUN, run_tags
 from pipelines.resources import WarehouseResource
+from quizflow.env_settings import EnvironmentSettings, read_environment
 from quizflow.reports.names import current_addresses, current_names
-from quizflow.reports.teacher import BadWeekError, IsoWeek, write_all_teacher_reports
+from quizflow.reports.teacher import IsoWeek, write_all_teacher_reports
 from quizflow.reports.teacher_mail import MailSettings, mail_weekly_reports
 from quizflow.settings import Settings, load_settings
 from quizflow.warehouse import open_published
 
 GROUP = "reports"
 TIMEZONE = "Europe/Amsterdam"
+
+
+def _monday_of(week: Any) -> Any:
+    return IsoWeek.parse(week.strip()).monday if isinstance(week, str) else week
+
+
+class _FirstWeek(EnvironmentSettings):
+    monday: Annotated[date, BeforeValidator(_monday_of)] | None = Field(
+        None,
+        validation_alias="QUIZFLOW_REPORTS_FIRST_WEEK",
+        description="an ISO week such as 2026-W44",
+    )
 
 
 def first_report_week() -> str:
@@ -40,12 +54,9 @@ def first_report_week() -> str:
     Amsterdam), else this week. Read when Dagster loads the code location, so after the first
     data arrives a reload of the location offers its weeks; older history still counts inside
     the reports."""
-    chosen = os.environ.get("QUIZFLOW_REPORTS_FIRST_WEEK", "").strip()
-    if chosen:
-        try:
-            return IsoWeek.parse(chosen).monday.isoformat()
-        except BadWeekError as error:
-            raise ValueError(f"QUIZFLOW_REPORTS_FIRST_WEEK: {error}") from None
+    chosen = read_environment(_FirstWeek).monday
+    if chosen is not None:
+        return chosen.isoformat()
     settings = load_settings()
     day = _first_day_published(settings)
     if day is None:
