@@ -95,24 +95,29 @@ class EventChunk:
 
 
 def event_chunks(reader: pa.RecordBatchReader, chunk_rows: int) -> Iterator[EventChunk]:
-    """``reader``'s batches, read ahead, as consecutive chunks of at least ``chunk_rows`` rows
-    (each to be read before the next is asked for). ``SourceUnavailableError`` when reading
-    fails."""
+    """``reader``'s batches, read ahead, as consecutive chunks of at least ``chunk_rows`` rows.
+    Each chunk must be read to its end before the next is asked for (``RuntimeError``
+    otherwise: its rows would be lost). ``SourceUnavailableError`` when reading fails."""
     batches = _read_ahead(reader)
     head: pa.RecordBatch | None = next(batches, None)
+    read_to_end = True
 
     def chunk() -> Iterator[pa.RecordBatch]:
-        nonlocal head
+        nonlocal head, read_to_end
         rows = 0
         while head is not None and rows < chunk_rows:
             batch, head = head, None
             rows += batch.num_rows
             yield batch
             head = next(batches, None)
+        read_to_end = True
 
     try:
         while head is not None:
+            read_to_end = False
             yield EventChunk(chunk())
+            if not read_to_end:
+                raise RuntimeError("an event chunk was left unread: read each one to its end")
     finally:
         batches.close()
 
