@@ -14,10 +14,8 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BeforeValidator, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class SettingError(ValueError):
-    """A setting whose value cannot be used; the message names the variable and what it
-    accepts."""
+# Defined beside the core settings, which the CLI imports without pydantic.
+from quizflow.settings import SettingError as SettingError
 
 
 class EnvironmentSettings(BaseSettings):

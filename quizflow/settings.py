@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import Field
-
-from quizflow.env_settings import AnyCase, EnvironmentSettings, read_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingError(ValueError):
+    """A setting whose value cannot be used; the message names the variable and what it
+    accepts."""
 
 
 # The login kinds (see quizflow/eventstore/logins.py) and the settings that override their URLs.
@@ -104,26 +104,13 @@ class Settings:
         return self.home / "dagster"
 
 
-class _Environment(EnvironmentSettings):
-    home: Path = Field(Path(".quizflow"), validation_alias="QUIZFLOW_HOME")
-    database_url: str | None = Field(None, validation_alias="QUIZFLOW_DATABASE_URL")
-    web_database_url: str | None = Field(None, validation_alias=LOGIN_URL_SETTINGS["web"])
-    signin_database_url: str | None = Field(None, validation_alias=LOGIN_URL_SETTINGS["signin"])
-    pipeline_database_url: str | None = Field(None, validation_alias=LOGIN_URL_SETTINGS["pipeline"])
-    db_logins_file: Path | None = Field(None, validation_alias="QUIZFLOW_DB_LOGINS_FILE")
-    web_pooled_database_url: str | None = Field(None, validation_alias=POOLED_URL_SETTINGS["web"])
-    signin_pooled_database_url: str | None = Field(
-        None, validation_alias=POOLED_URL_SETTINGS["signin"]
-    )
-    dagster_storage: Annotated[Literal["sqlite", "postgres"], AnyCase] = Field(
-        "sqlite", validation_alias="QUIZFLOW_DAGSTER_STORAGE", description="sqlite or postgres"
-    )
-    dagster_database_url: str | None = Field(None, validation_alias="QUIZFLOW_DAGSTER_DATABASE_URL")
-
-
 def load_settings() -> Settings:
     """The settings in the environment now; ``SettingError`` (one sentence) for a bad value."""
-    env = read_environment(_Environment)
+    # Imported here: pydantic stays out of the `quizflow` command's start (its --help).
+    from quizflow.env_settings import read_environment
+    from quizflow.settings_environment import CoreEnvironment
+
+    env = read_environment(CoreEnvironment)
     return Settings(
         home=env.home.resolve(),
         database_url=env.database_url,

@@ -44,7 +44,7 @@ _register()
 
 
 def main() -> None:
-    from quizflow.env_settings import SettingError
+    from quizflow.settings import SettingError
 
     try:
         app()
