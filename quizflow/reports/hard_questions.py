@@ -69,18 +69,22 @@ FLAG_MEANING: Mapping[str, str] = {
         "questions than those who give the keyed answer (significant at "
         f"{flag_names.WRONG_KEY_ALPHA:.0%}, that answer given at least "
         f"{flag_names.MIN_CHOOSERS} times) and getting the question right goes with strength "
-        "less than it should; or hardly anyone gives the keyed answer (under "
+        "less than it should; or strong students agree on another answer (the strong "
+        "distractor's tests) whose choosers are also stronger than the key's (significant at "
+        f"{flag_names.KEYED_WEAKER_ALPHA:.0%}); or hardly anyone gives the keyed answer (under "
         f"{flag_names.HARDLY_KEYED:.0%}) while strong students agree on another. {_NEEDS}"
     ),
     flag_names.AMBIGUOUS: (
         "students who do well elsewhere get this question wrong about as often as students who "
-        "struggle: far less difference than the difficulty model expects (significant at "
-        f"{flag_names.AMBIGUOUS_ALPHA:.1%}), and no single wrong answer explains it. {_NEEDS}"
+        "struggle: far less difference than the difficulty model expects, and no single wrong "
+        "answer explains it. Decided for the whole course at once, so that of the questions "
+        f"flagged so, at most {flag_names.AMBIGUOUS_FDR:.0%} are expected to be sound. {_NEEDS}"
     ),
     flag_names.STRONG_DISTRACTOR: (
         "one wrong answer is given by stronger students than a wrong answer should be "
         f"(significant at {flag_names.DISTRACTOR_ALPHA:.2%}, given at least "
-        f"{flag_names.MIN_CHOOSERS} times), and without them the question works as it should."
+        f"{flag_names.MIN_CHOOSERS} times) and than those of the other wrong answers (at "
+        f"{flag_names.STANDS_OUT_ALPHA:.0%}), and without them the question works as it should."
         f" {_NEEDS}"
     ),
     flag_names.VERY_HARD: (
