@@ -1,8 +1,9 @@
 """An edited question's figures before and after the edit, in a real browser (Debian's chromium
 driven by Playwright): students answer version 1 through the command handler, an editor edits
 and publishes the question on its page, a few students answer version 2 and the pipeline
-publishes a snapshot (the page says there are too few answers since the edit to tell), then
-many more do and the page shows both versions side by side with a verdict."""
+publishes a snapshot (the editor page and the hard-questions report say there are too few
+answers since the edit to tell), then many more do and both show the two versions side by
+side with a verdict; the report's link opens the question's edit page."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from quizflow.app.handler import CommandHandler
 from quizflow.app.publishing import publish_course
 from quizflow.importer.publish import publish_import
 from quizflow.quiz import NextQuestion, StartOver, StartQuiz, SubmitAnswer
+from quizflow.reports.hard_questions import write_hard_questions_report
 from quizflow.settings import load_settings
 from tests.e2e.browser import open_tab, requires_chromium
 
@@ -39,6 +41,7 @@ QUESTIONS = {
 }
 EDITED_TEXT = "Work out 6 × 6."
 EDITED_KEY = "36"
+QUESTION_PAGE = f"/editor/courses/{COURSE}/questions/t-1"
 
 
 def course_data() -> dict[str, Any]:
@@ -125,15 +128,23 @@ def publish_snapshot(site: Site, pg_url: str) -> dict[int, int]:
     return {int(version): int(count) for version, count in rows}
 
 
-def versions_table(tab: Page) -> list[list[str]]:
+def versions_table(tab: Page, rows: str = "#versions tbody tr") -> list[list[str]]:
     return [
-        [cell.strip() for cell in row.split("\t")]
-        for row in tab.locator("#versions tbody tr").all_inner_texts()
+        [cell.strip() for cell in row.split("\t")] for row in tab.locator(rows).all_inner_texts()
     ]
 
 
+def open_report(site: Site, tab: Page, path: Path) -> Any:
+    """The hard-questions report as an editor opens it; the edited question's section."""
+    write_hard_questions_report(
+        load_settings().published_path, path, min_answers=1, editor_url=site.url
+    )
+    tab.goto(path.as_uri())
+    return tab.locator("section, article", has_text=EDITED_TEXT).last
+
+
 def test_the_editor_sees_the_edited_question_before_and_after(
-    site: Site, tab: Page, pg_url: str
+    site: Site, tab: Page, pg_url: str, tmp_path: Path
 ) -> None:
     publish_course(site.store, course_data())
     right = {qid: q[1] for qid, q in QUESTIONS.items()}
@@ -143,7 +154,7 @@ def test_the_editor_sees_the_edited_question_before_and_after(
     tab.fill("#username", "e-eve")
     tab.fill("#password", site.password)
     tab.click("button[type=submit]")
-    tab.goto(f"{site.url}/editor/courses/{COURSE}/questions/t-1")
+    tab.goto(site.url + QUESTION_PAGE)
     assert "no data yet" in tab.inner_text("#figures")  # no pipeline run so far
     tab.fill("#text", EDITED_TEXT)
     tab.fill("#field-0-accepted", EDITED_KEY)
@@ -160,17 +171,23 @@ def test_the_editor_sees_the_edited_question_before_and_after(
         assert student < 60, "no student met the edited question"
     counts = publish_snapshot(site, pg_url)
     assert set(counts) == {1, 2} and counts[2] < 20
-    tab.reload()
+    tab.goto(site.url + QUESTION_PAGE)
     caption = tab.inner_text("#versions caption")
     assert "too few answers since the edit to tell" in caption
     assert "(1 student since the edit, 20 needed)" in caption
     rows = versions_table(tab)
     assert [row[:2] for row in rows] == [["1", str(counts[1])], ["2", str(counts[2])]]
     assert "Version 2 has no answers" not in tab.inner_text("#figures")
+    report = open_report(site, tab, tmp_path / "hard-questions-1.html")
+    assert "Too few answers since the edit to tell" in report.locator("table.versions").inner_text()
+    assert [row[:2] for row in versions_table(tab, "table.versions tbody tr")] == [
+        ["1", str(counts[1])],
+        ["2", str(counts[2])],
+    ]
 
     practise(site, range(student + 1, student + 50), right, seed=3)
     counts = publish_snapshot(site, pg_url)
-    tab.reload()
+    tab.goto(site.url + QUESTION_PAGE)
     caption = tab.inner_text("#versions caption")
     assert "too few" not in caption
     assert re.search(r"Before and after the edit: (harder|easier|no clear change)\.", caption)
@@ -185,3 +202,15 @@ def test_the_editor_sees_the_edited_question_before_and_after(
     tab.goto(f"{site.url}/editor/courses/{COURSE}")
     row = tab.locator("tr", has_text=EDITED_TEXT).inner_text()
     assert "(version 2; edited:" in row
+
+    # The report shows the same, and its link opens the question's edit page.
+    report = open_report(site, tab, tmp_path / "hard-questions-2.html")
+    caption = report.locator("table.versions caption").inner_text()
+    assert re.search(r"(Harder|Easier|No clear change)\.", caption) and "Too few" not in caption
+    shown = versions_table(tab, "table.versions tbody tr")
+    assert [row[:2] for row in shown] == [["1", str(counts[1])], ["2", str(counts[2])]]
+    for row in shown:
+        assert re.fullmatch(r"\d+%", row[2]) and re.fullmatch(r"[+-]\d\.\d\d ± \d\.\d\d", row[3])
+    report.locator("a.edit-link").click()
+    tab.wait_for_url(site.url + QUESTION_PAGE)
+    assert "version 2" in tab.inner_text("h1") and tab.input_value("#text") == EDITED_TEXT
