@@ -154,7 +154,11 @@ def test_question_content_lists_the_courses_wrong_answers_normalised_with_miscon
             "q1",
             "1/2 + 1/4?",
             [
-                {"answer": "2/6", "misconception": "adds tops and bottoms", "answer_display": "2/6"},
+                {
+                    "answer": "2/6",
+                    "misconception": "adds tops and bottoms",
+                    "answer_display": "2/6",
+                },
                 {"answer": "0.5", "misconception": "halves", "answer_display": "0.5"},
             ],
         ),
