@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,16 @@ from quizflow.eventstore.postgres import PostgresEventStore
 from quizflow.reports.names import roster_names
 from quizflow.reports.teacher import (
     UnknownClassError,
+    render_teacher_report,
     write_all_teacher_reports,
     write_teacher_report,
 )
-from quizflow.reports.teacher_data import WEEK_QUERIES, run_named
+from quizflow.reports.teacher_data import WEEK_QUERIES, load_class_week, run_named
+from quizflow.reports.teacher_week import IsoWeek
 from quizflow.settings import Settings, load_settings
 from quizflow.simulate import SimulationConfig, Summary, simulate
 from quizflow.warehouse import open_published, run_pipeline
+from tests.e2e.browser import CHROMIUM, open_tab
 
 WEEK, NEXT_WEEK = "2026-W44", "2026-W45"
 CONFIG = SimulationConfig(students=12, days=7, seed=11, schools=1, workers=4)
@@ -249,3 +252,48 @@ def test_names_come_from_the_key_store_at_report_time_not_from_the_snapshot(
         published.settings.published_path, published.class_id, WEEK, tmp_path / "plain"
     ).read_text()
     assert not any(names[s] in without for s in in_class)
+
+
+# Every table cell but a student's answer is at least as wide as its longest word: a cell
+# squeezed narrower breaks words letter by letter, unreadable.
+_SQUEEZED_CELLS = """() => {
+  const squeezed = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (cell.classList.contains('answer') || !cell.innerText.trim()) continue;
+    const style = getComputedStyle(cell);
+    const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    // Lines may break at spaces and after hyphens (a pseudonym "p-0880ce..." does).
+    for (const word of cell.innerText.split(/\\s+|(?<=-)/).filter(Boolean)) {
+      const probe = document.createElement('span');
+      probe.style.cssText = 'position: absolute; visibility: hidden; white-space: nowrap';
+      probe.textContent = word;
+      cell.appendChild(probe);
+      const width = probe.getBoundingClientRect().width;
+      probe.remove();
+      if (width > room + 0.5) squeezed.push(`${word}: ${width} px in ${room}`);
+    }
+  }
+  return squeezed;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (.ci/run installs it)")
+def test_on_a_phone_the_report_fits_and_no_word_is_broken_even_with_a_500_character_answer(
+    published: Published, home: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    with open_published(published.settings.published_path) as con:
+        data = load_class_week(con, published.class_id, IsoWeek.parse(WEEK))
+    wrong = data.this_week["wrong_answers"]
+    assert wrong, "the simulated week must have wrong answers to show"
+    long_answer = "7" * 500
+    wrong = [{**wrong[0], "answer": long_answer, "answer_display": long_answer}, *wrong[1:]]
+    page = tmp_path / "report.html"
+    shown = replace(data, this_week={**data.this_week, "wrong_answers": wrong})
+    page.write_text(render_teacher_report(shown))
+
+    with open_tab(request, width=375, height=800) as tab:
+        tab.goto(page.as_uri())
+        assert tab.locator("td.answer").count() > 0
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 375
+        assert tab.evaluate(_SQUEEZED_CELLS) == []
