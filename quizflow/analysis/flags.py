@@ -8,12 +8,8 @@ docs/item-statistics.md for the figures.
 - `wrong_key`: a "wrong" answer whose choosers are stronger than the students who give the
   keyed answer (Welch's t, level `wrong_key_alpha`), while the key discriminates less than
   the model expects. In a sound question the keyed answer's choosers are the strong ones.
-  Also when a wrong answer attracts strong students and stands out among the wrong answers
-  (the strong_distractor tests) and its choosers are stronger than the keyed answer's at the
-  looser level `keyed_weaker_alpha` (a trap's are weaker: it keeps its misconception's weak
-  students beside the strong ones it catches); and when hardly anyone
-  gives the keyed answer (95% interval below `hardly_keyed`) while a wrong answer attracts
-  strong students.
+  Also when hardly anyone gives the keyed answer (95% interval below `hardly_keyed`) while
+  a wrong answer attracts strong students (the strong_distractor test).
 - `strong_distractor`: a wrong answer chosen by stronger students than a wrong answer should
   be (score test, level `distractor_alpha`), that stands out among the wrong answers (its
   choosers are stronger than those of the other wrong answers: nominal-response trend test,
@@ -62,9 +58,6 @@ MIN_CHOOSERS = 8
 # One-sided levels. A course of ~70 questions, each with ~3 wrong answers, runs ~300 tests;
 # wrong_key and strong_distractor each need two or three signs at once.
 WRONG_KEY_ALPHA = 0.01
-# Naming, not finding: an answer that already passed the trap's tests and whose choosers are
-# stronger than the key's is the right one, keyed wrong.
-KEYED_WEAKER_ALPHA = 0.05
 DISTRACTOR_ALPHA = 0.0025
 # A trap must stand out among the wrong answers; only asked of an answer that already
 # passed the test above, so a plain 5% suffices.
@@ -95,7 +88,6 @@ class FlagThresholds:
     min_answers: int = MIN_ANSWERS
     min_choosers: int = MIN_CHOOSERS
     wrong_key_alpha: float = WRONG_KEY_ALPHA
-    keyed_weaker_alpha: float = KEYED_WEAKER_ALPHA
     ambiguous_alpha: float = AMBIGUOUS_ALPHA
     distractor_alpha: float = DISTRACTOR_ALPHA
     stands_out_alpha: float = STANDS_OUT_ALPHA
@@ -185,19 +177,6 @@ def specific_fault(
     traps = [o for o in wrong if o.strong_z is not None and o.strong_z > attracts_strong]
     if evidence.key_z < 0 and any(
         o.vs_key_t is not None and o.vs_key_t > stronger_than_key for o in wrong
-    ):
-        return WRONG_KEY
-    # The answer the strong students agree on (it passes the trap's tests) and given by
-    # stronger students than the key: a trap draws only a share of those who know the topic,
-    # beside the weak students who hold its misconception, so its choosers are weaker than
-    # the key's, not stronger.
-    keyed_weaker = critical_z(t.keyed_weaker_alpha)
-    if evidence.key_z < 0 and any(
-        o.vs_key_t is not None
-        and o.vs_key_t > keyed_weaker
-        and o.among_wrong_z is not None
-        and o.among_wrong_z > stands_out
-        for o in traps
     ):
         return WRONG_KEY
     # Too few give the keyed answer to compare them with anyone; but a question nearly nobody

@@ -69,9 +69,7 @@ FLAG_MEANING: Mapping[str, str] = {
         "questions than those who give the keyed answer (significant at "
         f"{flag_names.WRONG_KEY_ALPHA:.0%}, that answer given at least "
         f"{flag_names.MIN_CHOOSERS} times) and getting the question right goes with strength "
-        "less than it should; or strong students agree on another answer (the strong "
-        "distractor's tests) whose choosers are also stronger than the key's (significant at "
-        f"{flag_names.KEYED_WEAKER_ALPHA:.0%}); or hardly anyone gives the keyed answer (under "
+        "less than it should; or hardly anyone gives the keyed answer (under "
         f"{flag_names.HARDLY_KEYED:.0%}) while strong students agree on another. {_NEEDS}"
     ),
     flag_names.AMBIGUOUS: (

@@ -147,22 +147,6 @@ def test_a_key_hardly_anyone_gives_is_wrong_when_strong_students_agree_on_anothe
     assert fault_flag(evidence(-1.0, trap("x", strong_z=1.0), right=4)) is None
 
 
-def test_an_answer_of_strong_students_stronger_than_the_keys_names_a_wrong_key() -> None:
-    # Strong students agree on "x", and its choosers are stronger than the key's (t = 2.0: not
-    # enough alone at 1%, enough beside the strong-students test): the key is wrong.
-    assert fault_flag(evidence(-4.0, trap("x", vs_key_t=2.0))) == WRONG_KEY
-    assert fault_flag(evidence(-1.0, trap("x", vs_key_t=2.0, key_z_without=-3.5))) == WRONG_KEY
-    # A trap draws weak students with its misconception beside the strong ones it catches:
-    # its choosers are weaker than the key's, and it stays a trap.
-    assert fault_flag(evidence(-1.0, trap("x", vs_key_t=-2.0))) == STRONG_DISTRACTOR
-    assert fault_flag(evidence(-1.0, trap("x", vs_key_t=1.0))) == STRONG_DISTRACTOR
-    # Strong students at every wrong answer alike: an ambiguous question, not a wrong key.
-    assert fault_flag(evidence(-4.0, trap("x", vs_key_t=2.0, among_wrong_z=0.5))) == AMBIGUOUS
-    # Without the strong-students sign, or while the key discriminates, no wrong key.
-    assert fault_flag(evidence(-4.0, option("x", vs_key_t=2.0))) == AMBIGUOUS
-    assert fault_flag(evidence(1.0, trap("x", vs_key_t=2.0))) == STRONG_DISTRACTOR
-
-
 def test_ambiguous_is_decided_over_the_course_at_a_false_discovery_rate() -> None:
     # The same key fit (z = -2.7, one-sided p = 0.0035) is flagged beside clear faults, where
     # one more flag barely changes the share of false ones, and not among 60 sound questions.
