@@ -59,9 +59,11 @@ def read_environment(model: type[Model]) -> Model:
     try:
         return model()
     except ValidationError as error:
-        raise SettingError(
-            " ".join(_sentence(model, problem) for problem in error.errors())
-        ) from None
+        # One sentence per bad variable (a union type may report one problem per member).
+        sentences: dict[object, str] = {}
+        for problem in error.errors():
+            sentences.setdefault(problem["loc"][:1], _sentence(model, problem))
+        raise SettingError("; ".join(sentences.values())) from None
 
 
 def _sentence(model: type[EnvironmentSettings], problem: Any) -> str:

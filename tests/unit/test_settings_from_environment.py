@@ -99,6 +99,17 @@ def test_a_bad_value_is_one_sentence_naming_the_variable_and_what_it_accepts(
     assert str(failed.value) == sentence
 
 
+def test_two_bad_values_are_named_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUIZFLOW_SECURE_COOKIES", "maybe")
+    monkeypatch.setenv("QUIZFLOW_COMMAND_BURST", "lots")
+    with pytest.raises(SettingError) as failed:
+        load_auth_settings()
+    assert str(failed.value) == (
+        "QUIZFLOW_SECURE_COOKIES must be true or false, got 'maybe'; "
+        "QUIZFLOW_COMMAND_BURST must be a whole number of commands, 1 or more, got 'lots'"
+    )
+
+
 def test_settings_are_read_when_asked_for_and_blank_means_the_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
