@@ -179,7 +179,9 @@ def test_the_editor_sees_the_edited_question_before_and_after(
     assert [row[:2] for row in rows] == [["1", str(counts[1])], ["2", str(counts[2])]]
     assert "Version 2 has no answers" not in tab.inner_text("#figures")
     report = open_report(site, tab, tmp_path / "hard-questions-1.html")
-    assert "Too few answers since the edit to tell" in report.locator("table.versions").inner_text()
+    versions_caption = report.locator("table.versions").inner_text()
+    assert "Too few answers since the edit to tell" in versions_caption
+    assert "(1 student has answered it since the edit; 20 are needed)" in versions_caption
     assert [row[:2] for row in versions_table(tab, "table.versions tbody tr")] == [
         ["1", str(counts[1])],
         ["2", str(counts[2])],
