@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
 
 from quizflow.cli.output import err, first_line, print_json, quiet_connection_pool
+from quizflow.cli.pipeline_dagster import use_dagster_home
 from quizflow.settings import PROJECT_ROOT, load_settings
 
 app = typer.Typer(help="The analytics pipeline: ingest, projections, checks, published snapshot.")
@@ -21,18 +20,6 @@ app = typer.Typer(help="The analytics pipeline: ingest, projections, checks, pub
 class RunFormat(StrEnum):
     table = "table"
     json = "json"
-
-
-def _dagster_home() -> str:
-    """Dagster keeps run history and sensor cursors here (a temp dir, lost on exit, otherwise),
-    with the dagster.yaml of the settings: storage and concurrency limits. Raises
-    DagsterSettingError for a bad setting, psycopg.Error when the storage's server is away."""
-    from quizflow.dagster_instance import prepare_dagster_home
-
-    given = os.environ.get("DAGSTER_HOME")
-    home, _ = prepare_dagster_home(load_settings(), Path(given) if given else None)
-    os.environ["DAGSTER_HOME"] = str(home)
-    return str(home)
 
 
 def _check_dagster_settings() -> None:
@@ -168,7 +155,9 @@ def run(
         _failed(f"{first_line(error)}.")
     _print_checks(summary.checks)
     if dagster:
-        _record_in_dagster(summary)
+        from quizflow.cli.pipeline_dagster import record_in_dagster
+
+        record_in_dagster(summary)
     if fmt is RunFormat.json:
         print_json(summary.to_dict())
     else:
@@ -184,16 +173,6 @@ def run(
         )
     if not summary.ok:
         raise typer.Exit(1)
-
-
-def _record_in_dagster(summary: Any) -> None:
-    from quizflow.cli.pipeline_dagster import record_run
-
-    try:
-        _dagster_home()
-        record_run(summary)
-    except Exception as error:  # the run itself succeeded; Dagster's history is a view of it
-        err.print(f"[yellow]not recorded in Dagster's history:[/] {first_line(error)}")
 
 
 def _print_checks(checks: list[Any]) -> None:
@@ -289,7 +268,7 @@ def dev(
 
     _check_dagster_settings()
     try:
-        home = _dagster_home()
+        home = use_dagster_home()
     except psycopg.Error as error:
         _failed(
             f"PostgreSQL is not reachable for Dagster's storage ({first_line(error)}); start "

@@ -12,7 +12,8 @@ import pytest
 
 
 def demo(home: Path, url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QUIZFLOW_HOME": str(home), "QUIZFLOW_DATABASE_URL": url}
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    env |= {"QUIZFLOW_HOME": str(home), "QUIZFLOW_DATABASE_URL": url}
     return subprocess.run(
         [sys.executable, "-m", "quizflow.cli", "demo", "--students", "24", "--days", "6"],
         env=env,
@@ -40,6 +41,20 @@ def test_the_demo_builds_everything_and_a_second_run_adds_nothing(
     with duckdb.connect(str(home / "published" / "warehouse.duckdb"), read_only=True) as con:
         answers_before = con.execute("select count(*) from answers").fetchone()
     assert answers_before and answers_before[0] > 0
+    # `quizflow pipeline dev` shows what the demo made: the assets materialised, and a report
+    # partition done for each week with reports (partitions are keyed by the week's Monday).
+    import dagster as dg
+
+    from quizflow.reports.teacher_week import IsoWeek
+
+    weeks = {IsoWeek.parse(p.stem).monday.isoformat() for p in teacher_reports}
+    instance = dg.DagsterInstance.from_config(str(home / "dagster"))
+    try:
+        for asset in ("events", "answers", "published_snapshot"):
+            assert instance.get_latest_materialization_event(dg.AssetKey(asset)), asset
+        assert instance.get_materialized_partitions(dg.AssetKey("teacher_reports")) == weeks
+    finally:
+        instance.dispose()
 
     second = demo(home, pg_url)
     assert second.returncode == 0, second.stderr
