@@ -18,10 +18,9 @@ Two ways to assemble it:
   rank-one matrix -w w^T fitted to their exact row sums (which cost one pass over the
   answers). Dropping the couplings altogether would lose the uncertainty of the scale's common
   origin (SEs ~sigma/sqrt(persons) too small in quadrature); the rank-one term restores most
-  of it. Measured against "full": within 0.2% on sparse random designs (1000 items, 50 answers
-  per student), within ~1-2% on LSAT-6, and down to ~4% low on small dense banks with wide
-  ability spread -- which "auto" sends to "full" anyway. Inverted in O(items) with
-  Sherman-Morrison and a Schur complement for sigma.
+  of it. Close to "full" on sparse designs; it runs low on small dense banks with a wide
+  ability spread, which "auto" sends to "full" anyway (bench/README.md has how close).
+  Inverted in O(items) with Sherman-Morrison and a Schur complement for sigma.
 """
 
 from __future__ import annotations
@@ -34,7 +33,8 @@ import scipy.sparse as sp
 from quizflow.analysis.rasch_design import FloatArray, Quadrature, ResponseDesign
 from quizflow.analysis.rasch_estep import EStep, pair_logits
 
-# sum_p k_p^2 * nodes above which "auto" stops assembling the full matrix (~1.5 s here).
+# sum_p k_p^2 * nodes above which "auto" stops assembling the full matrix: past it, "full"
+# takes longer than the rest of a fit (bench/README.md).
 FULL_INFORMATION_BUDGET = 150_000_000
 FULL_INFORMATION_MAX_ITEMS = 3_000
 

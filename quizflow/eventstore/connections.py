@@ -2,9 +2,8 @@
 
 A store with at most one connection gets no pool: a pool of one is one connection behind a
 lock, and psycopg already serialises the threads that share a connection. The pool's check-out
-and check-in are a few dozen Python calls, run with cold caches between round trips: with 16
-single-threaded writer processes on 2 cores, skipping them took the store from ~0.65x to
-~0.75x the appends/s of a bare psycopg call of the same SQL.
+and check-in are a few dozen Python calls, run with cold caches between round trips, a cost
+a single-threaded writer process pays on every append (bench/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -87,11 +86,11 @@ def _has_news(fileno: int) -> bool:
 
 def check_connection(conn: psycopg.Connection[Any]) -> None:
     """psycopg_pool's ``check_connection`` (an empty query), paid only when it can find
-    something: a connection whose socket is quiet is handed out as it is. Measured on the unix
-    socket: the empty query added ~30 us to every check-out (a third of a short statement's
-    round trip), looking at the socket ~1 us. What the look cannot see (a peer gone without a
-    word, as in a network partition) fails its statement, and a command is retried once on
-    another connection (quizflow.app.handler)."""
+    something: a connection whose socket is quiet is handed out as it is. The empty query is a
+    round trip on every check-out, a large share of a short statement's; looking at the socket
+    is a system call (bench/README.md has the figures). What the look cannot see (a peer gone
+    without a word, as in a network partition) fails its statement, and a command is retried
+    once on another connection (quizflow.app.handler)."""
     if conn.closed or conn.broken or _has_news(conn.fileno()):
         ConnectionPool.check_connection(conn)
 

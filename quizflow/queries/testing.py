@@ -24,7 +24,8 @@ from quizflow.warehouse.sqlfiles import schema_statements
 
 @cache
 def _table_ddl() -> tuple[str, ...]:
-    # Building the projections takes ~0.3 s; their DDL replays in a few ms per test.
+    # Building the projections once and replaying their DDL per test costs a fraction of
+    # building them in every test.
     con = duckdb.connect()
     try:
         _prepare(con)
