@@ -193,7 +193,7 @@ def _welch_t(a: FloatArray, b: FloatArray) -> float | None:
     if a.size < 2 or b.size < 2:
         return None
     # From the summaries: scipy's array version spends more in checking its inputs than in
-    # the test itself, and this runs once per (question, wrong answer) pair.
+    # the test itself, and this runs once per wrong answer of every question.
     t = stats.ttest_ind_from_stats(
         a.mean(), a.std(ddof=1), a.size, b.mean(), b.std(ddof=1), b.size, equal_var=False
     ).statistic

@@ -33,8 +33,8 @@ import scipy.sparse as sp
 from quizflow.analysis.rasch_design import FloatArray, Quadrature, ResponseDesign
 from quizflow.analysis.rasch_estep import EStep, pair_logits
 
-# sum_p k_p^2 * nodes above which "auto" stops assembling the full matrix: past it, "full"
-# takes longer than the rest of a fit (bench/README.md).
+# sum_p k_p^2 * nodes above which "auto" stops assembling the full matrix, whose cost grows
+# with it (bench/README.md has what it cost at the budget).
 FULL_INFORMATION_BUDGET = 150_000_000
 FULL_INFORMATION_MAX_ITEMS = 3_000
 
