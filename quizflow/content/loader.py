@@ -5,6 +5,11 @@ need not pass: no unknown keys (typos), difficulties in the authoring range, and
 wrong answer that the answer checker would accept (which would mean the content is wrong), that
 a student could not type (refused as unreadable, it would never match), or that has no
 feedback for the student who gives it (docs/course-format.md).
+
+Every problem is found in one pass: the quiz's own reading collects its problems and carries
+on, and the authoring checks run on each question it could read (``ReadQuestion``), those
+that judge wrong answers against the key only where the key read whole; so an author never
+fixes one round of problems only to meet the next.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from quizflow.quiz import Course, CourseError, check
+from quizflow.quiz import Course, Question, WrongAnswer, check
+from quizflow.quiz.course import ReadQuestion, read_course
 from quizflow.quiz.display import display_answer
 from quizflow.quiz.readable import unreadable_fields
 
@@ -43,48 +49,52 @@ def load_course_file(path: str | Path) -> dict[str, Any]:
     Raises ``CourseFileError`` naming the file and every problem found.
     """
     path = Path(path)
-    data = _parse(path)
-    try:
-        course = Course.from_data(data, allow_unknown_keys=False)
-    except CourseError as error:
-        raise CourseFileError(path, list(error.problems)) from error
-    problems = authoring_problems(course)
-    if problems:
+    course, problems = publishing_problems(_parse(path))
+    if course is None:
         raise CourseFileError(path, problems)
     return course.to_data()
 
 
-def authoring_problems(course: Course) -> list[str]:
-    """Problems an author must fix that a published course may still have."""
+def publishing_problems(data: object) -> tuple[Course | None, list[str]]:
+    """The course in ``data`` if it may be published, else None; and every problem found
+    (the rules of ``quizflow course publish`` and of the editor pages)."""
+    reading = read_course(data, allow_unknown_keys=False)
+    problems = list(reading.problems)
+    for read in reading.questions:
+        problems.extend(authoring_problems(read))
+    return (reading.course if not problems else None), problems
+
+
+def authoring_problems(read: ReadQuestion) -> list[str]:
+    """Problems an author must fix in a question that a published course may still have."""
+    question = read.question
+    where = f"question {question.question_id!r}"
     problems: list[str] = []
     low, high = DIFFICULTY_RANGE
-    for chapter in course.chapters:
-        for question in chapter.questions:
-            where = f"question {question.question_id!r}"
-            if question.difficulty is not None and not low <= question.difficulty <= high:
-                problems.append(
-                    f"{where}: difficulty {question.difficulty} is outside {low}..{high}"
-                )
-            for number, wrong in enumerate(question.wrong_answers, start=1):
-                # Named as the course file counts them and shown as people read answers (the
-                # field labels): the editor pages list these problems too.
-                which = (
-                    f"{where}, wrong answer {number}"
-                    f" ({display_answer(wrong.answer, question.fields)})"
-                )
-                if check(question, wrong.answer):
-                    problems.append(f"{which} is accepted as correct")
-                if unreadable_fields(question, wrong.answer):
-                    # A student typing it would be asked to type again: it never matches.
-                    problems.append(
-                        f"{which} is not readable as what its fields expect, so no student"
-                        " answer would ever match it"
-                    )
-                if not wrong.feedback:
-                    problems.append(
-                        f"{which} has no feedback (what a student who gives it should look at"
-                        " again)"
-                    )
+    if question.difficulty is not None and not low <= question.difficulty <= high:
+        problems.append(f"{where}: difficulty {question.difficulty} is outside {low}..{high}")
+    for number, wrong in zip(read.wrong_answer_numbers, question.wrong_answers, strict=True):
+        # Named as the course file counts them and shown as people read answers (the
+        # field labels): the editor pages list these problems too.
+        which = f"{where}, wrong answer {number} ({display_answer(wrong.answer, question.fields)})"
+        if read.key_whole:
+            problems.extend(f"{which} {problem}" for problem in _against_the_key(question, wrong))
+        if not wrong.feedback:
+            problems.append(
+                f"{which} has no feedback (what a student who gives it should look at again)"
+            )
+    return problems
+
+
+def _against_the_key(question: Question, wrong: WrongAnswer) -> list[str]:
+    problems = []
+    if check(question, wrong.answer):
+        problems.append("is accepted as correct")
+    if unreadable_fields(question, wrong.answer):
+        # A student typing it would be asked to type again: it never matches.
+        problems.append(
+            "is not readable as what its fields expect, so no student answer would ever match it"
+        )
     return problems
 
 

@@ -30,6 +30,13 @@ class Field:
     label: str = ""
 
 
+def field_called(field: Field, place: int) -> str:
+    """A field as a problem sentence names it: by its label (``field 'b'``), else by its place
+    (``field 2``), as answers are shown (quizflow.quiz.display); never by its name."""
+    label = field.label.strip()
+    return f"field {label!r}" if label else f"field {place}"
+
+
 @dataclass(frozen=True)
 class WrongAnswer:
     """A typical wrong answer and the misconception behind it (for content editors), with the
@@ -102,11 +109,10 @@ class Course:
         Unknown keys are allowed by default because events may gain fields; authoring tools
         pass ``allow_unknown_keys=False`` to catch typos such as ``acepted``.
         """
-        reader = DataReader(allow_unknown_keys=allow_unknown_keys)
-        course = _read_course(reader, data)
-        if reader.problems or course is None:
-            raise CourseError(reader.problems)
-        return course
+        reading = read_course(data, allow_unknown_keys=allow_unknown_keys)
+        if reading.problems or reading.course is None:
+            raise CourseError(list(reading.problems))
+        return reading.course
 
     def to_data(self) -> dict[str, Any]:
         """The JSON-ready ``CoursePublished`` data (``from_data(to_data())`` round-trips)."""
@@ -116,6 +122,40 @@ class Course:
             "version": self.version,
             "chapters": [_chapter_data(chapter) for chapter in self.chapters],
         }
+
+
+@dataclass(frozen=True)
+class ReadQuestion:
+    """A question as read from course data, and which of its parts read without a problem.
+
+    A check that judges a listed wrong answer against the key (quizflow.content's authoring
+    checks) is meaningful only where the key read whole: an accepted answer that is no number
+    judges nothing. A wrong answer that could not be read is left out of the question, so the
+    others keep the numbers the course data gives them here.
+    """
+
+    question: Question
+    key_whole: bool  # fields, equivalences and accepted answers
+    wrong_answer_numbers: tuple[int, ...]  # each of question.wrong_answers' place in the data
+
+
+@dataclass(frozen=True)
+class CourseReading:
+    """What course data reads as: the course (None if any problem), every problem, and the
+    questions that could be read, so later checks need not wait for the course to be whole."""
+
+    course: Course | None
+    problems: tuple[str, ...]
+    questions: tuple[ReadQuestion, ...]
+
+
+def read_course(data: object, *, allow_unknown_keys: bool = True) -> CourseReading:
+    """Read ``CoursePublished`` data, collecting every problem instead of raising."""
+    reader = DataReader(allow_unknown_keys=allow_unknown_keys)
+    questions: list[ReadQuestion] = []
+    course = _read_course(reader, data, questions)
+    problems = tuple(reader.problems)
+    return CourseReading(None if problems else course, problems, tuple(questions))
 
 
 def _chapter_data(chapter: Chapter) -> dict[str, Any]:
@@ -163,7 +203,7 @@ _QUESTION_KEYS = {
 }  # fmt: skip
 
 
-def _read_course(reader: DataReader, data: object) -> Course | None:
+def _read_course(reader: DataReader, data: object, questions: list[ReadQuestion]) -> Course | None:
     record = reader.record(data, "course", _COURSE_KEYS)
     if record is None:
         return None
@@ -172,7 +212,7 @@ def _read_course(reader: DataReader, data: object) -> Course | None:
     version = reader.positive_int(record, "version", "course")
     chapters: list[Chapter] = []
     for where, item in reader.items(record, "chapters", "course"):
-        chapter = _read_chapter(reader, item, where)
+        chapter = _read_chapter(reader, item, where, questions)
         if chapter is not None:
             chapters.append(chapter)
     reader.unique([c.chapter_id for c in chapters], "chapter_id")
@@ -182,7 +222,9 @@ def _read_course(reader: DataReader, data: object) -> Course | None:
     return Course(course_id, title, version, tuple(chapters))
 
 
-def _read_chapter(reader: DataReader, data: object, where: str) -> Chapter | None:
+def _read_chapter(
+    reader: DataReader, data: object, where: str, read: list[ReadQuestion]
+) -> Chapter | None:
     record = reader.record(data, where, _CHAPTER_KEYS)
     if record is None:
         return None
@@ -191,7 +233,7 @@ def _read_chapter(reader: DataReader, data: object, where: str) -> Chapter | Non
     title = reader.text(record, "title", where)
     questions: list[Question] = []
     for item_where, item in reader.items(record, "questions", where):
-        question = _read_question(reader, item, f"{where}, {item_where}")
+        question = _read_question(reader, item, f"{where}, {item_where}", read)
         if question is not None:
             questions.append(question)
     if chapter_id is None or title is None:
@@ -199,18 +241,22 @@ def _read_chapter(reader: DataReader, data: object, where: str) -> Chapter | Non
     return Chapter(chapter_id, title, tuple(questions))
 
 
-def _read_question(reader: DataReader, data: object, where: str) -> Question | None:
+def _read_question(
+    reader: DataReader, data: object, where: str, read: list[ReadQuestion]
+) -> Question | None:
     record = reader.record(data, where, _QUESTION_KEYS)
     if record is None:
         return None
     question_id = reader.identifier(record, "question_id", where)
     where = f"question {question_id!r}" if question_id else where
     text = reader.text(record, "text", where)
+    before_key = len(reader.problems)
     fields = _read_fields(reader, record, where)
-    names = [field.name for field in fields]
-    equivalence = _read_equivalence(reader, record.get("equivalence"), names, where)
-    accepted = _read_accepted(reader, record.get("accepted"), names, equivalence, where)
-    wrong_answers = _read_wrong_answers(reader, record.get("wrong_answers", []), names, where)
+    called = {field.name: field_called(field, place) for place, field in enumerate(fields, 1)}
+    equivalence = _read_equivalence(reader, record.get("equivalence"), called, where)
+    accepted = _read_accepted(reader, record.get("accepted"), called, equivalence, where)
+    key_whole = len(reader.problems) == before_key
+    numbered = _read_wrong_answers(reader, record.get("wrong_answers", []), called, where)
     solution = reader.text(record, "solution", where) if "solution" in record else ""
     difficulty = record.get("difficulty")
     if difficulty is not None and (
@@ -224,17 +270,19 @@ def _read_question(reader: DataReader, data: object, where: str) -> Question | N
     version = reader.positive_int(record, "version", where) if "version" in record else 1
     if question_id is None or text is None or not fields or accepted is None:
         return None
-    return Question(
+    question = Question(
         question_id=question_id,
         text=text,
         fields=tuple(fields),
         accepted=accepted,
         equivalence=equivalence,
-        wrong_answers=tuple(wrong_answers),
+        wrong_answers=tuple(wrong for _, wrong in numbered),
         difficulty=None if difficulty is None else float(difficulty),
         solution=solution or "",
         version=version or 1,
     )
+    read.append(ReadQuestion(question, key_whole, tuple(number for number, _ in numbered)))
+    return question
 
 
 def _read_fields(reader: DataReader, record: Mapping[str, Any], where: str) -> list[Field]:
@@ -255,16 +303,16 @@ def _read_fields(reader: DataReader, record: Mapping[str, Any], where: str) -> l
 
 
 def _read_equivalence(
-    reader: DataReader, data: object, names: list[str], where: str
+    reader: DataReader, data: object, called: Mapping[str, str], where: str
 ) -> dict[str, Equivalence]:
-    record = reader.keyed_by_fields(data, names, f"{where}: equivalence")
+    record = reader.keyed_by_fields(data, called, f"{where}: equivalence")
     equivalence: dict[str, Equivalence] = {}
     for name, value in record.items():
         if is_equivalence(value):
             equivalence[name] = value
         else:
             reader.problem(
-                f"{where}: equivalence of {name!r} must be one of {', '.join(EQUIVALENCES)}, "
+                f"{where}: equivalence of {called[name]} must be one of {', '.join(EQUIVALENCES)}, "
                 f"got {value!r}"
             )
     return equivalence
@@ -273,48 +321,49 @@ def _read_equivalence(
 def _read_accepted(
     reader: DataReader,
     data: object,
-    names: list[str],
+    called: Mapping[str, str],
     equivalence: Mapping[str, Equivalence],
     where: str,
 ) -> dict[str, tuple[str, ...]] | None:
     """Accepted answers per field; None unless every field has them and an equivalence."""
-    record = reader.keyed_by_fields(data, names, f"{where}: accepted")
+    record = reader.keyed_by_fields(data, called, f"{where}: accepted")
     accepted: dict[str, tuple[str, ...]] = {}
     for name, values in record.items():
-        answers = reader.strings(values, f"{where}: accepted answers for {name!r}")
+        answers = reader.strings(values, f"{where}: accepted answers for {called[name]}")
         if not answers:
-            reader.problem(f"{where}: field {name!r} has no accepted answers")
+            reader.problem(f"{where}: {called[name]} has no accepted answers")
             continue
         kind = equivalence.get(name)
         for answer in answers:
             if kind is not None and not parses(kind, answer):
                 reader.problem(
-                    f"{where}: accepted answer {answer!r} for {name!r} is not a valid {kind}"
+                    f"{where}: accepted answer {answer!r} for {called[name]} is not a valid {kind}"
                 )
         accepted[name] = tuple(answers)
-    if set(accepted) != set(names) or set(equivalence) != set(names):
+    if set(accepted) != set(called) or set(equivalence) != set(called):
         return None
     return accepted
 
 
 def _read_wrong_answers(
-    reader: DataReader, data: object, names: list[str], where: str
-) -> list[WrongAnswer]:
+    reader: DataReader, data: object, called: Mapping[str, str], where: str
+) -> list[tuple[int, WrongAnswer]]:
+    """The wrong answers that read whole, each with its place in the list (1-based)."""
     if not isinstance(data, list):
         reader.problem(f"{where}: wrong_answers must be a list, got {type(data).__name__}")
         return []
-    wrong_answers: list[WrongAnswer] = []
+    wrong_answers: list[tuple[int, WrongAnswer]] = []
     for index, item in enumerate(data, start=1):
         item_where = f"{where}, wrong answer {index}"
         record = reader.record(item, item_where, {"answer", "misconception", "feedback"})
         if record is None:
             continue
-        answer = reader.keyed_by_fields(record.get("answer"), names, f"{item_where}: answer")
+        answer = reader.keyed_by_fields(record.get("answer"), called, f"{item_where}: answer")
         typed = {name: value for name, value in answer.items() if isinstance(value, str)}
         if len(typed) != len(answer):
             reader.problem(f"{item_where}: answer values must be text (quote them in YAML)")
         misconception = reader.text(record, "misconception", item_where)
         feedback = reader.text(record, "feedback", item_where) if "feedback" in record else ""
-        if misconception is not None and len(typed) == len(names):
-            wrong_answers.append(WrongAnswer(typed, misconception, feedback or ""))
+        if misconception is not None and len(typed) == len(called):
+            wrong_answers.append((index, WrongAnswer(typed, misconception, feedback or "")))
     return wrong_answers

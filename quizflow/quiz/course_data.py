@@ -66,18 +66,24 @@ class DataReader:
             if count > 1:
                 self.problem(f"duplicate {what} {value!r} ({count} times)")
 
-    def keyed_by_fields(self, data: object, names: list[str], where: str) -> dict[str, object]:
-        """A mapping with exactly one entry per input field; the entries for known fields."""
+    def keyed_by_fields(
+        self, data: object, called: Mapping[str, str], where: str
+    ) -> dict[str, object]:
+        """A mapping with exactly one entry per input field; the entries for known fields.
+
+        ``called`` maps each field's name to how a sentence names it (by its label): the
+        names are the data's plumbing, so only a key that is no field is quoted as written.
+        """
         if not isinstance(data, Mapping):
             self.problem(f"{where}: expected a mapping of field name to value, got {data!r}")
             return {}
         for key in data:
-            if key not in names:
+            if key not in called:
                 self.problem(f"{where}: {key!r} is not a field of the question")
-        for name in names:
+        for name, field in called.items():
             if name not in data:
-                self.problem(f"{where}: missing field {name!r}")
-        return {name: data[name] for name in names if name in data}
+                self.problem(f"{where}: missing {field}")
+        return {name: data[name] for name in called if name in data}
 
     def strings(self, values: object, where: str) -> list[str]:
         if not isinstance(values, list):

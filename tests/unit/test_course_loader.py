@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -163,3 +164,88 @@ def test_empty_feedback_or_solution_is_refused(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(CourseFileError, match="solution must be non-empty text"):
         load_course_file(path)
+
+
+def sample_question(data: dict[str, Any], question_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(
+        q for c in data["chapters"] for q in c["questions"] if q["question_id"] == question_id
+    )
+    return found
+
+
+def test_structural_problems_name_a_field_by_its_label(tmp_path: Path) -> None:
+    data = yaml.safe_load(sample_course_path().read_text())
+    question = sample_question(data, "frac-16")
+    question["accepted"]["_INPUT_1_"] = ["abc"]
+    del question["equivalence"]["_INPUT_2_"]
+    question["wrong_answers"][0]["answer"] = {"_INPUT_1_": "11"}
+    path = tmp_path / "fields.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError) as caught:
+        load_course_file(path)
+    assert caught.value.problems == (
+        "question 'frac-16': equivalence: missing field 'b'",
+        "question 'frac-16': accepted answer 'abc' for field 'a' is not a valid number",
+        "question 'frac-16', wrong answer 1: answer: missing field 'b'",
+    )
+    assert "_INPUT_" not in str(caught.value)
+
+
+def test_every_problem_is_found_at_once(tmp_path: Path) -> None:
+    data = yaml.safe_load(sample_course_path().read_text())
+    sample_question(data, "frac-16")["accepted"]["_INPUT_1_"] = ["abc"]  # structural
+    del sample_question(data, "frac-01")["wrong_answers"][1]["feedback"]  # authoring
+    sample_question(data, "frac-17")["difficulty"] = 9.0  # authoring
+    data["chapters"][1]["title"] = ""  # structural, in another chapter
+    path = tmp_path / "many.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError) as caught:
+        load_course_file(path)
+    problems = caught.value.problems
+    assert len(problems) == 4, problems
+    assert "question 'frac-16': accepted answer 'abc' for field 'a' is not a valid number" in (
+        problems
+    )
+    assert any(
+        p.startswith(f"chapter '{data['chapters'][1]['chapter_id']}': title") for p in problems
+    )
+    assert (
+        "question 'frac-01', wrong answer 2 (2/6) has no feedback (what a student who gives it"
+        " should look at again)"
+    ) in problems
+    assert "question 'frac-17': difficulty 9.0 is outside -2.0..2.0" in problems
+
+
+def test_a_question_read_in_part_is_checked_as_far_as_it_reads(tmp_path: Path) -> None:
+    data = yaml.safe_load(sample_course_path().read_text())
+    question = sample_question(data, "frac-16")
+    question["accepted"]["_INPUT_1_"] = ["abc"]  # a broken key judges no wrong answer
+    question["wrong_answers"].append({"answer": {"_INPUT_1_": "8", "_INPUT_2_": "15"}})
+    question["wrong_answers"][-1]["misconception"] = "none: this is the key"
+    question["difficulty"] = 7.5
+    path = tmp_path / "partly.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError) as caught:
+        load_course_file(path)
+    assert caught.value.problems == (
+        "question 'frac-16': accepted answer 'abc' for field 'a' is not a valid number",
+        "question 'frac-16': difficulty 7.5 is outside -2.0..2.0",
+        "question 'frac-16', wrong answer 3 (a 8; b 15) has no feedback (what a student who"
+        " gives it should look at again)",
+    )
+
+
+def test_a_wrong_answer_that_cannot_be_read_keeps_the_others_numbered(tmp_path: Path) -> None:
+    data = yaml.safe_load(sample_course_path().read_text())
+    question = sample_question(data, "frac-16")
+    del question["wrong_answers"][0]["misconception"]
+    del question["wrong_answers"][1]["feedback"]
+    path = tmp_path / "dropped.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(CourseFileError) as caught:
+        load_course_file(path)
+    assert caught.value.problems == (
+        "question 'frac-16', wrong answer 1: misconception must be non-empty text, got None",
+        "question 'frac-16', wrong answer 2 (a 8; b 11) has no feedback (what a student who"
+        " gives it should look at again)",
+    )

@@ -77,7 +77,23 @@ def test_an_unknown_equivalence_is_refused() -> None:
 def test_an_accepted_answer_that_is_not_a_valid_number_is_refused() -> None:
     course_data = data()
     course_data["chapters"][0]["questions"][1]["accepted"]["_INPUT_1_"] = ["six"]
-    assert "'six' for '_INPUT_1_' is not a valid number" in problems(course_data)
+    course_data["chapters"][0]["questions"][1]["fields"][0]["label"] = "price"
+    found = problems(course_data)
+    # Named by the label people read, never by the internal field name.
+    assert "accepted answer 'six' for field 'price' is not a valid number" in found
+    assert "_INPUT_1_" not in found
+
+
+def test_a_field_without_a_label_is_named_by_its_place() -> None:
+    course_data = data()
+    question = first_question(course_data)
+    question["fields"] = [{"name": "_INPUT_1_"}, {"name": "_INPUT_2_", "label": " "}]
+    question["equivalence"] = {"_INPUT_1_": "number", "_INPUT_2_": "roughly"}
+    question["accepted"] = {"_INPUT_1_": ["6"]}
+    found = problems(course_data)
+    assert "equivalence of field 2 must be one of" in found
+    assert "accepted: missing field 2" in found
+    assert "_INPUT_" not in found
 
 
 def test_answers_must_be_text_so_yaml_cannot_change_them() -> None:
