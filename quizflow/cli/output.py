@@ -60,8 +60,26 @@ def print_rows(rows: Sequence[Mapping[str, Any]], fmt: Format, title: str | None
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(row[c]) for c in columns))
+        table.add_row(*(_table_cell(row[c]) for c in columns))
     table_console().print(table)
+
+
+# A list in a table cell (a student's every wrong answer) would make each line as long as the
+# whole list: a table shows its first items, json and csv every one.
+TABLE_LIST_CHARS = 120
+
+
+def _table_cell(value: Any) -> str:
+    if not isinstance(value, list):
+        return _cell(value)
+    shown: list[str] = []
+    for item in value:
+        text = _cell(item)
+        if shown and len(", ".join([*shown, text])) > TABLE_LIST_CHARS:
+            break
+        shown.append(text)
+    rest = len(value) - len(shown)
+    return "[" + ", ".join(shown) + (f", … {rest} more (--format json)]" if rest else "]")
 
 
 def table_console() -> Console:

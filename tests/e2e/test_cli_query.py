@@ -283,3 +283,27 @@ def test_a_table_shows_answers_as_people_read_them_while_json_and_csv_keep_the_k
     assert {r["answer_display"] for r in two_fields} <= {
         cell.strip() for line in table.stdout.splitlines() for cell in line.split("│")
     }
+
+
+def test_a_table_shows_a_lists_first_items_and_json_every_one(
+    published: Settings, pg_url: str
+) -> None:
+    args = ["query", "student_mistakes", "-p", "min_mistakes=2", "--limit", "0"]
+    rows = json.loads(quizflow(*args, "--format", "json", home=published.home, url=pg_url).stdout)
+    longest = max(len(r["wrong_answers"]) for r in rows)
+    assert longest >= 2, "a student with several wrong answers is needed"
+    piped = subprocess.run(
+        [str(QUIZFLOW), *args],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "COLUMNS"},
+            "QUIZFLOW_HOME": str(published.home),
+            "QUIZFLOW_DATABASE_URL": pg_url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert f"… {longest - 1} more (--format json)]" in piped.stdout
+    assert all(r["student_id"] in piped.stdout for r in rows)  # ids whole, as ever
+    assert max(len(line) for line in piped.stdout.splitlines()) < 400
