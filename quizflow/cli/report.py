@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from quizflow.cli.output import err
+from quizflow.school_time import DEFAULT_TIME_ZONE
 from quizflow.settings import load_settings
+
+if TYPE_CHECKING:
+    from quizflow.reports.teacher_week import IsoWeek
 
 app = typer.Typer(help="Reports written from the published snapshot (HTML files).")
 
@@ -48,7 +53,7 @@ def teacher(
         err.print("[red]report failed:[/] give either --class ID or --all")
         raise typer.Exit(2)
     try:
-        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete(datetime.now(UTC).date())
+        iso_week = IsoWeek.parse(week) if week else _last_week()
     except BadWeekError as error:
         err.print(f"[red]report failed:[/] {error}")
         raise typer.Exit(2) from None
@@ -92,7 +97,7 @@ def mail(
     from quizflow.reports.teacher_mail import MailError, MailSettings, mail_weekly_reports
 
     try:
-        iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete(datetime.now(UTC).date())
+        iso_week = IsoWeek.parse(week) if week else _last_week()
         mail_settings = MailSettings.from_env()
     except (BadWeekError, ValueError) as error:
         err.print(f"[red]mail failed:[/] {error}")
@@ -110,6 +115,8 @@ def mail(
                 current_addresses(settings),
                 current_names(settings),
                 settings.reports_dir / "teacher",
+                # A class whose week is still running on its school's clock waits.
+                ended_by=datetime.now(UTC),
             )
     except MailError as error:
         err.print(f"[red]mail failed:[/] {error}")
@@ -118,3 +125,11 @@ def mail(
         err.print(f"[red]mail failed:[/] {error}")
         raise typer.Exit(1) from None
     err.print(f"{iso_week}: {outcome.summary()}")
+
+
+def _last_week() -> IsoWeek:
+    """Last week as the schedule counts it: by today's date in Amsterdam, not in UTC (at 00:30
+    on Monday there, last week has just ended)."""
+    from quizflow.reports import teacher_week
+
+    return teacher_week.IsoWeek.last_complete(datetime.now(ZoneInfo(DEFAULT_TIME_ZONE)).date())
