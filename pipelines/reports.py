@@ -22,6 +22,7 @@ import psycopg
 from dagster import AssetExecutionContext
 from pydantic import BeforeValidator, Field
 
+from pipelines.asset_metadata import OWNERS
 from pipelines.k8s import REPORTS_RUN, run_tags
 from pipelines.resources import WarehouseResource
 from quizflow.env_settings import EnvironmentSettings, read_environment
@@ -107,6 +108,8 @@ def report_assets(first_week: str) -> tuple[dg.AssetsDefinition, dg.AssetsDefini
         group_name=GROUP,
         partitions_def=weekly,
         deps=["published_snapshot"],
+        kinds={"html"},
+        owners=OWNERS,
         description="Every class's weekly teacher report for the partition's week "
         "($QUIZFLOW_HOME/reports/teacher/{class_id}/{week}.html).",
     )
@@ -137,6 +140,8 @@ def report_assets(first_week: str) -> tuple[dg.AssetsDefinition, dg.AssetsDefini
         group_name=GROUP,
         partitions_def=weekly,
         deps=[teacher_reports],
+        kinds={"email"},
+        owners=OWNERS,
         # A refused message fails the asset; a retry sends only what is still unsent.
         retry_policy=dg.RetryPolicy(max_retries=2, delay=300),
         description="Each class's teacher gets the week's \"needs your attention\" and a link to "

@@ -62,6 +62,7 @@ def test_every_asset_says_what_it_is_and_every_check_what_it_checks() -> None:
         node = graph.get(key)
         assert node.description and "-- " not in node.description, key
         assert node.description[-1] in ".)", (key, node.description)  # not cut mid-sentence
+        assert node.kinds and node.owners == ["team:data"], key
     answers = graph.get(dg.AssetKey("answers"))
     assert answers.kinds >= {"duckdb", "sql"} and answers.owners == ["team:data"]
     specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
