@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -14,8 +13,9 @@ from scipy.stats import spearmanr
 from quizflow.analysis import first_attempts, hard_questions, rasch_difficulties
 from quizflow.analysis.flags import wilson_interval
 from quizflow.analysis.simulation import simulate_rasch
+from tests.conftest import REALDATA
 
-EEDI_CSV = Path("/work/shared/realdata/eedi/valid_task_4.csv")
+EEDI_CSV = REALDATA / "eedi" / "valid_task_4.csv"
 KEYS = {
     "question_id",
     "text",

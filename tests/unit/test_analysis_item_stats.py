@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -15,8 +14,9 @@ from quizflow.analysis import (
     item_statistics,
     wrong_answer_counts,
 )
+from tests.conftest import REALDATA
 
-LSAT_CSV = Path("/work/shared/realdata/lsat/bock_table_lsat6_lsat7.csv")
+LSAT_CSV = REALDATA / "lsat" / "bock_table_lsat6_lsat7.csv"
 T0 = datetime(2024, 9, 2, 9, 0)
 
 

@@ -14,14 +14,13 @@ References, checked against the packages' own documented output:
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from quizflow.analysis import fit_rasch
+from tests.conftest import REALDATA
 
-LSAT_CSV = Path("/work/shared/realdata/lsat/bock_table_lsat6_lsat7.csv")
+LSAT_CSV = REALDATA / "lsat" / "bock_table_lsat6_lsat7.csv"
 
 LTM_DIFFICULTY = np.array([-3.6153, -1.3224, -0.3176, -1.7301, -2.7802])
 LTM_DIFFICULTY_SE = np.array([0.3266, 0.1422, 0.0977, 0.1691, 0.2510])
