@@ -57,6 +57,21 @@ def _ingest_until(settings: Settings, url: str, count: int) -> list[IngestResult
         time.sleep(0.2)
 
 
+def _wait_until_every_event_is_readable(url: str) -> None:
+    """Until no open transaction on the shared server (another test's) holds the ingest's
+    horizon below the newest event: the horizon only moves on, so it then stays readable."""
+    deadline = time.monotonic() + 120
+    while True:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(
+                "select max(tx) < pg_snapshot_xmin(pg_current_snapshot()) from quizflow.events"
+            ).fetchone()
+        if row and row[0]:
+            return
+        assert time.monotonic() < deadline, "another transaction held the horizon back"
+        time.sleep(0.1)
+
+
 def _waiting_on_locks(catalog_url: str) -> int:
     with psycopg.connect(catalog_url, autocommit=True) as conn:
         row = conn.execute(
@@ -80,6 +95,7 @@ def test_two_ingests_committing_at_once_store_every_event_exactly_once(
         chapter = next(iter(course.chapters))
         eventfactory.run_quiz(store, course, "late", chapter, random.Random(9), START_AT)
     expected = _store_ids(pg_url)
+    _wait_until_every_event_is_readable(pg_url)
 
     # Both ingests read the same cursor and the same new events, then both reach the catalog's
     # commit while this transaction holds the events table's row: neither can commit before
