@@ -27,8 +27,9 @@ from quizflow.analysis import flags as flag_names
 from quizflow.analysis.versions import hard_questions_by_version
 from quizflow.env_settings import EnvironmentSettings, read_environment
 from quizflow.queries import load_queries, query_frame
-from quizflow.quiz import Field
+from quizflow.quiz import Field, Question
 from quizflow.quiz.display import display_normalised, field_label, split_normalised
+from quizflow.reports.question_versions import listed_by_answer, question_versions
 from quizflow.warehouse import open_published
 
 # The JSON contract of `quizflow hard-questions` (issue 5): exactly these keys, in this order.
@@ -107,7 +108,8 @@ def load_hard_questions(
     chapter_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """The hardest questions in the snapshot, hardest first, with everything the analysis
-    gives plus, per top wrong answer, the course's ``misconception`` (None where unlisted)."""
+    gives plus, per top wrong answer, the course's ``misconception`` (None where unlisted):
+    for each version of an edited question, the one that version listed."""
     queries = load_queries()
     scope = {"course_id": course_id, "chapter_id": chapter_id}
     answers = query_frame(con, queries["item_answers"], scope)
@@ -125,18 +127,22 @@ def load_hard_questions(
     places = _places(answers)
     keys = _answer_keys(content)
     fields = _fields(content)
+    published = question_versions(con, course_id)
     for item in ranked:
         known = listed.get(item["question_id"], {})
         shown = fields.get(item["question_id"])
-        for wrong in item["top_wrong_answers"]:
-            wrong["misconception"] = known.get(wrong["answer"])
-            wrong["answer_display"] = _display(wrong["answer"], shown)
-        for option in item["answer_analysis"]:
-            option["misconception"] = known.get(option["answer"])
-            option["answer_display"] = _display(option["answer"], shown)
+        place = (str(places.get(item["question_id"], (None, None))[0]), item["question_id"])
+        latest = item.get("question_version")
+        as_latest = published.get((*place, latest)) if latest is not None else None
+        for rows in (item["top_wrong_answers"], item["answer_analysis"]):
+            _describe(rows, as_latest, known, shown)
         for version in item.get("versions", []):
-            for wrong in version["top_wrong_answers"]:
-                wrong["answer_display"] = _display(wrong["answer"], shown)
+            # Without the version's publication (a snapshot without raw events), only the
+            # latest version may borrow the course's current misconceptions.
+            number = version["question_version"]
+            fallback = known if number == latest else {}
+            as_then = published.get((*place, number))
+            _describe(version["top_wrong_answers"], as_then, fallback, shown)
         item["field_labels"] = {
             f.name: field_label(f, place) for place, f in enumerate(shown or (), start=1)
         }
@@ -175,6 +181,27 @@ def field_analysis(
             row["mean_ability"] = row.pop("_strength") / row["count"]
         result[name] = rows
     return result
+
+
+def _describe(
+    rows: list[dict[str, Any]],
+    question: Question | None,
+    known: Mapping[str, str],
+    shown: list[Field] | None,
+) -> None:
+    """Give each answer row the misconception and display of the version it was given to
+    (``question``), else those of the course as published now."""
+    if question is not None:
+        listed = listed_by_answer(question)
+        fields: list[Field] | None = list(question.fields)
+        for row in rows:
+            wrong = listed.get(row["answer"]) if row["answer"] is not None else None
+            row["misconception"] = wrong.misconception if wrong is not None else None
+            row["answer_display"] = _display(row["answer"], fields)
+        return
+    for row in rows:
+        row["misconception"] = known.get(row["answer"])
+        row["answer_display"] = _display(row["answer"], shown)
 
 
 def _display(answer: str | None, fields: list[Field] | None) -> str | None:
