@@ -14,6 +14,7 @@ from quizflow.analysis.flags import (
     AMBIGUOUS,
     FAULT_FLAGS,
     MIN_ANSWERS,
+    MIN_TRAP_CHOOSERS,
     STRONG_DISTRACTOR,
     VERY_EASY,
     VERY_HARD,
@@ -114,15 +115,16 @@ def option(
     vs_key_t: float = -3.0,
     key_z_without: float = 0.0,
     among_wrong_z: float = 0.0,
+    choosers: int = 30,
 ) -> AnswerEvidence:
     return AnswerEvidence(
-        answer, False, 30, 0.0, -0.1, strong_z, vs_key_t, key_z_without, among_wrong_z
+        answer, False, choosers, 0.0, -0.1, strong_z, vs_key_t, key_z_without, among_wrong_z
     )
 
 
-def trap(answer: str, **evidence: float) -> AnswerEvidence:
-    """A wrong answer whose choosers are strong, and stronger than other wrong answers'."""
-    return option(answer, **({"strong_z": 4.0, "among_wrong_z": 3.0} | evidence))
+def trap(answer: str, choosers: int = MIN_TRAP_CHOOSERS, **evidence: float) -> AnswerEvidence:
+    """A wrong answer of many choosers who are strong, and stronger than other wrong answers'."""
+    return option(answer, choosers=choosers, **({"strong_z": 4.0, "among_wrong_z": 3.0} | evidence))
 
 
 def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
@@ -136,22 +138,26 @@ def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
     # Strong students at every wrong answer alike: the key is at fault, not one answer.
     assert fault_flag(evidence(-4.0, trap("x", among_wrong_z=0.5))) == AMBIGUOUS
     assert fault_flag(evidence(-1.0, trap("x", among_wrong_z=0.5))) is None
+    # A handful of strong choosers is chance more often than the tests allow: no trap.
+    assert fault_flag(evidence(-1.0, trap("x", choosers=MIN_TRAP_CHOOSERS - 1))) is None
     # A wrong answer of stronger choosers is no wrong key while the key discriminates well.
     assert fault_flag(evidence(1.0, option("x", vs_key_t=3.0))) is None
     assert fault_flag(evidence(-9.0, option("x", vs_key_t=9.0), answers=10)) is None
 
 
 def test_a_key_hardly_anyone_gives_is_wrong_when_strong_students_agree_on_another() -> None:
-    # Four students gave the key: too few to compare, but the strong ones all gave "x".
+    # Four students gave the key: too few to compare, but the strong ones all gave "x" (a
+    # wrong key needs no group of a trap's size behind the other answer).
     assert fault_flag(evidence(-1.0, trap("x"), right=4)) == WRONG_KEY
+    assert fault_flag(evidence(-1.0, trap("x", choosers=20), right=4)) == WRONG_KEY
     assert fault_flag(evidence(-1.0, trap("x", strong_z=1.0), right=4)) is None
 
 
 def test_ambiguous_is_decided_over_the_course_at_a_false_discovery_rate() -> None:
-    # The same key fit (z = -2.7, one-sided p = 0.0035) is flagged beside clear faults, where
+    # The same key fit (z = -3.0, one-sided p = 0.00135) is flagged beside clear faults, where
     # one more flag barely changes the share of false ones, and not among 60 sound questions.
     sound = {f"s{i}": evidence(0.0) for i in range(60)}
-    borderline = {"b": evidence(-2.7)}
+    borderline = {"b": evidence(-3.0)}
     clear = {f"c{i}": evidence(-6.0) for i in range(3)}
     assert fault_flags(sound | borderline) == {}
     assert fault_flags(sound | borderline | clear) == {"b": AMBIGUOUS} | {
