@@ -76,13 +76,14 @@ FLAG_MEANING: Mapping[str, str] = {
     flag_names.AMBIGUOUS: (
         "students who do well elsewhere get this question wrong about as often as students who "
         "struggle: far less difference than the difficulty model expects, and no single wrong "
-        "answer explains it. Decided for the whole course at once, so that of the questions "
-        f"flagged so, at most {flag_names.AMBIGUOUS_FDR:.0%} are expected to be sound. {_NEEDS}"
+        "answer explains it. Decided for the whole course at once (false discovery rate "
+        f"{flag_names.AMBIGUOUS_FDR:.0%}), so that many questions do not make false alarms by "
+        f"their number alone. {_NEEDS}"
     ),
     flag_names.STRONG_DISTRACTOR: (
         "one wrong answer is given by stronger students than a wrong answer should be "
         f"(significant at {flag_names.DISTRACTOR_ALPHA:.2%}, given at least "
-        f"{flag_names.MIN_CHOOSERS} times) and than those of the other wrong answers (at "
+        f"{flag_names.MIN_TRAP_CHOOSERS} times) and than those of the other wrong answers (at "
         f"{flag_names.STANDS_OUT_ALPHA:.0%}), and without them the question works as it should."
         f" {_NEEDS}"
     ),
