@@ -3,11 +3,11 @@
 Why the global order is (transaction id, position) and not a plain position:
 positions come from a sequence when a row is inserted, but transactions commit in any order.
 A reader that remembers "position > last seen" reads 12 while 11's transaction is still open,
-and never sees 11 (measured: ~10% of events skipped with 16 writers). The usual fix numbers
-events under one lock, serialising every append (~1,850 appends/s here). Instead each row
-records its transaction id, and readers only read transactions older than the oldest one still
-running (``pg_snapshot_xmin``): those can no longer change, so reading them in (tx, position)
-order never skips. Writers never wait for each other (~3,800 appends/s here); the price is that
+and never sees 11 (``quizflow bench append`` counts such skips). The usual fix numbers events
+under one lock, serialising every append. Instead each row records its transaction id, and
+readers only read transactions older than the oldest one still running (``pg_snapshot_xmin``):
+those can no longer change, so reading them in (tx, position) order never skips. Writers never
+wait for each other (bench/README.md has the throughput of both designs); the price is that
 one long transaction anywhere in the cluster holds readers back (lag, never loss), and a cursor
 is a pair of numbers. xid8 does not wrap around, so the order holds for the life of the cluster.
 """

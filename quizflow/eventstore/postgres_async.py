@@ -23,7 +23,7 @@ class AsyncPostgresEventStore:
 
     A web server that awaits these on its event loop spends no thread hop per command: with
     the sync store each command went to a worker thread that then fought the event loop for
-    the GIL at each of its PostgreSQL wake-ups (measured: ~5 ms of a 6 ms command). Same SQL,
+    the GIL at each of its PostgreSQL wake-ups (most of a command's time). Same SQL,
     same results and errors as ``PostgresEventStore``, whose notifier it shares; open it
     inside the running loop (``await open()``) and ``await close()`` it there.
 
