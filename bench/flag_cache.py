@@ -35,11 +35,12 @@ from quizflow.analysis.answer_evidence import (
     answer_abilities,
     question_evidence,
 )
-from quizflow.analysis.calibration import FlagScore, share_interval
+from quizflow.analysis.calibration import FlagScore, flag_scores
 from quizflow.analysis.flags import DEFAULT_THRESHOLDS, FAULT_FLAGS, FlagThresholds, fault_flags
 from quizflow.analysis.hard_questions import _fit_rasch_coded
 from quizflow.analysis.item_stats import first_attempts
 from quizflow.app.catalog import CourseCatalog
+from quizflow.bench.flags import totals
 from quizflow.eventstore import InMemoryEventStore
 from quizflow.quiz.answers import normalise
 from quizflow.simulate import SimulationConfig, simulate
@@ -132,12 +133,13 @@ def score(directory: Path, seeds: Sequence[int], thresholds: FlagThresholds) -> 
             planted = json.loads((directory / f"{name}.planted.json").read_text())
             found = fault_flags(load_evidence(path), thresholds)
             truth = {(p["question_id"], p["fault"]) for p in planted}
-            run = {flag: FlagScore() for flag in FAULT_FLAGS}
-            for _, fault in truth:
-                run[fault].planted += 1
-            for question_id, flag in found.items():
-                run[flag].raised += 1
-                run[flag].hits += (question_id, flag) in truth
+            run = flag_scores(
+                (
+                    {"question_id": question_id, "flags": [flag]}
+                    for question_id, flag in found.items()
+                ),
+                planted,
+            )
             for flag, one in run.items():
                 if planted:
                     with_faults[flag].add(one)
@@ -158,21 +160,9 @@ def score(directory: Path, seeds: Sequence[int], thresholds: FlagThresholds) -> 
     return {
         "seeds": list(seeds),
         "thresholds": dataclasses.asdict(thresholds),
-        "with_faults": {flag: s.as_json() for flag, s in with_faults.items()},
-        "baseline_without_faults": {"false_flags": clean_raised},
-        "precision_over_all_runs": {
-            flag: share(s.hits, s.raised + clean_raised[flag]) for flag, s in with_faults.items()
-        },
-        "precision_over_all_runs_interval": {
-            flag: share_interval(s.hits, s.raised + clean_raised[flag])
-            for flag, s in with_faults.items()
-        },
+        **totals(with_faults, clean_raised),
         "runs": runs,
     }
-
-
-def share(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None
 
 
 def _overrides(settings: Sequence[str]) -> dict[str, Any]:

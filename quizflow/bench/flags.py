@@ -10,7 +10,7 @@ to keep the runs quick; tests/integration/test_flag_calibration.py covers that p
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -70,18 +70,24 @@ def run(
         "days": days,
         "faults_per_run": faults,
         "seeds": list(seeds),
-        "with_faults": {flag: s.as_json() for flag, s in planted_total.items()},
-        "baseline_without_faults": {"false_flags": clean_raised},
-        # What an editor meets over both kinds of course: the fault-free runs' false flags
-        # count against the precision too.
+        **totals(planted_total, clean_raised),
+        "runs": runs,
+    }
+
+
+def totals(with_faults: Mapping[str, FlagScore], clean_raised: Mapping[str, int]) -> dict[str, Any]:
+    """Per flag, the scores over the runs with faults, the false flags of the runs without, and
+    the precision over both: what an editor meets over both kinds of course."""
+    return {
+        "with_faults": {flag: s.as_json() for flag, s in with_faults.items()},
+        "baseline_without_faults": {"false_flags": dict(clean_raised)},
         "precision_over_all_runs": {
-            flag: _share(s.hits, s.raised + clean_raised[flag]) for flag, s in planted_total.items()
+            flag: _share(s.hits, s.raised + clean_raised[flag]) for flag, s in with_faults.items()
         },
         "precision_over_all_runs_interval": {
             flag: share_interval(s.hits, s.raised + clean_raised[flag])
-            for flag, s in planted_total.items()
+            for flag, s in with_faults.items()
         },
-        "runs": runs,
     }
 
 
