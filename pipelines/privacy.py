@@ -7,34 +7,22 @@ import dagster as dg
 from dagster import OpExecutionContext
 
 from pipelines.resources import WarehouseResource
-from quizflow.privacy.retention import due_for_erasure, retention_days
+from quizflow.privacy.retention import Due, erase_past_retention, retention_days
 
 TIMEZONE = "Europe/Amsterdam"
 
 
 @dg.op(description="Erase every student past the retention time; logs their ids only.")
 def erase_due_students(context: OpExecutionContext, warehouse: WarehouseResource) -> list[str]:
-    from quizflow.database import database_url, login_database_url
-    from quizflow.eventstore.postgres import PostgresEventStore
-    from quizflow.privacy.erasure import erase
-
-    settings = warehouse.settings()
     days = retention_days()
-    with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
-        due = due_for_erasure(store, days, datetime.now(UTC))
-        for person in due:
-            erase(
-                store,
-                database_url(settings),
-                login_database_url("signin", settings),
-                person.student_id,
-                settings.reports_dir,
-                actor="retention",
-            )
-            context.log.info(
-                f"erased {person.student_id} (deactivated "
-                f"{person.deactivated_at:%Y-%m-%d}, retention {days} days)"
-            )
+
+    def logged(person: Due) -> None:
+        context.log.info(
+            f"erased {person.student_id} (deactivated "
+            f"{person.deactivated_at:%Y-%m-%d}, retention {days} days)"
+        )
+
+    due = erase_past_retention(warehouse.settings(), days, datetime.now(UTC), on_erased=logged)
     context.log.info(f"{len(due)} student(s) past the retention time of {days} days erased")
     return [person.student_id for person in due]
 

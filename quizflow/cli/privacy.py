@@ -103,30 +103,15 @@ def retention(
     prints their ids (never their names) as JSON."""
     from datetime import UTC, datetime
 
-    from quizflow.database import database_url, login_database_url
     from quizflow.env_settings import SettingError
-    from quizflow.eventstore.postgres import PostgresEventStore
-    from quizflow.privacy.erasure import erase
-    from quizflow.privacy.retention import due_for_erasure, retention_days
+    from quizflow.privacy.retention import erase_past_retention, retention_days
     from quizflow.settings import load_settings
 
     try:
         days = retention_days()
     except SettingError as error:
         raise _fail(str(error)) from None
-    settings = load_settings()
-    with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
-        due = due_for_erasure(store, days, datetime.now(UTC))
-        if not dry_run:
-            for person in due:
-                erase(
-                    store,
-                    database_url(settings),
-                    login_database_url("signin", settings),
-                    person.student_id,
-                    settings.reports_dir,
-                    actor="retention",
-                )
+    due = erase_past_retention(load_settings(), days, datetime.now(UTC), dry_run=dry_run)
     print_json(
         {
             "retention_days": days,

@@ -4,6 +4,7 @@ an active account is never erased by the clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from pydantic import Field
 from quizflow.accounts.admin import events_of_types
 from quizflow.env_settings import EnvironmentSettings, read_environment
 from quizflow.eventstore import EventStore
+from quizflow.settings import Settings
 
 DEFAULT_DAYS = 365
 _TYPES = (
@@ -70,3 +72,34 @@ def due_for_erasure(store: EventStore, days: int, now: datetime) -> list[Due]:
         ),
         key=lambda due: due.deactivated_at,
     )
+
+
+def erase_past_retention(
+    settings: Settings,
+    days: int,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    on_erased: Callable[[Due], None] = lambda due: None,
+) -> list[Due]:
+    """The retention sweep of the CLI and the nightly job: find who is due and, unless
+    ``dry_run``, erase each as the retention actor (``on_erased`` after each, for a log)."""
+    from quizflow.database import database_url, login_database_url
+    from quizflow.eventstore.postgres import PostgresEventStore
+    from quizflow.privacy.erasure import erase
+
+    with PostgresEventStore(login_database_url("web", settings), role=None, max_size=1) as store:
+        due = due_for_erasure(store, days, now)
+        if dry_run:
+            return due
+        for person in due:
+            erase(
+                store,
+                database_url(settings),
+                login_database_url("signin", settings),
+                person.student_id,
+                settings.reports_dir,
+                actor="retention",
+            )
+            on_erased(person)
+    return due
