@@ -132,7 +132,7 @@ def _one_question(
     min_choosers: int,
 ) -> QuestionEvidence:
     centred = ability - ability.mean()
-    key_z = _score_z(right, expected, centred)
+    key_z = _slope_z(right, expected, ability)
     options = []
     keyed = ability[right == 1.0]
     wrong_chance = 1.0 - expected
@@ -147,7 +147,7 @@ def _one_question(
             strong_z = _score_z(chose.astype(np.float64), share * wrong_chance, centred)
             vs_key_t = _welch_t(ability[chose], keyed)
             rest = ~chose
-            key_z_without = _score_z(right[rest], expected[rest], centred[rest])
+            key_z_without = _slope_z(right[rest], expected[rest], ability[rest])
             among_wrong_z = _among_wrong_z(chose[answered_wrong], wrong_centred)
         options.append(
             AnswerEvidence(
@@ -171,6 +171,17 @@ def _one_question(
         wrong_mean_ability=float(ability[answered_wrong].mean()) if answered_wrong.any() else None,
         options=options,
     )
+
+
+def _slope_z(right: FloatArray, expected: FloatArray, ability: FloatArray) -> float | None:
+    """The score test of the key's slope with the question's difficulty as a nuisance: the
+    strength is centred on its mean weighted by each answer's information, p(1 - p), which
+    makes the test free of a small error in the difficulty and its variance the smallest."""
+    information = expected * (1.0 - expected)
+    total = float(information.sum())
+    if total <= 0.0:
+        return None
+    return _score_z(right, expected, ability - float((information * ability).sum()) / total)
 
 
 def _score_z(observed: FloatArray, expected: FloatArray, centred: FloatArray) -> float | None:

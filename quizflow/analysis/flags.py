@@ -9,7 +9,10 @@ docs/item-statistics.md for the figures.
   keyed answer (Welch's t, level `wrong_key_alpha`), while the key discriminates less than
   the model expects. In a sound question the keyed answer's choosers are the strong ones.
   Also when hardly anyone gives the keyed answer (95% interval below `hardly_keyed`) while
-  a wrong answer attracts strong students (the strong_distractor test).
+  a wrong answer attracts strong students (the strong_distractor test); and when the key
+  fits badly enough to be flagged `ambiguous` but one wrong answer draws the strong students
+  (strong_distractor's first test and, at `wrong_key_alpha`, standing out among the wrong
+  answers) and its choosers are stronger than the key's (Welch's t above 0).
 - `strong_distractor`: a wrong answer given at least `min_trap_choosers` times, chosen by
   stronger students than a wrong answer should be (score test, level `distractor_alpha`),
   that stands out among the wrong answers (its choosers are stronger than those of the
@@ -161,8 +164,31 @@ def fault_flags(
     significant = benjamini_hochberg([p for _, p in candidates], t.ambiguous_fdr)
     for (question_id, _), flagged in zip(candidates, significant, strict=True):
         if flagged:
-            found[question_id] = AMBIGUOUS
+            found[question_id] = (
+                WRONG_KEY if _key_lies_elsewhere(evidence[question_id], t) else AMBIGUOUS
+            )
     return found
+
+
+def _key_lies_elsewhere(evidence: QuestionEvidence, t: FlagThresholds) -> bool:
+    """For a question whose key certainly fits badly: does one wrong answer draw the strong
+    students, stand out among the wrong answers, and have stronger choosers than the key?
+    Then that answer is the likelier key. Welch's t at `wrong_key_alpha` misses this when the
+    (wrong) key has few choosers; here its sign suffices, the misfit being established."""
+    drawing = [
+        o
+        for o in evidence.options
+        if not o.correct
+        and o.choosers >= t.min_choosers
+        and o.strong_z is not None
+        and o.strong_z > critical_z(t.distractor_alpha)
+        and o.among_wrong_z is not None
+        and o.among_wrong_z > critical_z(t.wrong_key_alpha)
+    ]
+    if not drawing:
+        return False
+    strongest = max(drawing, key=lambda o: o.strong_z or 0.0)
+    return strongest.vs_key_t is not None and strongest.vs_key_t > 0.0
 
 
 def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLDS) -> str | None:

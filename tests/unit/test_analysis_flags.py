@@ -169,6 +169,24 @@ def test_ambiguous_is_decided_over_the_course_at_a_false_discovery_rate() -> Non
     assert fault_flags(sound | borderline | few | keyed) == {f"k{i}": WRONG_KEY for i in range(3)}
 
 
+def test_a_flagged_misfit_is_a_wrong_key_when_one_wrong_answer_draws_the_strong_students() -> None:
+    # Welch's t of 1.7 is no wrong key alone (the wrong key had few choosers to compare), but
+    # the key's misfit is certain and the strong students agree on "x": the key is "x".
+    drawing = option(
+        "x", strong_z=4.5, among_wrong_z=3.0, vs_key_t=1.7, key_z_without=-4.0, choosers=150
+    )
+    assert fault_flag(evidence(-5.5, drawing)) == WRONG_KEY
+    # The same misfit without such an answer, or with the key's choosers the stronger ones
+    # (a trap beside a sound key), or with strong students at every wrong answer alike, or
+    # with the misfit not significant: no wrong key.
+    assert fault_flag(evidence(-5.5, option("x", vs_key_t=1.7))) == AMBIGUOUS
+    weaker = option("x", strong_z=4.5, among_wrong_z=3.0, vs_key_t=-0.5, key_z_without=-5.0)
+    assert fault_flag(evidence(-5.5, weaker)) == AMBIGUOUS
+    alike = option("x", strong_z=4.5, among_wrong_z=1.0, vs_key_t=1.7)
+    assert fault_flag(evidence(-5.5, alike)) == AMBIGUOUS
+    assert fault_flag(evidence(-1.0, drawing)) is None
+
+
 def test_benjamini_hochberg_steps_up_from_the_largest_p_value_that_passes() -> None:
     assert benjamini_hochberg([], 0.1) == []
     # 0.04 <= 0.1 * 4/10 passes, so every smaller p-value is rejected too, 0.02 > 0.1 * 1/10
