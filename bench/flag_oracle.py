@@ -36,6 +36,7 @@ from quizflow.analysis.answer_evidence import (
     QuestionEvidence,
     _among_wrong_z,
     _score_z,
+    _slope_z,
     _welch_t,
     answer_abilities,
     question_evidence,
@@ -170,7 +171,7 @@ class _recording:
                 into.setdefault(pair, []).append(student.learner.effective_theta)
             return original(student, chapter, quiz)
 
-        simulated_student.SimStudent._inputs = inputs  # type: ignore[method-assign]
+        simulated_student.SimStudent._inputs = inputs  # type: ignore[method-assign,assignment]
 
     def __exit__(self, *_: object) -> None:
         simulated_student.SimStudent._inputs = self.original  # type: ignore[method-assign]
@@ -202,12 +203,11 @@ def _oracle_tests(rows: pl.DataFrame) -> dict[str, Any]:
     theta = rows["true_theta"].to_numpy().astype(np.float64)
     right = rows["correct"].to_numpy().astype(np.float64)
     answers = np.asarray(rows["answer"].to_list(), dtype=object)
-    b = optimize.brentq(lambda b: float((right - expit(theta - b)).sum()), -15.0, 15.0)
-    expected = expit(theta - b)
+    expected = expit(theta - refitted_difficulty(theta, right))
     centred = theta - theta.mean()
     wrong = right == 0.0
     wrong_centred = theta[wrong] - theta[wrong].mean()
-    out: dict[str, Any] = {"key_z": _score_z(right, expected, centred), "answers": {}}
+    out: dict[str, Any] = {"key_z": _slope_z(right, expected, theta), "answers": {}}
     for answer in {a for a, r in zip(answers, right, strict=True) if r == 0.0}:
         chose = answers == answer
         if chose.sum() < DEFAULT_THRESHOLDS.min_choosers:
@@ -220,6 +220,11 @@ def _oracle_tests(rows: pl.DataFrame) -> dict[str, Any]:
             "key_z_without": _score_z(right[~chose], expected[~chose], centred[~chose]),
         }
     return out
+
+
+def refitted_difficulty(theta: np.ndarray, right: np.ndarray) -> float:
+    """The question's Rasch difficulty given its answerers' true abilities."""
+    return float(optimize.brentq(lambda b: float((right - expit(theta - b)).sum()), -15.0, 15.0))
 
 
 def _trap_lr(rows: pl.DataFrame, answer: Any) -> float:
