@@ -40,14 +40,14 @@ from unittest import mock
 
 import numpy as np
 import polars as pl
-from flag_oracle import _estimated_evidence, _simulate_with_true_abilities, refitted_difficulty
-from scipy import sparse, stats
+from flag_oracle import _simulate_with_true_abilities
+from key_ceiling import counts, decided, key_tests
+from scipy import sparse
 from scipy.special import expit, gammaln, log_expit
 
-from quizflow.analysis.answer_evidence import _slope_z
-from quizflow.analysis.flags import DEFAULT_THRESHOLDS, benjamini_hochberg
+from quizflow.analysis.flags import DEFAULT_THRESHOLDS
 from quizflow.simulate import ability
-from quizflow.simulate.faults import AMBIGUOUS, choose_faults
+from quizflow.simulate.faults import choose_faults
 
 _GRID = np.linspace(-6.0, 6.0, 241)
 TESTS = ("flag", "bound", "true_strengths")
@@ -81,35 +81,25 @@ def _one_run(
         frame, course = _simulate_with_true_abilities(seed, students, days, plant)
     faults = {p.question_id: p.fault for p in choose_faults(seed, course, plant)}
     difficulty = ability.true_difficulties(seed, course)
-    estimated = _estimated_evidence(frame.drop("true_theta"))
     share = ability.WHEEL_SPINNER_SHARE if wheel_spinners else 0.0
     log_prior = np.logaddexp(
         np.log1p(-share) - 0.5 * _GRID**2,
         np.log(max(share, 1e-300)) - 0.5 * (_GRID + ability.WHEEL_SPIN_PENALTY) ** 2,
     )
     bound = _likelihood_ratio_z(frame, difficulty, faults, log_prior)
-    rows = []
-    for (question_id,), answers in frame.group_by("question_id"):
-        fault = faults.get(str(question_id))
-        evidence = estimated.get(question_id)
-        if fault not in (None, AMBIGUOUS) or evidence is None or evidence.key_z is None:
-            continue
-        if evidence.answers < DEFAULT_THRESHOLDS.min_answers:
-            continue
-        theta = answers["true_theta"].to_numpy().astype(np.float64)
-        right = answers["correct"].to_numpy().astype(np.float64)
-        expected = expit(theta - refitted_difficulty(theta, right))
-        rows.append(
-            {
-                "run": f"s{seed}_p{plant}",
-                "with_faults": plant > 0,
-                "ambiguous": fault == AMBIGUOUS,
-                "flag": evidence.key_z,
-                "bound": -bound[str(question_id)],  # negative like the key's test
-                "true_strengths": _slope_z(right, expected, theta),
-            }
-        )
-    return rows
+    chapter = {q.question_id: c.chapter_id for c in course.chapters for q in c.questions}
+    frame = frame.with_columns(pl.col("question_id").replace_strict(chapter).alias("chapter"))
+    return [
+        {
+            "run": f"s{seed}_p{plant}",
+            "with_faults": plant > 0,
+            "ambiguous": row["ambiguous"],
+            "flag": row["estimated"],
+            "bound": -bound[str(row["question_id"])],  # negative like the key's test
+            "true_strengths": row["true"],
+        }
+        for row in key_tests(frame, faults)
+    ]
 
 
 def _likelihood_ratio_z(
@@ -177,27 +167,9 @@ def _likelihood_ratio_z(
 
 
 def _decided(tests: pl.DataFrame, fdr: float) -> dict[str, Any]:
-    out: dict[str, Any] = {"runs": tests["run"].n_unique()}
-    for test in TESTS:
-        flagged = []
-        for _, one in tests.group_by("run"):
-            p_values = stats.norm.cdf(one[test].to_numpy()).tolist()
-            flagged.append(
-                one.with_columns(pl.Series("flagged", benjamini_hochberg(p_values, fdr)))
-            )
-        frame = pl.concat(flagged)
-        faulty = frame.filter("with_faults")
-        found = int((faulty["flagged"] & faulty["ambiguous"]).sum())
-        raised, planted = int(faulty["flagged"].sum()), int(faulty["ambiguous"].sum())
-        out[test] = {
-            "found": found,
-            "raised": raised,
-            "planted": planted,
-            "recall": round(found / planted, 3) if planted else None,
-            "precision": round(found / raised, 3) if raised else None,
-            "raised_without_faults": int(frame.filter(~pl.col("with_faults"))["flagged"].sum()),
-        }
-    return out
+    return {"runs": tests["run"].n_unique()} | {
+        test: counts(decided(tests, test, fdr)) for test in TESTS
+    }
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ def main() -> None:
     for seed in args.seeds:
         for plant in (args.faults, 0):
             frame, planted = _run(args.dir, seed, plant, args.students, args.days)
-            rows += _key_tests(frame, planted, f"s{seed}_p{plant}", plant > 0)
+            run = {"run": f"s{seed}_p{plant}", "with_faults": plant > 0}
+            rows += [run | row for row in key_tests(frame, planted)]
     print(json.dumps(_summary(pl.DataFrame(rows), args.fdr), indent=1))
 
 
@@ -71,9 +72,9 @@ def _run(
     return pl.read_parquet(answers), faults
 
 
-def _key_tests(
-    frame: pl.DataFrame, planted: dict[str, str], run: str, with_faults: bool
-) -> list[dict[str, Any]]:
+def key_tests(frame: pl.DataFrame, planted: dict[str, str]) -> list[dict[str, Any]]:
+    """Per sound or ambiguous question with enough answers, the key's test from the estimated
+    strengths and from the true ones (``frame``: answers with `true_theta` and `chapter`)."""
     estimated = _estimated_evidence(frame.select(pl.exclude("true_theta", "chapter")))
     rows = []
     for (question_id, chapter), answers in frame.group_by("question_id", "chapter"):
@@ -87,8 +88,7 @@ def _key_tests(
         right = answers["correct"].to_numpy().astype(np.float64)
         rows.append(
             {
-                "run": run,
-                "with_faults": with_faults,
+                "question_id": question_id,
                 "chapter": chapter,
                 "ambiguous": fault == AMBIGUOUS,
                 "estimated": evidence.key_z,
@@ -98,21 +98,24 @@ def _key_tests(
     return rows
 
 
+def decided(tests: pl.DataFrame, test: str, fdr: float) -> pl.DataFrame:
+    """``tests`` with `flagged`: the ``test`` column decided by BH at ``fdr`` per run."""
+    flags = []
+    for _, one in tests.group_by("run"):
+        p_values = stats.norm.cdf(one[test].to_numpy()).tolist()
+        flags.append(one.with_columns(pl.Series("flagged", benjamini_hochberg(p_values, fdr))))
+    return pl.concat(flags)
+
+
 def _summary(tests: pl.DataFrame, fdr: float) -> dict[str, Any]:
-    flagged = {}
-    for test in ("estimated", "true"):
-        flags = []
-        for _, one in tests.group_by("run"):
-            p_values = stats.norm.cdf(one[test].to_numpy()).tolist()
-            flags.append(one.with_columns(pl.Series("flag", benjamini_hochberg(p_values, fdr))))
-        flagged[test] = pl.concat(flags)
+    flagged = {test: decided(tests, test, fdr) for test in ("estimated", "true")}
     return {
         "fdr": fdr,
         "runs": tests["run"].n_unique(),
-        "total": {test: _counts(frame) for test, frame in flagged.items()},
+        "total": {test: counts(frame) for test, frame in flagged.items()},
         "per_chapter": {
             test: {
-                str(chapter): _counts(part)
+                str(chapter): counts(part)
                 for (chapter,), part in frame.sort("chapter").group_by(
                     "chapter", maintain_order=True
                 )
@@ -122,18 +125,18 @@ def _summary(tests: pl.DataFrame, fdr: float) -> dict[str, Any]:
     }
 
 
-def _counts(frame: pl.DataFrame) -> dict[str, Any]:
+def counts(frame: pl.DataFrame) -> dict[str, Any]:
     faulty = frame.filter("with_faults")
     planted = int(faulty["ambiguous"].sum())
-    found = int((faulty["flag"] & faulty["ambiguous"]).sum())
-    raised = int(faulty["flag"].sum())
+    found = int((faulty["flagged"] & faulty["ambiguous"]).sum())
+    raised = int(faulty["flagged"].sum())
     return {
         "found": found,
         "raised": raised,
         "planted": planted,
         "recall": round(found / planted, 3) if planted else None,
         "precision": round(found / raised, 3) if raised else None,
-        "raised_without_faults": int(frame.filter(~pl.col("with_faults"))["flag"].sum()),
+        "raised_without_faults": int(frame.filter(~pl.col("with_faults"))["flagged"].sum()),
     }
 
 
