@@ -7,7 +7,8 @@ judged from their other questions (`rest_ability`) and beside what the Rasch mod
 Per question:
 - `key_z`: does getting it right go with strength as much as the model expects? A score
   test of the item's slope (Rasch fixes it at 1): (right - expected) summed against the
-  student's centred strength, over its standard deviation under the model. About N(0, 1)
+  student's strength centred on its information-weighted mean, over its standard deviation
+  under the model (`_slope_z`; also `key_z_without` below). About N(0, 1)
   for a sound question; strongly negative when strong students fail it as often as weak
   ones (an ambiguous question) or more often (a wrong key).
 
