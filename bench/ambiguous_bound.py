@@ -41,7 +41,7 @@ from unittest import mock
 import numpy as np
 import polars as pl
 from flag_oracle import _simulate_with_true_abilities
-from key_ceiling import counts, decided, key_tests
+from key_ceiling import counts, decided, key_tests, with_chapters
 from scipy import sparse
 from scipy.special import expit, gammaln, log_expit
 
@@ -87,8 +87,6 @@ def _one_run(
         np.log(max(share, 1e-300)) - 0.5 * (_GRID + ability.WHEEL_SPIN_PENALTY) ** 2,
     )
     bound = _likelihood_ratio_z(frame, difficulty, faults, log_prior)
-    chapter = {q.question_id: c.chapter_id for c in course.chapters for q in c.questions}
-    frame = frame.with_columns(pl.col("question_id").replace_strict(chapter).alias("chapter"))
     return [
         {
             "run": f"s{seed}_p{plant}",
@@ -98,12 +96,12 @@ def _one_run(
             "bound": -bound[str(row["question_id"])],  # negative like the key's test
             "true_strengths": row["true"],
         }
-        for row in key_tests(frame, faults)
+        for row in key_tests(with_chapters(frame, course), faults)
     ]
 
 
 def _likelihood_ratio_z(
-    frame: pl.DataFrame, difficulty: dict[str, float], faults: dict[str, str], log_prior: Any
+    frame: pl.DataFrame, difficulty: dict[str, float], faults: dict[str, str], log_prior: np.ndarray
 ) -> dict[str, float]:
     """Per question, the standardised log likelihood ratio of "ambiguous" against "sound"."""
     pairs = frame.group_by("student_id", "question_id").agg(

@@ -32,6 +32,7 @@ from scipy.special import expit
 
 from quizflow.analysis.answer_evidence import _slope_z
 from quizflow.analysis.flags import DEFAULT_THRESHOLDS, benjamini_hochberg
+from quizflow.quiz import Course
 from quizflow.simulate.faults import AMBIGUOUS, choose_faults
 
 
@@ -61,15 +62,19 @@ def _run(
     answers, planted = directory / f"{name}.answers.parquet", directory / f"{name}.planted.json"
     if not planted.exists():
         frame, course = _simulate_with_true_abilities(seed, students, days, plant)
-        chapter = {q.question_id: c.chapter_id for c in course.chapters for q in c.questions}
-        frame = frame.with_columns(
-            pl.col("question_id").replace_strict(chapter, default=None).alias("chapter")
-        )
-        frame.write_parquet(answers)
+        with_chapters(frame, course).write_parquet(answers)
         chosen = [p.as_json() for p in choose_faults(seed, course, plant)]
         planted.write_text(json.dumps(chosen))  # written last: marks a complete run
     faults = {p["question_id"]: p["fault"] for p in json.loads(planted.read_text())}
     return pl.read_parquet(answers), faults
+
+
+def with_chapters(frame: pl.DataFrame, course: Course) -> pl.DataFrame:
+    """``frame`` with each answer's `chapter` (null for a question not in ``course``)."""
+    chapter = {q.question_id: c.chapter_id for c in course.chapters for q in c.questions}
+    return frame.with_columns(
+        pl.col("question_id").replace_strict(chapter, default=None).alias("chapter")
+    )
 
 
 def key_tests(frame: pl.DataFrame, planted: dict[str, str]) -> list[dict[str, Any]]:

@@ -175,15 +175,16 @@ def _key_lies_elsewhere(evidence: QuestionEvidence, t: FlagThresholds) -> bool:
     students, stand out among the wrong answers, and have stronger choosers than the key?
     Then that answer is the likelier key. Welch's t at `wrong_key_alpha` misses this when the
     (wrong) key has few choosers; here its sign suffices, the misfit being established."""
+    attracts_strong, stands_out = critical_z(t.distractor_alpha), critical_z(t.wrong_key_alpha)
     drawing = [
         o
         for o in evidence.options
         if not o.correct
         and o.choosers >= t.min_choosers
         and o.strong_z is not None
-        and o.strong_z > critical_z(t.distractor_alpha)
+        and o.strong_z > attracts_strong
         and o.among_wrong_z is not None
-        and o.among_wrong_z > critical_z(t.wrong_key_alpha)
+        and o.among_wrong_z > stands_out
     ]
     if not drawing:
         return False
