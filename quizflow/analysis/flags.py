@@ -6,8 +6,11 @@ calibrated on simulations with planted faults (``quizflow simulate --plant-fault
 docs/item-statistics.md for the figures.
 
 - `wrong_key`: a "wrong" answer whose choosers are stronger than the students who give the
-  keyed answer (Welch's t, level `wrong_key_alpha`), while the key discriminates less than
-  the model expects. In a sound question the keyed answer's choosers are the strong ones.
+  keyed answer (Welch's t, level `wrong_key_alpha`) and which is given the more often the
+  stronger the students (its trend test over all the answers, same level), while the key
+  discriminates less than the model expects. In a sound question the keyed answer's
+  choosers are the strong ones; in an ambiguous one no answer goes with strength, though by
+  chance one wrong answer's choosers now and then beat the key's.
   Also when hardly anyone gives the keyed answer (95% interval below `hardly_keyed`) while
   a wrong answer attracts strong students (the strong_distractor test); and when the key
   fits badly enough to be flagged `ambiguous` but one wrong answer draws the strong students
@@ -41,7 +44,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from quizflow.analysis.answer_evidence import QuestionEvidence
+from quizflow.analysis.answer_evidence import AnswerEvidence, QuestionEvidence
 
 WRONG_KEY = "wrong_key"
 STRONG_DISTRACTOR = "strong_distractor"
@@ -75,7 +78,7 @@ AMBIGUOUS_ALPHA = 0.002
 # The nominal share of false ones among the questions flagged ambiguous, set well below
 # the 20% the aim allows: with estimated strengths the key's test has a heavier lower tail
 # than the model's N(0, 1), so the real share is larger than the nominal one.
-AMBIGUOUS_FDR = 0.03
+AMBIGUOUS_FDR = 0.04
 CONFIDENCE = 0.95
 # A key given by fewer than this share of answers (the whole 95% interval below it).
 HARDLY_KEYED = 0.1
@@ -192,6 +195,14 @@ def _key_lies_elsewhere(evidence: QuestionEvidence, t: FlagThresholds) -> bool:
     return strongest.vs_key_t is not None and strongest.vs_key_t > 0.0
 
 
+def _rise_z(option: AnswerEvidence, answers: int) -> float:
+    """The trend test of giving this answer on strength, over all the question's answers:
+    about N(0, 1) when the choice does not depend on strength, as in an ambiguous question."""
+    if option.point_biserial is None:
+        return -math.inf
+    return option.point_biserial * math.sqrt(answers)
+
+
 def fault_flag(evidence: QuestionEvidence, t: FlagThresholds = DEFAULT_THRESHOLDS) -> str | None:
     """The fault of one question judged alone (a course of one question)."""
     return fault_flags({evidence.question_id: evidence}, t).get(evidence.question_id)
@@ -210,7 +221,10 @@ def specific_fault(
     fits_badly = -critical_z(t.ambiguous_alpha)
     traps = [o for o in wrong if o.strong_z is not None and o.strong_z > attracts_strong]
     if evidence.key_z < 0 and any(
-        o.vs_key_t is not None and o.vs_key_t > stronger_than_key for o in wrong
+        o.vs_key_t is not None
+        and o.vs_key_t > stronger_than_key
+        and _rise_z(o, evidence.answers) > stronger_than_key
+        for o in wrong
     ):
         return WRONG_KEY
     # Too few give the keyed answer to compare them with anyone; but a question nearly nobody

@@ -67,8 +67,8 @@ _NEEDS = f"Raised only with at least {flag_names.MIN_ANSWERS} answers to the que
 FLAG_MEANING: Mapping[str, str] = {
     flag_names.WRONG_KEY: (
         "students who give one of the 'wrong' answers are clearly stronger on the other "
-        "questions than those who give the keyed answer (significant at "
-        f"{flag_names.WRONG_KEY_ALPHA:.0%}, that answer given at least "
+        "questions than those who give the keyed answer and than the students as a whole "
+        f"(each significant at {flag_names.WRONG_KEY_ALPHA:.0%}, that answer given at least "
         f"{flag_names.MIN_CHOOSERS} times) and getting the question right goes with strength "
         "less than it should; or hardly anyone gives the keyed answer (under "
         f"{flag_names.HARDLY_KEYED:.0%}) while strong students agree on another. {_NEEDS}"

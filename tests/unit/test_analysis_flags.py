@@ -116,10 +116,24 @@ def option(
     key_z_without: float = 0.0,
     among_wrong_z: float = 0.0,
     choosers: int = 30,
+    point_biserial: float = -0.1,
 ) -> AnswerEvidence:
     return AnswerEvidence(
-        answer, False, choosers, 0.0, -0.1, strong_z, vs_key_t, key_z_without, among_wrong_z
+        answer,
+        False,
+        choosers,
+        0.0,
+        point_biserial,
+        strong_z,
+        vs_key_t,
+        key_z_without,
+        among_wrong_z,
     )
+
+
+def rising(answer: str, **evidence: float) -> AnswerEvidence:
+    """A wrong answer given more the stronger the students (trend z = 0.3 * sqrt(200) = 4.2)."""
+    return option(answer, **({"point_biserial": 0.3} | evidence))
 
 
 def trap(answer: str, choosers: int = MIN_TRAP_CHOOSERS, **evidence: float) -> AnswerEvidence:
@@ -128,7 +142,7 @@ def trap(answer: str, choosers: int = MIN_TRAP_CHOOSERS, **evidence: float) -> A
 
 
 def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
-    assert fault_flag(evidence(-4.0, option("x", vs_key_t=3.0))) == WRONG_KEY
+    assert fault_flag(evidence(-4.0, rising("x", vs_key_t=3.0))) == WRONG_KEY
     # A trap explains a poor key fit only if the key fits without the trap's choosers.
     assert fault_flag(evidence(-4.0, trap("x"))) == STRONG_DISTRACTOR
     assert fault_flag(evidence(-4.0, trap("x", key_z_without=-3.5))) == AMBIGUOUS
@@ -141,8 +155,16 @@ def test_the_rules_read_the_evidence_in_order_of_how_specific_it_is() -> None:
     # A handful of strong choosers is chance more often than the tests allow: no trap.
     assert fault_flag(evidence(-1.0, trap("x", choosers=MIN_TRAP_CHOOSERS - 1))) is None
     # A wrong answer of stronger choosers is no wrong key while the key discriminates well.
-    assert fault_flag(evidence(1.0, option("x", vs_key_t=3.0))) is None
-    assert fault_flag(evidence(-9.0, option("x", vs_key_t=9.0), answers=10)) is None
+    assert fault_flag(evidence(1.0, rising("x", vs_key_t=3.0))) is None
+    assert fault_flag(evidence(-9.0, rising("x", vs_key_t=9.0), answers=10)) is None
+
+
+def test_a_wrong_answer_beating_the_key_is_no_wrong_key_unless_it_rises_with_strength() -> None:
+    # In an ambiguous question nobody's answer depends on strength: now and then one wrong
+    # answer's choosers come out stronger than the key's by chance (Welch's t of 3), while
+    # giving it goes with strength no more than chance allows (trend z = 0.1 * sqrt(200)).
+    assert fault_flag(evidence(-4.0, option("x", vs_key_t=3.0, point_biserial=0.1))) == AMBIGUOUS
+    assert fault_flag(evidence(-4.0, rising("x", vs_key_t=3.0))) == WRONG_KEY
 
 
 def test_a_key_hardly_anyone_gives_is_wrong_when_strong_students_agree_on_another() -> None:
@@ -165,7 +187,7 @@ def test_ambiguous_is_decided_over_the_course_at_a_false_discovery_rate() -> Non
     }
     # Questions with too few answers, or another fault, are not in the count.
     few = {f"f{i}": evidence(-6.0, answers=MIN_ANSWERS - 1) for i in range(3)}
-    keyed = {f"k{i}": evidence(-6.0, option("x", vs_key_t=5.0)) for i in range(3)}
+    keyed = {f"k{i}": evidence(-6.0, rising("x", vs_key_t=5.0)) for i in range(3)}
     assert fault_flags(sound | borderline | few | keyed) == {f"k{i}": WRONG_KEY for i in range(3)}
 
 
