@@ -40,7 +40,7 @@ from unittest import mock
 
 import numpy as np
 import polars as pl
-from flag_oracle import _simulate_with_true_abilities
+from flag_oracle import _simulate_with_true_abilities, simulation_arguments
 from key_ceiling import counts, decided, key_tests, with_chapters
 from scipy import sparse
 from scipy.special import expit, gammaln, log_expit
@@ -55,10 +55,7 @@ TESTS = ("flag", "bound", "true_strengths")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, action="append", required=True)
-    parser.add_argument("--students", type=int, default=300)
-    parser.add_argument("--days", type=int, default=20)
-    parser.add_argument("--faults", type=int, default=6)
+    simulation_arguments(parser)
     parser.add_argument("--fdr", type=float, default=DEFAULT_THRESHOLDS.ambiguous_fdr)
     parser.add_argument("--wheel-spinners", action="store_true", help="keep them")
     args = parser.parse_args()

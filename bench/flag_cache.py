@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from flag_oracle import simulation_arguments
 
 from quizflow.analysis.answer_evidence import (
     AnswerEvidence,
@@ -53,10 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("step", choices=("simulate", "evidence", "score"))
     parser.add_argument("--dir", type=Path, required=True)
-    parser.add_argument("--seeds", type=int, action="append", default=[])
-    parser.add_argument("--students", type=int, default=300)
-    parser.add_argument("--days", type=int, default=20)
-    parser.add_argument("--faults", type=int, default=6)
+    simulation_arguments(parser, seeds_required=False)
     parser.add_argument("--set", action="append", default=[], help="threshold=value")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +66,7 @@ def main() -> None:
         for answers in sorted(args.dir.glob("*.answers.parquet")):
             cache_evidence(args.dir, answers.name.removesuffix(".answers.parquet"))
     else:
-        thresholds = dataclasses.replace(DEFAULT_THRESHOLDS, **_overrides(args.set))
+        thresholds = thresholds_with(args.set)
         print(json.dumps(score(args.dir, args.seeds, thresholds), indent=1))
 
 
@@ -165,7 +163,8 @@ def score(directory: Path, seeds: Sequence[int], thresholds: FlagThresholds) -> 
     }
 
 
-def _overrides(settings: Sequence[str]) -> dict[str, Any]:
+def thresholds_with(settings: Sequence[str]) -> FlagThresholds:
+    """The flags' default thresholds with ``settings`` ("name=value") changed."""
     fields = {f.name: f.type for f in dataclasses.fields(FlagThresholds)}
     chosen: dict[str, Any] = {}
     for setting in settings:
@@ -173,7 +172,7 @@ def _overrides(settings: Sequence[str]) -> dict[str, Any]:
         if name not in fields:
             raise SystemExit(f"unknown threshold {name!r}; known: {', '.join(sorted(fields))}")
         chosen[name] = int(value) if fields[name] in (int, "int") else float(value)
-    return chosen
+    return dataclasses.replace(DEFAULT_THRESHOLDS, **chosen)
 
 
 if __name__ == "__main__":

@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flag_cache import _overrides, load_evidence
+from flag_cache import load_evidence, thresholds_with
 
-from quizflow.analysis.flags import DEFAULT_THRESHOLDS, FlagThresholds, fault_flags
+from quizflow.analysis.flags import FlagThresholds, fault_flags
 
 SOUND = "sound"
 NO_FLAG = "none"
@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, action="append", required=True)
     parser.add_argument("--set", action="append", default=[], help="threshold=value")
     args = parser.parse_args()
-    thresholds = dataclasses.replace(DEFAULT_THRESHOLDS, **_overrides(args.set))
+    thresholds = thresholds_with(args.set)
     print(json.dumps(confusion(args.dir, args.seeds, thresholds), indent=1))
 
 

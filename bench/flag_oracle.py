@@ -59,14 +59,19 @@ Abilities = dict[tuple[str, str], list[float]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, action="append", required=True)
-    parser.add_argument("--students", type=int, default=300)
-    parser.add_argument("--days", type=int, default=20)
-    parser.add_argument("--faults", type=int, default=6)
+    simulation_arguments(parser)
     parser.add_argument("--null", action="store_true", help="oracle LR of sound answers too")
     args = parser.parse_args()
     runs = [one_seed(s, args.students, args.days, args.faults, args.null) for s in args.seeds]
     print(json.dumps({"students": args.students, "days": args.days, "runs": runs}, indent=1))
+
+
+def simulation_arguments(parser: argparse.ArgumentParser, *, seeds_required: bool = True) -> None:
+    """The simulations' seeds and size, as `quizflow bench flags` takes them."""
+    parser.add_argument("--seeds", type=int, action="append", required=seeds_required, default=[])
+    parser.add_argument("--students", type=int, default=300)
+    parser.add_argument("--days", type=int, default=20)
+    parser.add_argument("--faults", type=int, default=6)
 
 
 def one_seed(seed: int, students: int, days: int, faults: int, null: bool) -> dict[str, Any]:

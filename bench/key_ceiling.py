@@ -26,7 +26,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from flag_oracle import _estimated_evidence, _simulate_with_true_abilities, refitted_difficulty
+from flag_oracle import (
+    _estimated_evidence,
+    _simulate_with_true_abilities,
+    refitted_difficulty,
+    simulation_arguments,
+)
 from scipy import stats
 from scipy.special import expit
 
@@ -39,10 +44,7 @@ from quizflow.simulate.faults import AMBIGUOUS, choose_faults
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, required=True, help="where runs are kept")
-    parser.add_argument("--seeds", type=int, action="append", required=True)
-    parser.add_argument("--students", type=int, default=300)
-    parser.add_argument("--days", type=int, default=20)
-    parser.add_argument("--faults", type=int, default=6)
+    simulation_arguments(parser)
     parser.add_argument("--fdr", type=float, default=DEFAULT_THRESHOLDS.ambiguous_fdr)
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
